@@ -1,0 +1,195 @@
+/** Graph and Model: the containers of the IR. */
+import { SlimnetError } from './errors.js';
+import { Node } from './node.js';
+import type { Tensor } from './tensor.js';
+import { Value } from './value.js';
+
+export class Graph {
+  name: string;
+  docString = '';
+  readonly inputs: Value[] = [];
+  readonly outputs: Value[] = [];
+  /** Initializers by name, in insertion order. */
+  readonly initializers = new Map<string, Value>();
+  /**
+   * Values referenced by a subgraph but defined in an enclosing graph (ONNX outer-scope names).
+   * Empty for a top-level graph.
+   */
+  readonly captures = new Map<string, Value>();
+  /** Names of values whose type was declared in the file's value_info (kept on re-encode). */
+  readonly declaredValueInfo = new Set<string>();
+  private readonly _nodes: Node[] = [];
+  private readonly usedNames = new Set<string>();
+  private nameCounter = 0;
+
+  constructor(name = 'graph') {
+    this.name = name;
+  }
+
+  /** Nodes in their current order (topological after `sortTopologically`, or as built). */
+  get nodes(): readonly Node[] {
+    return this._nodes;
+  }
+
+  /** A name not yet used by any value or node of this graph, derived from `prefix`. */
+  uniqueName(prefix: string): string {
+    let name = prefix;
+    while (this.usedNames.has(name) || name === '') name = `${prefix}_${++this.nameCounter}`;
+    this.usedNames.add(name);
+    return name;
+  }
+
+  /** Marks an existing name as taken (used by decoders). */
+  reserveName(name: string): void {
+    this.usedNames.add(name);
+  }
+
+  addInput(v: Value): Value {
+    this.reserveName(v.name);
+    this.inputs.push(v);
+    return v;
+  }
+
+  addOutput(v: Value): Value {
+    this.outputs.push(v);
+    return v;
+  }
+
+  addInitializer(name: string, t: Tensor): Value {
+    if (this.initializers.has(name)) {
+      throw new SlimnetError('INVALID_ARGUMENT', `graph '${this.name}' already has an initializer '${name}'`);
+    }
+    const v = new Value(name, t.dtype, t.dims);
+    v.initializer = t;
+    this.reserveName(name);
+    this.initializers.set(name, v);
+    return v;
+  }
+
+  removeInitializer(v: Value): void {
+    if (v.uses.length > 0) {
+      throw new SlimnetError('INVALID_ARGUMENT', `initializer '${v.name}' is still used by ${v.uses.length} node input(s)`);
+    }
+    this.initializers.delete(v.name);
+    v.initializer = undefined;
+  }
+
+  /** Appends (or inserts at `index`) a node. */
+  addNode(node: Node, index?: number): Node {
+    node.graph = this;
+    this.reserveName(node.name);
+    for (const o of node.outputs) this.reserveName(o.name);
+    if (index === undefined) this._nodes.push(node);
+    else this._nodes.splice(index, 0, node);
+    return node;
+  }
+
+  /** Creates a node with fresh output values and appends it. */
+  createNode(opType: string, inputs: ReadonlyArray<Value | undefined>, numOutputs = 1, name?: string, domain = ''): Node {
+    const nodeName = this.uniqueName(name ?? opType.toLowerCase());
+    const node = new Node(opType, nodeName, domain);
+    node.setInputs(inputs);
+    for (let i = 0; i < numOutputs; i++) {
+      node.addOutput(new Value(this.uniqueName(numOutputs === 1 ? `${nodeName}_out` : `${nodeName}_out${i}`)));
+    }
+    return this.addNode(node);
+  }
+
+  /** Removes a node; its outputs must be unused (or `force` to leave them dangling). */
+  removeNode(node: Node, force = false): void {
+    const i = this._nodes.indexOf(node);
+    if (i < 0) throw new SlimnetError('INVALID_ARGUMENT', `node '${node.name}' is not in graph '${this.name}'`);
+    if (!force) {
+      for (const o of node.outputs) {
+        if (o.uses.length > 0 || this.outputs.includes(o)) {
+          throw new SlimnetError('INVALID_ARGUMENT', `cannot remove node '${node.name}': output '${o.name}' is still used`);
+        }
+      }
+    }
+    node.disconnect();
+    this._nodes.splice(i, 1);
+    node.graph = undefined;
+  }
+
+  indexOf(node: Node): number {
+    return this._nodes.indexOf(node);
+  }
+
+  findNode(name: string): Node | undefined {
+    return this._nodes.find((n) => n.name === name);
+  }
+
+  /** Every value reachable in this graph by name: inputs, initializers, node outputs, captures. */
+  valuesByName(): Map<string, Value> {
+    const m = new Map<string, Value>();
+    for (const v of this.captures.values()) m.set(v.name, v);
+    for (const v of this.inputs) m.set(v.name, v);
+    for (const v of this.initializers.values()) m.set(v.name, v);
+    for (const n of this._nodes) for (const o of n.outputs) if (o.name !== '') m.set(o.name, o);
+    return m;
+  }
+
+  /** Reorders nodes topologically (stable with respect to the current order). Throws on cycles. */
+  sortTopologically(): void {
+    const position = new Map(this._nodes.map((n, i) => [n, i]));
+    const pending = new Map<Node, number>();
+    const ready: Node[] = [];
+    for (const n of this._nodes) {
+      const deps = new Set(n.inputs.map((v) => v?.producer).filter((p): p is Node => p !== undefined && position.has(p)));
+      pending.set(n, deps.size);
+      if (deps.size === 0) ready.push(n);
+    }
+    const order: Node[] = [];
+    while (ready.length > 0) {
+      ready.sort((a, b) => (position.get(a) as number) - (position.get(b) as number));
+      const n = ready.shift() as Node;
+      order.push(n);
+      const seen = new Set<Node>();
+      for (const o of n.outputs) {
+        for (const u of o.uses) {
+          if (seen.has(u.node) || !pending.has(u.node)) continue;
+          seen.add(u.node);
+          const left = (pending.get(u.node) as number) - 1;
+          pending.set(u.node, left);
+          if (left === 0) ready.push(u.node);
+        }
+      }
+    }
+    if (order.length !== this._nodes.length) {
+      throw new SlimnetError('VERIFY', `graph '${this.name}' has a cycle; ${this._nodes.length - order.length} node(s) unordered`);
+    }
+    this._nodes.splice(0, this._nodes.length, ...order);
+  }
+}
+
+export interface OpsetImport {
+  readonly domain: string;
+  readonly version: number;
+}
+
+export class Model {
+  graph: Graph;
+  irVersion = 8;
+  /** Opset versions by domain ('' = ai.onnx). */
+  readonly opsetImports = new Map<string, number>();
+  producerName = 'slimnet';
+  producerVersion = '0.1.0';
+  domain = '';
+  modelVersion = 0;
+  docString = '';
+  readonly metadataProps = new Map<string, string>();
+  /** Model-local functions, kept as decoded protos (slimnet does not inline them). */
+  functions: unknown[] = [];
+
+  constructor(graph: Graph, opset = 17) {
+    this.graph = graph;
+    this.opsetImports.set('', opset);
+  }
+
+  /** The ai.onnx opset version (or of another domain). */
+  opset(domain = ''): number {
+    const v = this.opsetImports.get(domain === 'ai.onnx' ? '' : domain);
+    if (v === undefined) throw new SlimnetError('INVALID_ARGUMENT', `model imports no opset for domain '${domain}'`);
+    return v;
+  }
+}
