@@ -37,10 +37,11 @@ export class GraphBuilder {
     return this.graph.addInitializer(this.graph.initializers.has(name) ? this.graph.uniqueName(name) : name, t);
   }
 
-  /** A float32 constant (as an initializer with a generated name). */
-  constant(values: number | readonly number[], dims?: readonly number[], prefix = 'const'): Value {
+  /** A floating-point constant (float32 unless `dtype` says float64), as an initializer with a generated name. */
+  constant(values: number | readonly number[], dims?: readonly number[], prefix = 'const', dtype: 'float32' | 'float64' = 'float32'): Value {
     const arr = typeof values === 'number' ? [values] : values;
-    const t = Tensor.f32(dims ?? (typeof values === 'number' ? [] : [arr.length]), arr);
+    const shape = dims ?? (typeof values === 'number' ? [] : [arr.length]);
+    const t = dtype === 'float64' ? Tensor.f64(shape, arr) : Tensor.f32(shape, arr);
     return this.graph.addInitializer(this.graph.uniqueName(prefix), t);
   }
 
