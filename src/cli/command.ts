@@ -1,0 +1,95 @@
+/**
+ * The shape of a CLI command: options declared once (parsed by node:util parseArgs, and the same
+ * declaration renders --help), one library call, then printing (a table by default, JSON with --json).
+ */
+import { parseArgs } from 'node:util';
+import { SlimnetError } from '../ir/errors.js';
+
+export interface OptionSpec {
+  readonly type: 'string' | 'boolean';
+  /** One-line description shown by --help. */
+  readonly description: string;
+  /** Value placeholder in help, e.g. 'N' or 'PATH'. */
+  readonly placeholder?: string;
+  readonly default?: string | boolean;
+  readonly short?: string;
+}
+
+export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
+
+/** Parsed option values: strings and booleans, by option name. */
+export type ParsedOptions = Readonly<Record<string, string | boolean | undefined>>;
+
+export interface CommandIo {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+export interface Command {
+  readonly name: string;
+  readonly summary: string;
+  /** Positional arguments, e.g. '<model.onnx>'. */
+  readonly positionals: string;
+  readonly options: OptionSpecs;
+  /** Extra help text after the options. */
+  readonly details?: string;
+  run(positionals: readonly string[], options: ParsedOptions, io: CommandIo): Promise<number>;
+}
+
+/** Options every command accepts. */
+export const COMMON_OPTIONS: OptionSpecs = {
+  json: { type: 'boolean', description: 'print machine-readable JSON instead of tables' },
+  help: { type: 'boolean', short: 'h', description: 'show this help' },
+};
+
+export function parseCommandArgs(cmd: Command, argv: readonly string[]): { positionals: string[]; options: ParsedOptions } {
+  const specs = { ...COMMON_OPTIONS, ...cmd.options };
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {};
+  for (const [k, s] of Object.entries(specs)) options[k] = s.short === undefined ? { type: s.type } : { type: s.type, short: s.short };
+  try {
+    const parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
+    const values: Record<string, string | boolean | undefined> = {};
+    for (const [k, s] of Object.entries(specs)) values[k] = (parsed.values as Record<string, string | boolean | undefined>)[k] ?? s.default;
+    return { positionals: parsed.positionals, options: values };
+  } catch (e) {
+    throw new SlimnetError('INVALID_ARGUMENT', `${cmd.name}: ${e instanceof Error ? e.message : String(e)} (see slimnet ${cmd.name} --help)`);
+  }
+}
+
+export function commandHelp(cmd: Command): string {
+  const specs = { ...cmd.options, ...COMMON_OPTIONS };
+  const rows = Object.entries(specs).map(([k, s]) => {
+    const flag = `${s.short === undefined ? '' : `-${s.short}, `}--${k}${s.type === 'string' ? ` ${s.placeholder ?? 'VALUE'}` : ''}`;
+    const def = s.default === undefined || s.default === false ? '' : ` (default: ${String(s.default)})`;
+    return `  ${flag.padEnd(30)} ${s.description}${def}`;
+  });
+  return [`usage: slimnet ${cmd.name} ${cmd.positionals} [options]`, '', cmd.summary, '', 'options:', ...rows, ...(cmd.details === undefined ? [] : ['', cmd.details])].join('\n');
+}
+
+/** Typed accessors for parsed options, with clear errors. */
+export function optString(o: ParsedOptions, name: string): string | undefined {
+  const v = o[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+export function optNumber(o: ParsedOptions, name: string, fallback: number): number;
+export function optNumber(o: ParsedOptions, name: string): number | undefined;
+export function optNumber(o: ParsedOptions, name: string, fallback?: number): number | undefined {
+  const v = o[name];
+  if (typeof v !== 'string') return fallback;
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new SlimnetError('INVALID_ARGUMENT', `--${name} expects a number, got '${v}'`);
+  return n;
+}
+
+export function optInt(o: ParsedOptions, name: string, fallback: number): number {
+  const n = optNumber(o, name, fallback);
+  if (!Number.isInteger(n)) throw new SlimnetError('INVALID_ARGUMENT', `--${name} expects an integer, got '${String(o[name])}'`);
+  return n;
+}
+
+export function requirePositional(cmd: Command, positionals: readonly string[], index: number, what: string): string {
+  const v = positionals[index];
+  if (v === undefined) throw new SlimnetError('INVALID_ARGUMENT', `slimnet ${cmd.name}: missing ${what} (usage: slimnet ${cmd.name} ${cmd.positionals})`);
+  return v;
+}

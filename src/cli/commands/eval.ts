@@ -1,0 +1,58 @@
+/** `slimnet eval model.onnx --data mnist`: top-1 / top-5 error on the test split, and latency. */
+import { loadDataset } from '../../data/index.js';
+import { evaluate } from '../../runtime/evaluate.js';
+import { measureLatency } from '../../runtime/latency.js';
+import { formatMs, formatPercent } from '../../report/format.js';
+import { formatTable } from '../../report/table.js';
+import { optInt, optString, requirePositional, type Command } from '../command.js';
+import { resolveModel } from '../model-source.js';
+import { stderrProgress } from '../progress.js';
+
+export const evalCommand: Command = {
+  name: 'eval',
+  summary: 'Evaluate a model: top-1/top-5 error on a data set and onnxruntime latency.',
+  positionals: '<model.onnx|zoo-name>',
+  options: {
+    data: { type: 'string', placeholder: 'mnist|fashion-mnist|PATH', description: 'data set to evaluate on (its test split)', default: 'mnist' },
+    'batch-size': { type: 'string', placeholder: 'N', description: 'samples per inference call', default: '256' },
+    limit: { type: 'string', placeholder: 'N', description: 'evaluate only the first N test samples' },
+    threads: { type: 'string', placeholder: 'N', description: 'onnxruntime intra-op threads', default: '2' },
+    'latency-runs': { type: 'string', placeholder: 'N', description: 'timed runs per latency measurement (0 = skip)', default: '50' },
+  },
+  details: 'Latency is the median (and p90) of timed runs after 10 warm-up runs, at batch 1 and batch 64.',
+  async run(positionals, o, io) {
+    const source = resolveModel(requirePositional(this, positionals, 0, 'a model'));
+    const dataSpec = optString(o, 'data') ?? 'mnist';
+    const limit = optString(o, 'limit') === undefined ? undefined : optInt(o, 'limit', 0);
+    const threads = optInt(o, 'threads', 2);
+    const data = loadDataset(dataSpec, limit === undefined ? {} : { testLimit: limit, limit: 1 });
+    const progress = o.json === true ? undefined : stderrProgress('eval');
+    const acc = await evaluate(source.model, data.test, {
+      batchSize: optInt(o, 'batch-size', 256),
+      threads,
+      ...(progress === undefined ? {} : { onProgress: (done: number, total: number) => progress.update(done, total) }),
+    });
+    progress?.done();
+    const runs = optInt(o, 'latency-runs', 50);
+    const latency = [];
+    // Sequential on purpose: concurrent measurements would steal each other's cores.
+    for (const batchSize of runs <= 0 ? [] : [1, 64]) latency.push(await measureLatency(source.model, { batchSize, runs, threads }));
+    const result = { model: source.label, data: data.name, samples: acc.count, top1Error: acc.top1Error, top5Error: acc.top5Error, latency };
+    if (o.json === true) {
+      io.out(JSON.stringify(result, null, 2));
+      return 0;
+    }
+    io.out(`${source.label} on ${data.name} (${acc.count} test samples)`);
+    io.out(`  top-1 error  ${formatPercent(acc.top1Error)}`);
+    io.out(`  top-5 error  ${formatPercent(acc.top5Error)}`);
+    if (latency.length > 0) {
+      io.out('');
+      io.out(formatTable(
+        [{ header: 'batch' }, { header: 'median', align: 'right' }, { header: 'p90' }, { header: 'per sample' }],
+        latency.map((l) => [String(l.batchSize), formatMs(l.medianMs), formatMs(l.p90Ms), formatMs(l.medianMs / l.batchSize)]),
+      ));
+      io.out(`  (${threads} thread(s), ${runs} timed runs after warm-up)`);
+    }
+    return 0;
+  },
+};

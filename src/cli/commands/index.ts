@@ -1,0 +1,14 @@
+/** Every CLI command, registered once here; a duplicate name is a programming error. */
+import type { Command } from '../command.js';
+import { evalCommand } from './eval.js';
+
+function registry(list: readonly Command[]): readonly Command[] {
+  const seen = new Set<string>();
+  for (const c of list) {
+    if (seen.has(c.name)) throw new Error(`duplicate CLI command '${c.name}'`);
+    seen.add(c.name);
+  }
+  return list;
+}
+
+export const commands = registry([evalCommand]);

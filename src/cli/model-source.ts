@@ -1,0 +1,44 @@
+/** Resolves a command's model argument: an ONNX file path, or the name of a zoo model. */
+import { existsSync } from 'node:fs';
+import { SlimnetError } from '../ir/errors.js';
+import type { Model } from '../ir/graph.js';
+import { loadModel } from '../onnx/index.js';
+import { buildZooModel, zooModelNames } from '../zoo/index.js';
+
+export interface ModelSource {
+  readonly model: Model;
+  /** The file the model came from (undefined for zoo models). */
+  readonly path: string | undefined;
+  readonly label: string;
+}
+
+export interface ModelSourceOptions {
+  /** Seed for zoo models' initial weights. */
+  readonly seed?: number;
+  /** Input shape [C,H,W] for zoo models (default [1,28,28]). */
+  readonly inputShape?: readonly number[];
+  readonly numClasses?: number;
+  /** Width multiplier for zoo models that have one. */
+  readonly width?: number;
+}
+
+export function resolveModel(spec: string, opts: ModelSourceOptions = {}): ModelSource {
+  if (existsSync(spec)) return { model: loadModel(spec), path: spec, label: spec };
+  const name = spec.startsWith('zoo:') ? spec.slice(4) : spec;
+  if (zooModelNames().includes(name)) {
+    const model = buildZooModel(name, {
+      ...(opts.seed === undefined ? {} : { seed: opts.seed }),
+      ...(opts.inputShape === undefined ? {} : { inputShape: opts.inputShape }),
+      ...(opts.numClasses === undefined ? {} : { numClasses: opts.numClasses }),
+      ...(opts.width === undefined ? {} : { width: opts.width }),
+    });
+    return { model, path: undefined, label: `zoo:${name}` };
+  }
+  const looksLikeFile = spec.includes('/') || spec.includes('.');
+  throw new SlimnetError(
+    looksLikeFile ? 'IO' : 'INVALID_ARGUMENT',
+    looksLikeFile
+      ? `model file '${spec}' does not exist`
+      : `'${spec}' is neither a model file nor a zoo model (zoo: ${zooModelNames().join(', ')})`,
+  );
+}
