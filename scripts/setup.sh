@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-apt_pkgs=(dataset-fashion-mnist python3-onnx)
+apt_pkgs=(dataset-fashion-mnist python3-onnx libonnx-testdata)
 if [ "${SLIMNET_WITH_TORCH:-0}" = "1" ]; then apt_pkgs+=(python3-torch libopenblas0-openmp); fi
 
 missing=()

@@ -7,3 +7,4 @@ export * from './node.js';
 export * from './shape.js';
 export * from './tensor.js';
 export * from './value.js';
+export * from './verify.js';

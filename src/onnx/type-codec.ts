@@ -1,0 +1,68 @@
+/** ValueInfoProto / TypeProto <-> a Value's dtype and shape (dim_value -> number, dim_param -> string). */
+import { create, type MessageInitShape } from '@bufbuild/protobuf';
+import { TypeProtoSchema, ValueInfoProtoSchema, type TypeProto, type ValueInfoProto } from 'onnx-buf';
+import { dtypeFromOnnx, dtypeToOnnx } from '../ir/dtype.js';
+import type { Dim } from '../ir/shape.js';
+import type { Value } from '../ir/value.js';
+import { extras } from './extras.js';
+
+/** Applies a declared type to `v`. Types slimnet cannot express are kept aside and written back. */
+export function applyType(v: Value, tp: TypeProto | undefined): void {
+  if (tp === undefined) return;
+  if (tp.value.case === 'tensorType' && tp.denotation === '') {
+    const tt = tp.value.value;
+    const dtype = dtypeFromOnnx(tt.elemType);
+    const plainDims = tt.shape === undefined || tt.shape.dim.every((d) => d.denotation === '');
+    if (dtype !== undefined && plainDims) {
+      v.dtype = dtype;
+      v.shape = tt.shape?.dim.map((d): Dim => {
+        if (d.value.case === 'dimValue') return Number(d.value.value);
+        if (d.value.case === 'dimParam') return d.value.value;
+        return null;
+      });
+      const ex = extras.value(v);
+      if (ex !== undefined) delete ex.type;
+      return;
+    }
+  }
+  extras.valueW(v).type = tp;
+  v.dtype = undefined;
+  v.shape = undefined;
+}
+
+type TypeInit = MessageInitShape<typeof TypeProtoSchema>;
+
+/** The TypeProto for a value's dtype/shape, or the kept-aside proto, or undefined when untyped. */
+export function encodeType(v: Value): TypeProto | undefined {
+  if (v.dtype === undefined) return extras.value(v)?.type;
+  const tensorType: NonNullable<Extract<TypeInit['value'], { case: 'tensorType' }>>['value'] = {
+    elemType: dtypeToOnnx(v.dtype),
+  };
+  if (v.shape !== undefined) {
+    tensorType.shape = {
+      dim: v.shape.map((d) => {
+        if (typeof d === 'number') return { value: { case: 'dimValue' as const, value: BigInt(d) } };
+        if (typeof d === 'string') return { value: { case: 'dimParam' as const, value: d } };
+        return {};
+      }),
+    };
+  }
+  return create(TypeProtoSchema, { value: { case: 'tensorType', value: tensorType } });
+}
+
+/** Reads a ValueInfoProto's type, doc string and metadata into `v`. */
+export function applyValueInfo(v: Value, vi: ValueInfoProto): void {
+  applyType(v, vi.type);
+  if (vi.docString !== '') v.docString = vi.docString;
+  if (vi.metadataProps.length > 0) extras.valueW(v).metadataProps = vi.metadataProps;
+}
+
+export function encodeValueInfo(v: Value): ValueInfoProto {
+  const init: MessageInitShape<typeof ValueInfoProtoSchema> = { name: v.name };
+  const type = encodeType(v);
+  if (type !== undefined) init.type = type;
+  if (v.docString !== '') init.docString = v.docString;
+  const meta = extras.value(v)?.metadataProps;
+  if (meta !== undefined) init.metadataProps = meta;
+  return create(ValueInfoProtoSchema, init);
+}
