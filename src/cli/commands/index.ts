@@ -1,6 +1,7 @@
 /** Every CLI command, registered once here; a duplicate name is a programming error. */
 import type { Command } from '../command.js';
 import { evalCommand } from './eval.js';
+import { inspectCommand } from './inspect.js';
 
 function registry(list: readonly Command[]): readonly Command[] {
   const seen = new Set<string>();
@@ -11,4 +12,4 @@ function registry(list: readonly Command[]): readonly Command[] {
   return list;
 }
 
-export const commands = registry([evalCommand]);
+export const commands = registry([inspectCommand, evalCommand]);
