@@ -65,13 +65,16 @@ export function addBackward(graph: Graph, loss: Value, wrt: readonly Value[], op
   const gradOf = (v: Value): Value | undefined => {
     const list = contributions.get(v);
     if (list === undefined || list.length === 0) return undefined;
-    const total = list.length === 1 ? (list[0] as Value) : b.op('Sum', list, {}, { name: `grad/sum/${v.name}` });
+    if (list.length === 1) return list[0];
+    // Only a fresh Sum is typed here: a single contribution may be a shared value (the seed initializer, or
+    // an output gradient passed through by Identity) whose declared type must not be overwritten.
+    const total = b.op('Sum', list, {}, { name: `grad/sum/${v.name}` });
     total.dtype = v.dtype;
     total.shape = v.shape;
     contributions.set(v, [total]);
     return total;
   };
-  add(loss, opts.seed ?? b.constant(1, [], 'grad/seed'));
+  add(loss, opts.seed ?? b.constant(1, [], 'grad/seed', loss.dtype === 'float64' ? 'float64' : 'float32'));
 
   for (const step of order) {
     if (step.kind === 'ste') {

@@ -3,8 +3,10 @@
  * programming error and throws at load time.
  */
 import type { GradientRule, GradientTable } from '../rule.js';
+import { activationRules } from './activation.js';
 import { elementwiseRules } from './elementwise.js';
 import { nnRules } from './nn.js';
+import { reduceRules } from './reduce.js';
 import { shapeRules } from './shape-ops.js';
 
 function merge(...tables: GradientTable[]): Readonly<Record<string, GradientRule>> {
@@ -18,4 +20,4 @@ function merge(...tables: GradientTable[]): Readonly<Record<string, GradientRule
   return out;
 }
 
-export const gradientRules = merge(elementwiseRules, shapeRules, nnRules);
+export const gradientRules = merge(elementwiseRules, activationRules, reduceRules, shapeRules, nnRules);

@@ -1,0 +1,173 @@
+/**
+ * Gradients of Conv and ConvTranspose, written with the same two ops (engine notes):
+ *  - input gradient of Conv = ConvTranspose of dY with the same weight (exact output size via end pads /
+ *    output_padding), or for stride 1 a Conv with spatially flipped, channel-transposed weights (much faster
+ *    for depthwise); input gradient of ConvTranspose = Conv of dY with the same weight.
+ *  - weight gradient = a grouped Conv over transposed tensors ("batch" and "channel" swapped), the roles of
+ *    stride and dilation exchanged; works for every group count, depthwise included.
+ *  - bias gradient = ReduceSum over batch and spatial axes.
+ */
+import { UnsupportedOpError } from '../../ir/errors.js';
+import type { Value } from '../../ir/value.js';
+import type { GradContext, GradientRule, GradientTable } from '../rule.js';
+import { extent, forwardWindow, leftover, range, spatialDims, staticDim, transposedEnd, type Window } from './window.js';
+
+/** Slice along `axes` (inputs from opset 10, attributes before; steps need opset 10). */
+export function slice(c: GradContext, x: Value, starts: readonly number[], ends: readonly number[], axes: readonly number[], steps?: readonly number[]): Value {
+  if (c.opset < 10) {
+    if (steps !== undefined) throw new UnsupportedOpError(c.node.opType, c.node.name, 'a gradient below opset 10 (needs Slice steps)');
+    return c.op('Slice', [x], { starts: [...starts], ends: [...ends], axes: [...axes] });
+  }
+  const inputs = [x, c.ints(starts), c.ints(ends), c.ints(axes)];
+  if (steps !== undefined) inputs.push(c.ints(steps));
+  return c.op('Slice', inputs);
+}
+
+/**
+ * Weight gradient of a sliding-window product between `big` [N, C, in...] and `small` [N, M, out...]:
+ * dW[m, c', k...] = Σ_n,o big[n, g·Cg + c', o·s + k·d − pb] · small[n, m, o] with g the group of m.
+ * Computed as Conv(bigᵀ regrouped [Cg, g·N, in...], smallᵀ [M, N, out...], group g, stride d, dilation s),
+ * giving [Cg, M, k...], then transposed to [M, Cg, k...].
+ */
+export function windowWeightGrad(c: GradContext, big: Value, small: Value, w: Window, group: number, bigChannels: number): Value {
+  const n = w.n;
+  const sp = range(2, 2 + n);
+  const swap = [1, 0, ...sp];
+  const cg = bigChannels / group;
+  let bigT: Value;
+  if (group === 1) {
+    bigT = c.op('Transpose', [big], { perm: swap });
+  } else if (cg === 1) {
+    bigT = c.reshape(c.op('Transpose', [big], { perm: swap }), [1, -1, ...w.input]);
+  } else {
+    const split = c.reshape(big, [0, group, cg, ...w.input]);
+    const t = c.op('Transpose', [split], { perm: [2, 1, 0, ...range(3, 3 + n)] });
+    bigT = c.reshape(t, [cg, -1, ...w.input]);
+  }
+  const smallT = c.op('Transpose', [small], { perm: swap });
+  // Trailing input rows no window reaches are cut from the end padding; what padding cannot absorb
+  // (and any extra kernel rows it leaves) is sliced off the result.
+  const padsEnd = w.padsEnd.map((p, i) => Math.max(0, p - Math.max(0, leftover(w, i))));
+  const got = w.kernel.map((_, i) => {
+    const span = (w.input[i] as number) + (w.padsBegin[i] as number) + (padsEnd[i] as number) - ((w.strides[i] as number) * ((w.output[i] as number) - 1) + 1);
+    return Math.floor(span / (w.dilations[i] as number)) + 1;
+  });
+  let dw = c.op('Conv', [bigT, smallT], {
+    kernel_shape: [...w.output],
+    strides: [...w.dilations],
+    dilations: [...w.strides],
+    pads: [...w.padsBegin, ...padsEnd],
+    group,
+  });
+  if (got.some((g, i) => g !== w.kernel[i])) {
+    dw = slice(c, dw, w.kernel.map(() => 0), [...w.kernel], sp);
+  }
+  return c.op('Transpose', [dw], { perm: swap });
+}
+
+/** Sum of dY over every axis but the channel axis (bias gradient). */
+function biasGrad(c: GradContext, dy: Value, rank: number): Value {
+  return c.reduceSum(dy, [0, ...range(2, rank)], false);
+}
+
+/** Whether a stride-1 Conv input gradient is emitted as a flipped-weight Conv rather than ConvTranspose. */
+export interface ConvGradOptions {
+  /** 'depthwise' (default): flipped Conv for stride-1 convs with one input channel per group; 'always'; 'never'. */
+  flippedConv: 'depthwise' | 'always' | 'never';
+}
+
+export const convGradOptions: ConvGradOptions = { flippedConv: 'depthwise' };
+
+/** Conv weight [M, Cg, k...] turned into the weight of the stride-1 transposed conv: [g·Cg, M/g, k...] flipped. */
+function flippedWeight(c: GradContext, wv: Value, group: number, m: number, cg: number, kernel: readonly number[]): Value {
+  const n = kernel.length;
+  const sp = range(2, 2 + n);
+  const mg = m / group;
+  let t: Value;
+  if (group === 1) t = c.op('Transpose', [wv], { perm: [1, 0, ...sp] });
+  else if (mg === 1 || cg === 1) t = c.reshape(wv, [group * cg, mg, ...kernel]);
+  else {
+    const split = c.reshape(wv, [group, mg, cg, ...kernel]);
+    t = c.reshape(c.op('Transpose', [split], { perm: [0, 2, 1, ...range(3, 3 + n)] }), [group * cg, mg, ...kernel]);
+  }
+  const big = -(2 ** 53);
+  return slice(c, t, sp.map(() => -1), sp.map(() => big), sp, sp.map(() => -1));
+}
+
+function convInputGrad(c: GradContext, dy: Value, wv: Value, win: Window, group: number, m: number, cg: number): Value {
+  const mode = convGradOptions.flippedConv;
+  const depthwise = cg === 1 && group > 1;
+  const flipPads = [...win.padsBegin, ...win.padsEnd].map((p, j) => extent(win, j % win.n) - 1 - p);
+  const flip =
+    c.opset >= 10 &&
+    win.strides.every((s) => s === 1) &&
+    flipPads.every((p) => p >= 0) &&
+    (mode === 'always' || (mode === 'depthwise' && depthwise));
+  if (flip) {
+    const wf = flippedWeight(c, wv, group, m, cg, win.kernel);
+    return c.op('Conv', [dy, wf], { kernel_shape: [...win.kernel], dilations: [...win.dilations], pads: flipPads, group });
+  }
+  const { padsEnd, outputPadding } = transposedEnd(win);
+  const attrs: Record<string, readonly number[] | number> = {
+    kernel_shape: [...win.kernel],
+    strides: [...win.strides],
+    dilations: [...win.dilations],
+    pads: [...win.padsBegin, ...padsEnd],
+    group,
+  };
+  if (outputPadding.some((p) => p !== 0)) attrs['output_padding'] = outputPadding;
+  return c.op('ConvTranspose', [dy, wv], attrs);
+}
+
+const conv: GradientRule = (c) => {
+  const dy = c.dOut();
+  if (dy === undefined) return [];
+  const x = c.node.input(0);
+  const wv = c.node.input(1);
+  const group = c.node.attrInt('group', 1);
+  const kernel = spatialDims(c, wv);
+  const win = forwardWindow(c, spatialDims(c, x), kernel);
+  const m = staticDim(c, wv, 0);
+  const cg = staticDim(c, wv, 1);
+  const rank = win.n + 2;
+  return [
+    c.needs(0) ? convInputGrad(c, dy, wv, win, group, m, cg) : undefined,
+    c.needs(1) ? windowWeightGrad(c, x, dy, win, group, cg * group) : undefined,
+    c.needs(2) ? biasGrad(c, dy, rank) : undefined,
+  ];
+};
+
+const convTranspose: GradientRule = (c) => {
+  const dy = c.dOut();
+  if (dy === undefined) return [];
+  const node = c.node;
+  const x = node.input(0);
+  const wv = node.input(1);
+  const autoPad = node.attrString('auto_pad', 'NOTSET');
+  if (node.attrInts('output_shape') !== undefined || (autoPad !== 'NOTSET' && autoPad !== 'VALID')) {
+    throw new UnsupportedOpError(node.opType, node.name, 'a gradient with output_shape or auto_pad SAME (give explicit pads)');
+  }
+  const group = node.attrInt('group', 1);
+  const kernel = node.attrInts('kernel_shape') ?? spatialDims(c, wv);
+  const small = spatialDims(c, x);
+  const n = small.length;
+  const pads = autoPad === 'VALID' ? new Array<number>(2 * n).fill(0) : node.attrInts('pads', new Array<number>(2 * n).fill(0));
+  const strides = node.attrInts('strides', new Array<number>(n).fill(1));
+  const dilations = node.attrInts('dilations', new Array<number>(n).fill(1));
+  const outPad = node.attrInts('output_padding', new Array<number>(n).fill(0));
+  const big = small.map((h, i) => {
+    const ext = (dilations[i] as number) * ((kernel[i] as number) - 1) + 1;
+    return (strides[i] as number) * (h - 1) + (outPad[i] as number) + ext - (pads[i] as number) - (pads[i + n] as number);
+  });
+  const win: Window = { n, kernel, strides, dilations, padsBegin: pads.slice(0, n), padsEnd: pads.slice(n), input: big, output: small };
+  const coutG = staticDim(c, wv, 1);
+  return [
+    c.needs(0)
+      ? c.op('Conv', [dy, wv], { kernel_shape: [...kernel], strides: [...strides], dilations: [...dilations], pads: [...pads], group })
+      : undefined,
+    c.needs(1) ? windowWeightGrad(c, dy, x, win, group, coutG * group) : undefined,
+    c.needs(2) ? biasGrad(c, dy, n + 2) : undefined,
+  ];
+};
+
+export const convRules: GradientTable = { Conv: conv, ConvTranspose: convTranspose };
