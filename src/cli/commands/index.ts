@@ -2,6 +2,7 @@
 import type { Command } from '../command.js';
 import { evalCommand } from './eval.js';
 import { inspectCommand } from './inspect.js';
+import { trainCommand } from './train.js';
 
 function registry(list: readonly Command[]): readonly Command[] {
   const seen = new Set<string>();
@@ -12,4 +13,4 @@ function registry(list: readonly Command[]): readonly Command[] {
   return list;
 }
 
-export const commands = registry([inspectCommand, evalCommand]);
+export const commands = registry([inspectCommand, evalCommand, trainCommand]);

@@ -1,0 +1,93 @@
+/** `slimnet train`: train a zoo model or an ONNX model with the ONNX-generated backward pass. */
+import { SlimnetError } from '../../ir/errors.js';
+import { formatPercent } from '../../report/format.js';
+import { formatTable } from '../../report/table.js';
+import { parseSchedule } from '../../train/schedule.js';
+import { train } from '../../train/trainer.js';
+import type { TrainProgress } from '../../train/types.js';
+import { optInt, optNumber, optString, type Command } from '../command.js';
+import { resolveModel } from '../model-source.js';
+
+function progressPrinter(): (p: TrainProgress) => void {
+  const tty = process.stderr.isTTY === true;
+  return (p) => {
+    const head = `epoch ${p.epoch}/${p.epochs} step ${p.step}/${p.steps}`;
+    const body = `loss ${p.loss.toFixed(4)} acc ${formatPercent(p.accuracy)} lr ${p.lr.toPrecision(3)} ${p.imagesPerSecond.toFixed(0)} img/s ETA ${p.etaSeconds.toFixed(0)}s`;
+    if (p.kind === 'epoch' && p.stats !== undefined) {
+      const s = p.stats;
+      const test = Number.isNaN(s.testError) ? '' : ` test error ${formatPercent(s.testError)}`;
+      process.stderr.write(`${tty ? '\r\x1b[K' : ''}epoch ${s.epoch}/${p.epochs}: train loss ${s.trainLoss.toFixed(4)} train error ${formatPercent(s.trainError)}${test} (${s.seconds.toFixed(1)} s, ${s.imagesPerSecond.toFixed(0)} img/s)\n`);
+    } else if (tty) {
+      process.stderr.write(`\r\x1b[K${head} ${body}`);
+    }
+  };
+}
+
+export const trainCommand: Command = {
+  name: 'train',
+  summary: 'Train a zoo model or an ONNX model (backward pass generated as ONNX, run by onnxruntime).',
+  positionals: '',
+  options: {
+    model: { type: 'string', placeholder: 'NAME|model.onnx', description: 'zoo model (lenet-300-100, lenet5, vgg, resnet20, mobilenet) or an ONNX file', default: 'lenet5' },
+    data: { type: 'string', placeholder: 'mnist|fashion-mnist|PATH', description: 'training data (train split; the test split validates)', default: 'mnist' },
+    epochs: { type: 'string', placeholder: 'N', description: 'passes over the training data', default: '10' },
+    'batch-size': { type: 'string', placeholder: 'N', description: 'mini-batch size', default: '64' },
+    lr: { type: 'string', placeholder: 'RATE', description: 'base learning rate (default 0.01 SGD, 0.001 Adam)' },
+    optimizer: { type: 'string', placeholder: 'sgd|adam|adamw', description: 'update rule', default: 'sgd' },
+    momentum: { type: 'string', placeholder: 'M', description: 'SGD momentum', default: '0.9' },
+    nesterov: { type: 'boolean', description: 'Nesterov momentum (SGD)' },
+    'weight-decay': { type: 'string', placeholder: 'WD', description: 'weight decay (decoupled for adamw)' },
+    schedule: { type: 'string', placeholder: 'SPEC', description: 'lr schedule: constant | step:E[:g] | multistep:E1,E2[:g] | cosine[:min], optional +warmup:E', default: 'constant' },
+    seed: { type: 'string', placeholder: 'N', description: 'seed of initial weights (zoo) and batch order', default: '0' },
+    threads: { type: 'string', placeholder: 'N', description: 'onnxruntime intra-op threads', default: '2' },
+    width: { type: 'string', placeholder: 'ALPHA', description: 'width multiplier for zoo models' },
+    limit: { type: 'string', placeholder: 'N', description: 'use only the first N training samples' },
+    checkpoint: { type: 'string', placeholder: 'PATH', description: 'checkpoint file written atomically after every epoch' },
+    resume: { type: 'boolean', description: 'continue from --checkpoint' },
+    out: { type: 'string', placeholder: 'PATH', description: 'where to write the trained ONNX model' },
+  },
+  details: 'Progress shows epoch, step, loss, accuracy, images/s and ETA; Ctrl-C stops at the next step without\nwriting a partial file. The saved model is a plain inference graph (BatchNorm in eval mode).',
+  async run(_positionals, o, io) {
+    const out = optString(o, 'out');
+    if (out === undefined) throw new SlimnetError('INVALID_ARGUMENT', 'slimnet train: --out PATH is required (where to write the trained model)');
+    const seed = optInt(o, 'seed', 0);
+    const width = optNumber(o, 'width');
+    const source = resolveModel(optString(o, 'model') ?? 'lenet5', { seed, ...(width === undefined ? {} : { width }) });
+    if (source.path !== undefined && source.path === out) throw new SlimnetError('IO', `refusing to overwrite the input model '${out}': choose another --out`);
+    const optimizer = optString(o, 'optimizer') ?? 'sgd';
+    if (optimizer !== 'sgd' && optimizer !== 'adam' && optimizer !== 'adamw') throw new SlimnetError('INVALID_ARGUMENT', `--optimizer must be sgd, adam or adamw, got '${optimizer}'`);
+    const limit = optString(o, 'limit') === undefined ? undefined : optInt(o, 'limit', 0);
+    const lr = optNumber(o, 'lr');
+    const wd = optNumber(o, 'weight-decay');
+    const checkpoint = optString(o, 'checkpoint');
+    const result = await train({
+      model: source.model,
+      dataset: optString(o, 'data') ?? 'mnist',
+      ...(limit === undefined ? {} : { datasetOptions: { limit } }),
+      epochs: optInt(o, 'epochs', 10),
+      batchSize: optInt(o, 'batch-size', 64),
+      optimizer,
+      momentum: optNumber(o, 'momentum', 0.9),
+      nesterov: o.nesterov === true,
+      schedule: parseSchedule(optString(o, 'schedule') ?? 'constant'),
+      seed,
+      threads: optInt(o, 'threads', 2),
+      ...(lr === undefined ? {} : { lr }),
+      ...(wd === undefined ? {} : { weightDecay: wd }),
+      ...(checkpoint === undefined ? {} : { checkpoint }),
+      resume: o.resume === true,
+      output: out,
+      ...(o.json === true ? {} : { onProgress: progressPrinter() }),
+    });
+    if (o.json === true) {
+      io.out(JSON.stringify({ model: source.label, out, testError: result.testError, history: result.history, resumedFromEpoch: result.resumedFromEpoch }, null, 2));
+      return 0;
+    }
+    io.out(formatTable(
+      [{ header: 'epoch' }, { header: 'train loss', align: 'right' }, { header: 'train error' }, { header: 'test error' }, { header: 'img/s' }, { header: 'seconds' }],
+      result.history.map((h) => [String(h.epoch), h.trainLoss.toFixed(4), formatPercent(h.trainError), Number.isNaN(h.testError) ? '-' : formatPercent(h.testError), h.imagesPerSecond.toFixed(0), h.seconds.toFixed(1)]),
+    ));
+    io.out(`saved ${out} (test error ${Number.isNaN(result.testError) ? 'not measured' : formatPercent(result.testError)})`);
+    return 0;
+  },
+};
