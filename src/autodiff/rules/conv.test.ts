@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { opModel } from '../../testing/grad-models.js';
 import { gradcheck } from '../../testing/gradcheck.js';
 import type { GradientRule } from '../rule.js';
-import { convGradOptions, convRules } from './conv.js';
+import { convGradOptions, convRules, type ConvGradOptions } from './conv.js';
 
 type Attrs = Readonly<Record<string, number | string | readonly number[]>>;
 const TOL = { eps: 1, rtol: 1e-3, atol: 1e-3 };
@@ -29,24 +29,31 @@ const convCases: ReadonlyArray<[string, number[], number[], Attrs, number?]> = [
   ['auto_pad SAME_UPPER stride 2', [1, 2, 7, 6], [3, 2, 3, 3], { auto_pad: 'SAME_UPPER', strides: [2, 2] }],
   ['1-D stride 3 asymmetric pads', [2, 3, 10], [5, 3, 4], { strides: [3], pads: [1, 2] }, 5],
   ['1-D depthwise dilation 2', [2, 4, 9], [4, 1, 3], { group: 4, dilations: [2], pads: [2, 2] }],
+  ['stride 1 asymmetric pads, groups 2, dilation (2,1)', [2, 4, 6, 6], [6, 2, 3, 3], { group: 2, dilations: [2, 1], pads: [2, 1, 2, 0] }],
+  ['LeNet-like 5x5 valid', [2, 1, 12, 12], [3, 1, 5, 5], {}, 3],
+];
+
+const variants: ReadonlyArray<[string, ConvGradOptions | undefined]> = [
+  ['default formulation', undefined],
+  ['flipped conv always, im2col weight gradient', { flippedConv: 'always', weightGrad: 'auto', im2colLimit: 1e9, im2colMinRows: 0 }],
+  ['ConvTranspose input gradient, grouped-conv weight gradient', { flippedConv: 'never', weightGrad: 'grouped-conv', im2colLimit: 0, im2colMinRows: 0 }],
 ];
 
 for (const [name, x, w, attrs, bias] of convCases) {
-  test(`Conv gradient: ${name}`, async () => {
-    await check('Conv', x, w, attrs, bias);
+  test(`Conv gradient: ${name}`, async (t) => {
+    for (const [label, opts] of variants) {
+      await t.test(label, async () => {
+        const saved = { ...convGradOptions };
+        Object.assign(convGradOptions, opts ?? {});
+        try {
+          await check('Conv', x, w, attrs, bias);
+        } finally {
+          Object.assign(convGradOptions, saved);
+        }
+      });
+    }
   });
 }
-
-test('Conv gradient: flipped-conv input gradient for group 1 and groups 2 (mode always)', async () => {
-  const saved = convGradOptions.flippedConv;
-  convGradOptions.flippedConv = 'always';
-  try {
-    await check('Conv', [2, 3, 6, 5], [4, 3, 3, 3], { pads: [1, 0, 1, 2] });
-    await check('Conv', [2, 4, 6, 6], [6, 2, 3, 3], { group: 2, dilations: [2, 1], pads: [2, 1, 2, 1] });
-  } finally {
-    convGradOptions.flippedConv = saved;
-  }
-});
 
 const convTransposeCases: ReadonlyArray<[string, number[], number[], Attrs, number?]> = [
   ['stride 2 pads 1 output_padding 1, bias', [2, 4, 5, 5], [4, 3, 3, 3], { strides: [2, 2], pads: [1, 1, 1, 1], output_padding: [1, 1] }, 3],

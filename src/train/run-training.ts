@@ -1,0 +1,210 @@
+/**
+ * The training loop proper (worker side; also callable in-process). One onnxruntime session runs the
+ * training graph, one the validation graph; each epoch: seeded shuffled batches, validation, an atomic
+ * checkpoint. A NaN / Inf loss stops the run with TRAINING_DIVERGED naming the epoch and step; a stop
+ * request ends it at the next step boundary with INTERRUPTED.
+ */
+import { epochBatches, batchCount } from '../data/batches.js';
+import { loadDataset } from '../data/load.js';
+import type { Dataset, Split } from '../data/types.js';
+import { SlimnetError } from '../ir/errors.js';
+import type { Model } from '../ir/graph.js';
+import { Tensor } from '../ir/tensor.js';
+import { decodeModel, encodeModel, saveModel } from '../onnx/index.js';
+import { Session } from '../runtime/session.js';
+import type { WorkerContext } from '../runtime/worker.js';
+import { readState, writeState, type CheckpointState } from './checkpoint.js';
+import { TrainingFeeds } from './feeds.js';
+import { adamScalars } from './optimizer.js';
+import { learningRate } from './schedule.js';
+import type { EpochStats, TrainProgress, TrainRequest, TrainResponse } from './types.js';
+
+const EVAL_BATCH = 256;
+const PROGRESS_MS = 250;
+
+interface Run {
+  readonly req: TrainRequest;
+  readonly ctx: WorkerContext<TrainProgress>;
+  readonly data: Dataset;
+  readonly inference: Model;
+  readonly feeds: TrainingFeeds;
+  readonly train: Session;
+  readonly evalSession: Session | undefined;
+  readonly history: EpochStats[];
+  /** Optimizer steps taken. */
+  step: number;
+  /** Seconds spent in training steps this run, and steps taken this run (for the ETA). */
+  stepSeconds: number;
+  stepsThisRun: number;
+}
+
+export async function runTraining(req: TrainRequest, ctx: WorkerContext<TrainProgress>): Promise<TrainResponse> {
+  const data = typeof req.dataset === 'string' ? loadDataset(req.dataset, req.datasetOptions) : req.dataset;
+  const inference = decodeModel(req.inferenceModel);
+  const saved = req.resume && req.checkpoint !== undefined ? readState(req.checkpoint) : undefined;
+  const values = saved === undefined ? initialValues(req, inference) : checkedState(req, saved);
+  const feeds = new TrainingFeeds(req.info, values, req.masks, req.batchSize);
+  const train = await Session.create(req.trainingGraph, { threads: req.threads });
+  const evalSession = req.validate ? await Session.create(req.evalGraph, { threads: req.threads }) : undefined;
+  const run: Run = {
+    req, ctx, data, inference, feeds, train, evalSession, history: [...(saved?.history ?? [])],
+    step: saved?.step ?? 0, stepSeconds: 0, stepsThisRun: 0,
+  };
+  const startEpoch = saved?.epochsDone ?? 0;
+  try {
+    for (let epoch = startEpoch; epoch < req.epochs; epoch++) await runEpoch(run, epoch);
+  } finally {
+    await train.release();
+    await evalSession?.release();
+  }
+  applyValues(inference, req, feeds.snapshot());
+  return { model: encodeModel(inference), history: run.history, resumedFromEpoch: startEpoch };
+}
+
+/** Parameters (masked) and running statistics from the inference model; optimizer state starts at zero. */
+function initialValues(req: TrainRequest, inference: Model): Map<string, Float32Array> {
+  const m = new Map<string, Float32Array>();
+  const take = (name: string): Float32Array => {
+    const t = inference.graph.initializers.get(name)?.initializer;
+    if (t === undefined) throw new SlimnetError('INVALID_ARGUMENT', `inference model has no initializer '${name}'`);
+    return Float32Array.from(t.toFloat32());
+  };
+  for (const p of req.info.params) {
+    const w = take(p.name);
+    const mask = req.masks[p.name];
+    if (mask !== undefined) {
+      if (mask.length !== w.length) throw new SlimnetError('INVALID_ARGUMENT', `mask of '${p.name}' has ${mask.length} elements, the parameter ${w.length}`);
+      for (let i = 0; i < w.length; i++) if (mask[i] === 0) w[i] = 0;
+    }
+    m.set(p.name, w);
+  }
+  for (const b of req.info.buffers) m.set(b.name, take(b.name));
+  return m;
+}
+
+function checkedState(req: TrainRequest, s: CheckpointState): Map<string, Float32Array> {
+  const expect: Array<[string, number]> = [];
+  const size = (dims: readonly number[]): number => dims.reduce((a, d) => a * d, 1);
+  for (const p of req.info.params) {
+    expect.push([p.name, size(p.dims)]);
+    for (const st of p.state) expect.push([st.input, size(p.dims)]);
+  }
+  for (const b of req.info.buffers) expect.push([b.name, size(b.dims)]);
+  for (const [name, n] of expect) {
+    const t = s.tensors.get(name);
+    if (t === undefined || t.length !== n) {
+      throw new SlimnetError('INVALID_ARGUMENT', `checkpoint '${req.checkpoint ?? ''}' does not match this training run: '${name}' ${t === undefined ? 'missing' : `has ${t.length} values, expected ${n}`}`);
+    }
+  }
+  return new Map(s.tensors);
+}
+
+async function runEpoch(run: Run, epoch: number): Promise<void> {
+  const { req, feeds } = run;
+  const split = run.data.train;
+  const steps = batchCount(split.count, req.batchSize);
+  const started = performance.now();
+  let lossSum = 0;
+  let correct = 0;
+  let seen = 0;
+  let lastReport = started;
+  let lr = req.lr;
+  for (const batch of epochBatches(split, epoch, { batchSize: req.batchSize, shuffle: true, seed: req.seed })) {
+    if (run.ctx.shouldStop()) throw interrupted(run, epoch, batch.index);
+    lr = learningRate(req.schedule, req.lr, epoch + batch.index / steps, req.epochs);
+    const out = await step(run, batch.x, batch.dims, batch.y, lr);
+    const loss = (out.loss?.data as Float32Array)[0] as number;
+    if (!Number.isFinite(loss)) throw diverged(loss, epoch, batch.index, steps, lr);
+    feeds.absorb(out);
+    lossSum += loss * batch.size;
+    correct += (out.correct?.data as Float32Array)[0] as number;
+    seen += batch.size;
+    const now = performance.now();
+    if (now - lastReport >= PROGRESS_MS) {
+      lastReport = now;
+      run.ctx.progress(progress(run, 'step', epoch, batch.index + 1, steps, lossSum / seen, correct / seen, lr, seen / ((now - started) / 1000)));
+    }
+  }
+  const trainSeconds = (performance.now() - started) / 1000;
+  const testError = run.evalSession === undefined ? NaN : await validate(run.evalSession, run, run.data.test);
+  const stats: EpochStats = {
+    epoch: epoch + 1, trainLoss: lossSum / seen, trainError: 1 - correct / seen, testError, lr,
+    seconds: (performance.now() - started) / 1000, imagesPerSecond: seen / trainSeconds,
+  };
+  run.history.push(stats);
+  if (req.checkpoint !== undefined) saveCheckpoint(run, req.checkpoint, epoch + 1);
+  run.ctx.progress({ ...progress(run, 'epoch', epoch, steps, steps, stats.trainLoss, 1 - stats.trainError, lr, stats.imagesPerSecond), stats });
+}
+
+async function step(run: Run, x: Float32Array, dims: readonly number[], y: Int32Array, lr: number): Promise<Record<string, Tensor>> {
+  const { feeds, req } = run;
+  run.step++;
+  feeds.setBatch(x, dims, y);
+  feeds.setScalar(req.info.scalars.lr, lr);
+  if (req.info.scalars.adamC1 !== undefined) {
+    const { c1, c2 } = adamScalars(req.optimizer, run.step);
+    feeds.setScalar(req.info.scalars.adamC1, c1);
+    feeds.setScalar(req.info.scalars.adamC2, c2);
+  }
+  const t0 = performance.now();
+  const out = await run.train.run(feeds.feeds);
+  run.stepSeconds += (performance.now() - t0) / 1000;
+  run.stepsThisRun++;
+  return out;
+}
+
+/** Test-split top-1 error with the current weights. */
+async function validate(session: Session, run: Run, split: Split): Promise<number> {
+  if (split.count === 0) return NaN;
+  const feeds: Record<string, Tensor> = {};
+  for (const name of session.inputNames) {
+    const t = run.feeds.feeds[name];
+    if (t !== undefined) feeds[name] = t;
+  }
+  let correct = 0;
+  for (const batch of epochBatches(split, 0, { batchSize: EVAL_BATCH })) {
+    feeds[run.req.info.input] = new Tensor('float32', batch.dims, batch.x);
+    feeds[run.req.info.labels] = Tensor.i64([batch.size], batch.y);
+    const out = await session.run(feeds, ['correct']);
+    correct += (out.correct?.data as Float32Array)[0] as number;
+  }
+  return 1 - correct / split.count;
+}
+
+function progress(run: Run, kind: TrainProgress['kind'], epoch: number, stepNo: number, steps: number, loss: number, accuracy: number, lr: number, ips: number): TrainProgress {
+  const left = (run.req.epochs - epoch - 1) * steps + (steps - stepNo);
+  const perStep = run.stepsThisRun > 0 ? run.stepSeconds / run.stepsThisRun : 0;
+  return { kind, epoch: epoch + 1, epochs: run.req.epochs, step: stepNo, steps, loss, accuracy, lr, imagesPerSecond: ips, etaSeconds: left * perStep };
+}
+
+/** Writes the trained values into the inference model's initializers. */
+function applyValues(inference: Model, req: TrainRequest, values: ReadonlyMap<string, Float32Array>): void {
+  for (const name of [...req.info.params.map((p) => p.name), ...req.info.buffers.map((b) => b.name)]) {
+    const v = inference.graph.initializers.get(name);
+    const data = values.get(name);
+    if (v?.initializer === undefined || data === undefined) continue;
+    v.initializer = new Tensor('float32', v.initializer.dims, data);
+  }
+}
+
+function saveCheckpoint(run: Run, path: string, epochsDone: number): void {
+  const values = run.feeds.snapshot();
+  writeState(path, { epochsDone, step: run.step, history: run.history, tensors: values });
+  applyValues(run.inference, run.req, values);
+  saveModel(run.inference, path, { externalData: false });
+}
+
+function diverged(loss: number, epoch: number, index: number, steps: number, lr: number): SlimnetError {
+  const what = Number.isNaN(loss) ? 'NaN' : `${loss > 0 ? '+' : '-'}Inf`;
+  return new SlimnetError(
+    'TRAINING_DIVERGED',
+    `loss became ${what} at epoch ${epoch + 1} step ${index + 1} of ${steps} (learning rate ${lr}): training diverged; lower the learning rate or check the data`,
+  );
+}
+
+function interrupted(run: Run, epoch: number, index: number): SlimnetError {
+  const ck = run.req.checkpoint;
+  const done = run.history.length;
+  const where = ck === undefined || done === 0 ? 'no checkpoint was written' : `checkpoint after epoch ${done} is in '${ck}'`;
+  return new SlimnetError('INTERRUPTED', `training interrupted at epoch ${epoch + 1} step ${index + 1}; ${where}`);
+}

@@ -1,0 +1,119 @@
+/**
+ * train(): builds the training and validation graphs on the calling thread (hooks may be functions), then
+ * runs the loop in a worker thread so progress stays live and Ctrl-C stops at a step boundary. The
+ * request crossing to the worker is plain data: model bytes, graph interface, hyper-parameters, masks.
+ */
+import { SlimnetError } from '../ir/errors.js';
+import { GraphBuilder } from '../ir/builder.js';
+import type { Model } from '../ir/graph.js';
+import { decodeModel, encodeModel, saveModel } from '../onnx/index.js';
+import { inferShapes } from '../passes/infer-shapes.js';
+import { runWorker, type WorkerContext } from '../runtime/worker.js';
+import { buildZooModel } from '../zoo/index.js';
+import { buildEvalGraph } from './eval-graph.js';
+import { cloneModel, insertTransforms } from './graph-edit.js';
+import type { OptimizerSpec } from './optimizer.js';
+import { runTraining } from './run-training.js';
+import { validateSchedule } from './schedule.js';
+import { buildTrainingGraph, selectTrainable } from './training-graph.js';
+import type { TrainOptions, TrainProgress, TrainRequest, TrainResponse, TrainResult } from './types.js';
+
+export async function train(opts: TrainOptions): Promise<TrainResult> {
+  const request = prepareTraining(opts);
+  const response = opts.inProcess === true
+    ? await runTraining(request, inProcessContext(opts))
+    : await runWorker<TrainRequest, TrainProgress, TrainResponse>(new URL('./train-worker.js', import.meta.url), request, {
+        ...(opts.onProgress === undefined ? {} : { onProgress: opts.onProgress }),
+        ...(opts.signal === undefined ? {} : { signal: opts.signal }),
+      });
+  const model = decodeModel(response.model);
+  if (opts.output !== undefined) saveModel(model, opts.output, { externalData: false });
+  const last = response.history[response.history.length - 1];
+  return { model, history: response.history, testError: last?.testError ?? NaN, resumedFromEpoch: response.resumedFromEpoch };
+}
+
+/** The optimizer spec implied by the options. */
+export function optimizerSpec(opts: TrainOptions): OptimizerSpec {
+  const kind = opts.optimizer ?? 'sgd';
+  const wd = opts.weightDecay === undefined ? {} : { weightDecay: opts.weightDecay };
+  if (kind === 'sgd') return { kind, momentum: opts.momentum ?? 0.9, nesterov: opts.nesterov ?? false, ...wd };
+  if (kind !== 'adam' && kind !== 'adamw') throw new SlimnetError('INVALID_ARGUMENT', `unknown optimizer '${String(kind)}'; use sgd, adam or adamw`);
+  return { kind, ...opts.adam, ...wd };
+}
+
+/** Resolves the model, builds both graphs and the worker request (exported for tests and tools). */
+export function prepareTraining(opts: TrainOptions): TrainRequest {
+  checkNumbers(opts);
+  const source = typeof opts.model === 'string' ? buildZooModel(opts.model, opts.zoo) : opts.model;
+  const hooks = opts.hooks ?? {};
+  const optimizer = optimizerSpec(opts);
+  const masks = hooks.masks ?? {};
+  const { model: trainingModel, info } = buildTrainingGraph(source, {
+    optimizer,
+    masks: Object.keys(masks),
+    dropoutSeed: opts.seed ?? 0,
+    ...(opts.maxPoolGrad === undefined ? {} : { maxPoolGrad: opts.maxPoolGrad }),
+    ...(hooks.frozen === undefined ? {} : { frozen: hooks.frozen }),
+    ...(hooks.terms === undefined ? {} : { terms: hooks.terms }),
+    ...(hooks.transforms === undefined ? {} : { transforms: hooks.transforms }),
+    ...(hooks.loss === undefined ? {} : { loss: hooks.loss }),
+  });
+  if (info.extraInputs.length > 0) {
+    throw new SlimnetError('INVALID_ARGUMENT', `the loss declares extra inputs (${info.extraInputs.map((i) => i.name).join(', ')}) that the training loop cannot feed`);
+  }
+  const inference = inferenceWithTransforms(source, opts);
+  const schedule = opts.schedule ?? { kind: 'constant' };
+  validateSchedule(schedule);
+  const request: TrainRequest = {
+    trainingGraph: encodeModel(trainingModel),
+    evalGraph: encodeModel(buildEvalGraph(inference, info)),
+    inferenceModel: encodeModel(inference),
+    info,
+    dataset: opts.dataset,
+    datasetOptions: opts.datasetOptions ?? {},
+    epochs: opts.epochs,
+    batchSize: opts.batchSize ?? 64,
+    lr: opts.lr ?? (optimizer.kind === 'sgd' ? 0.01 : 0.001),
+    optimizer,
+    schedule,
+    seed: opts.seed ?? 0,
+    threads: opts.threads ?? 2,
+    masks,
+    validate: opts.validate ?? true,
+    ...(opts.checkpoint === undefined ? {} : { checkpoint: opts.checkpoint }),
+    resume: opts.resume ?? false,
+  };
+  return request;
+}
+
+/** The inference model the trained values go into: the source, plus any weight transforms' forward nodes. */
+function inferenceWithTransforms(source: Model, opts: TrainOptions): Model {
+  const select = opts.hooks?.transforms;
+  if (select === undefined) return source;
+  const m = cloneModel(source);
+  inferShapes(m);
+  insertTransforms(new GraphBuilder(m.graph), selectTrainable(m, { ...(opts.hooks?.frozen === undefined ? {} : { frozen: opts.hooks.frozen }) }), select);
+  return m;
+}
+
+function checkNumbers(o: TrainOptions): void {
+  const bad = (what: string, v: unknown): never => {
+    throw new SlimnetError('INVALID_ARGUMENT', `train: ${what} must be a positive ${what === 'lr' ? 'number' : 'integer'}, got ${String(v)}`);
+  };
+  if (!Number.isInteger(o.epochs) || o.epochs <= 0) bad('epochs', o.epochs);
+  if (o.batchSize !== undefined && (!Number.isInteger(o.batchSize) || o.batchSize <= 0)) bad('batchSize', o.batchSize);
+  if (o.threads !== undefined && (!Number.isInteger(o.threads) || o.threads <= 0)) bad('threads', o.threads);
+  if (o.lr !== undefined && !(o.lr > 0)) bad('lr', o.lr);
+  if (o.resume === true && o.checkpoint === undefined) throw new SlimnetError('INVALID_ARGUMENT', 'train: resume needs a checkpoint path');
+}
+
+function inProcessContext(opts: TrainOptions): WorkerContext<TrainProgress> {
+  const stopped = (): boolean => opts.signal?.aborted === true;
+  return {
+    progress: (p) => opts.onProgress?.(p),
+    shouldStop: stopped,
+    throwIfStopped: (what = 'training') => {
+      if (stopped()) throw new SlimnetError('INTERRUPTED', `${what} interrupted on request`);
+    },
+  };
+}

@@ -1,0 +1,155 @@
+/** Public option / result types of the training loop, and the plain-data request sent to the worker. */
+import type { LoadDatasetOptions } from '../data/load.js';
+import type { Dataset } from '../data/types.js';
+import type { Model } from '../ir/graph.js';
+import type { ZooOptions } from '../zoo/options.js';
+import type { TransformSelector } from './graph-edit.js';
+import type { OptimizerSpec } from './optimizer.js';
+import type { LossTerm } from './regularizers.js';
+import type { Schedule } from './schedule.js';
+import type { LossBuilder, TrainingGraphInfo } from './training-graph.js';
+
+/** Compression hooks: what the training graph does beyond plain supervised training. */
+export interface TrainHooks {
+  /**
+   * 0/1 masks by parameter name (same element count as the parameter). The weights are multiplied by the
+   * mask before training starts, and gradients and updated weights are masked every step, so pruned
+   * entries stay exactly zero.
+   */
+  readonly masks?: Readonly<Record<string, Float32Array>>;
+  /** Parameters kept fixed: they stay initializers and get no gradient or update. */
+  readonly frozen?: readonly string[];
+  /** Regularizers added to the loss (l1Term, l2Term, groupLassoTerm, bnScaleL1Term, or your own). */
+  readonly terms?: readonly LossTerm[];
+  /** Weight transforms used in the forward pass (quantizers...), chosen per parameter. Kept in the saved model. */
+  readonly transforms?: TransformSelector;
+  /** Replaces the default softmax cross-entropy (must not add extra inputs: the loop feeds only image and labels). */
+  readonly loss?: LossBuilder;
+}
+
+export interface TrainOptions {
+  /** The model to train: an inference Model, or a zoo model name ('lenet5', 'vgg'...). */
+  readonly model: Model | string;
+  /** Zoo options (seed, classes, input shape, width) when `model` is a zoo name. */
+  readonly zoo?: ZooOptions;
+  /**
+   * The data: a name / path for loadDataset ('mnist', 'fashion-mnist', a directory), loaded inside the
+   * worker; or an already loaded Dataset (copied to the worker).
+   */
+  readonly dataset: string | Dataset;
+  /** loadDataset options (limit, testLimit...) when `dataset` is a name or path. */
+  readonly datasetOptions?: LoadDatasetOptions;
+  /** Number of passes over the training split. */
+  readonly epochs: number;
+  /** Mini-batch size (default 64). */
+  readonly batchSize?: number;
+  /** Base learning rate (default 0.01 for SGD, 0.001 for Adam / AdamW). */
+  readonly lr?: number;
+  /** Update rule (default 'sgd'). */
+  readonly optimizer?: 'sgd' | 'adam' | 'adamw';
+  /** SGD momentum (default 0.9). */
+  readonly momentum?: number;
+  /** SGD: Nesterov momentum (default false). */
+  readonly nesterov?: boolean;
+  /** Weight decay: L2 for SGD / Adam, decoupled for AdamW (default 0, AdamW 0.01). */
+  readonly weightDecay?: number;
+  /** Adam / AdamW β1, β2, ε (defaults 0.9, 0.999, 1e-8). */
+  readonly adam?: { readonly beta1?: number; readonly beta2?: number; readonly eps?: number };
+  /** Learning-rate schedule over the run (default constant). */
+  readonly schedule?: Schedule;
+  /** Seed of the batch order (default 0); the same seed and threads give the same run. */
+  readonly seed?: number;
+  /** onnxruntime intra-op threads (default 2). */
+  readonly threads?: number;
+  /** Masks, frozen parameters, regularizers, weight transforms, custom loss. */
+  readonly hooks?: TrainHooks;
+  /** MaxPool backward: 'index' (default, PyTorch semantics, faster) or 'tie-split'. */
+  readonly maxPoolGrad?: 'index' | 'tie-split';
+  /** Validate on the test split after every epoch (default true). */
+  readonly validate?: boolean;
+  /**
+   * Checkpoint file (an ONNX inference model of the current weights); the resumable training state is
+   * written next to it as '<checkpoint>.state'. Both are replaced atomically after every epoch.
+   */
+  readonly checkpoint?: string;
+  /** Continue from `checkpoint` when its state file exists (default false: start afresh). */
+  readonly resume?: boolean;
+  /** Write the final inference model here (atomically). */
+  readonly output?: string;
+  /** Progress reports (a few per second, and one per finished epoch). */
+  readonly onProgress?: (p: TrainProgress) => void;
+  /** Aborting stops training at the next step boundary (SlimnetError 'INTERRUPTED'). */
+  readonly signal?: AbortSignal;
+  /** Run in the calling thread instead of a worker (tests, embedding); progress still reported. */
+  readonly inProcess?: boolean;
+}
+
+export interface TrainProgress {
+  readonly kind: 'step' | 'epoch';
+  /** 1-based epoch and step within it. */
+  readonly epoch: number;
+  readonly epochs: number;
+  readonly step: number;
+  readonly steps: number;
+  /** Mean training loss of the epoch so far. */
+  readonly loss: number;
+  /** Training top-1 accuracy of the epoch so far. */
+  readonly accuracy: number;
+  readonly lr: number;
+  readonly imagesPerSecond: number;
+  /** Estimated seconds left in the run. */
+  readonly etaSeconds: number;
+  /** Set on 'epoch' reports. */
+  readonly stats?: EpochStats;
+}
+
+export interface EpochStats {
+  /** 1-based. */
+  readonly epoch: number;
+  readonly trainLoss: number;
+  readonly trainError: number;
+  /** Test-split top-1 error in [0, 1] (NaN when validation is off). */
+  readonly testError: number;
+  readonly lr: number;
+  readonly seconds: number;
+  /** Training throughput of the epoch (wall time of batching and steps, without validation). */
+  readonly imagesPerSecond: number;
+}
+
+export interface TrainResult {
+  /** The trained inference model (BatchNorm in eval mode with the trained running statistics). */
+  readonly model: Model;
+  readonly history: readonly EpochStats[];
+  /** Test error after the last epoch (NaN when validation is off). */
+  readonly testError: number;
+  /** Epoch the run resumed after (0 when it started afresh). */
+  readonly resumedFromEpoch: number;
+}
+
+/** The structured-cloneable request the worker runs. */
+export interface TrainRequest {
+  readonly trainingGraph: Uint8Array;
+  readonly evalGraph: Uint8Array;
+  /** Inference model (with weight transforms) whose initializers receive the trained values. */
+  readonly inferenceModel: Uint8Array;
+  readonly info: TrainingGraphInfo;
+  readonly dataset: string | Dataset;
+  readonly datasetOptions: LoadDatasetOptions;
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly lr: number;
+  readonly optimizer: OptimizerSpec;
+  readonly schedule: Schedule;
+  readonly seed: number;
+  readonly threads: number;
+  readonly masks: Readonly<Record<string, Float32Array>>;
+  readonly validate: boolean;
+  readonly checkpoint?: string;
+  readonly resume: boolean;
+}
+
+export interface TrainResponse {
+  readonly model: Uint8Array;
+  readonly history: readonly EpochStats[];
+  readonly resumedFromEpoch: number;
+}
