@@ -77,7 +77,7 @@ function biasGrad(c: GradContext, dy: Value, rank: number): Value {
 export interface ConvGradOptions {
   /**
    * Stride-1 input gradient as a Conv with flipped weights instead of ConvTranspose. 'auto' (default):
-   * for depthwise convs, and for others whose input is at most 1.5× the output's spatial size (the flipped
+   * for depthwise convs, and for others whose input is at most 1.2× the output's spatial size (the flipped
    * Conv multiplies the zero border, so it loses on unpadded convs like LeNet's).
    */
   flippedConv: 'auto' | 'always' | 'never';
@@ -156,7 +156,7 @@ function convInputGrad(c: GradContext, dy: Value, wv: Value, win: Window, group:
     c.opset >= 10 &&
     win.strides.every((s) => s === 1) &&
     flipPads.every((p) => p >= 0) &&
-    (mode === 'always' || (mode === 'auto' && (depthwise || growth <= 1.5)));
+    (mode === 'always' || (mode === 'auto' && (depthwise || growth <= 1.2)));
   if (flip) {
     const wf = flippedWeight(c, wv, group, m, cg, win.kernel);
     return c.op('Conv', [dy, wf], { kernel_shape: [...win.kernel], dilations: [...win.dilations], pads: flipPads, group });
