@@ -4,7 +4,7 @@
  */
 import * as ort from 'onnxruntime-node';
 import type { DType } from '../ir/dtype.js';
-import { SlimnetError } from '../ir/errors.js';
+import { SlimnetError, UnsupportedOpError } from '../ir/errors.js';
 import type { Model } from '../ir/graph.js';
 import type { Shape } from '../ir/shape.js';
 import { Tensor, type TensorData } from '../ir/tensor.js';
@@ -68,7 +68,7 @@ export class Session {
     try {
       return new Session(await ort.InferenceSession.create(bytes, options));
     } catch (e) {
-      throw new SlimnetError('RUNTIME', `onnxruntime could not load the model: ${errMessage(e)}`, { cause: e });
+      throw loadError(e, model instanceof Uint8Array ? undefined : model);
     }
   }
 
@@ -100,6 +100,19 @@ function valueInfos(names: readonly string[], meta: readonly ort.InferenceSessio
     const shape = m.shape.map((d) => (typeof d === 'number' ? (d >= 0 ? d : null) : d === '' ? null : d));
     return { name, dtype, shape };
   });
+}
+
+/** onnxruntime's load failure as a typed error; a missing kernel becomes UnsupportedOpError naming the node. */
+function loadError(e: unknown, model: Model | undefined): SlimnetError {
+  const msg = errMessage(e);
+  const missing = /Could not find an implementation for (\w+)\((\d+)\) node with name '([^']*)'/.exec(msg);
+  if (missing !== null) return new UnsupportedOpError(missing[1] as string, missing[3] as string, `onnxruntime execution (opset ${missing[2] as string})`);
+  const unknown = /No Op registered for (\w+) with domain_version of (\d+)/.exec(msg);
+  if (unknown !== null) {
+    const node = /Node \(([^)]*)\)/.exec(msg)?.[1] ?? model?.graph.nodes.find((n) => n.opType === unknown[1])?.name ?? '?';
+    return new UnsupportedOpError(unknown[1] as string, node, `onnxruntime execution (no such op at opset ${unknown[2] as string})`);
+  }
+  return new SlimnetError('RUNTIME', `onnxruntime could not load the model: ${msg}`, { cause: e });
 }
 
 function errMessage(e: unknown): string {

@@ -1,5 +1,6 @@
 /** `slimnet train`: train a zoo model or an ONNX model with the ONNX-generated backward pass. */
 import { SlimnetError } from '../../ir/errors.js';
+import { checkWritable } from '../../util/atomic-write.js';
 import { formatPercent } from '../../report/format.js';
 import { formatTable } from '../../report/table.js';
 import { parseSchedule } from '../../train/schedule.js';
@@ -53,7 +54,7 @@ export const trainCommand: Command = {
     const seed = optInt(o, 'seed', 0);
     const width = optNumber(o, 'width');
     const source = resolveModel(optString(o, 'model') ?? 'lenet5', { seed, ...(width === undefined ? {} : { width }) });
-    if (source.path !== undefined && source.path === out) throw new SlimnetError('IO', `refusing to overwrite the input model '${out}': choose another --out`);
+    checkWritable(out, { protect: source.path === undefined ? [] : [source.path] });
     const optimizer = optString(o, 'optimizer') ?? 'sgd';
     if (optimizer !== 'sgd' && optimizer !== 'adam' && optimizer !== 'adamw') throw new SlimnetError('INVALID_ARGUMENT', `--optimizer must be sgd, adam or adamw, got '${optimizer}'`);
     const limit = optString(o, 'limit') === undefined ? undefined : optInt(o, 'limit', 0);
