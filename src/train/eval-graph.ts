@@ -24,6 +24,8 @@ export function buildEvalGraph(inference: Model, info: TrainingGraphInfo, logits
   liftToInputs(g, lifted);
   const labels = b.input(info.labels, 'int64', [logits.shape?.[0] ?? 'N']);
   g.outputs.length = 0;
-  b.output(correctCount(b, logits, labels), 'correct');
+  const correct = b.output(correctCount(b, logits, labels), g.uniqueName('correct'));
+  correct.dtype = 'float32';
+  correct.shape = [];
   return m;
 }

@@ -35,7 +35,7 @@ export type OptimizerSpec =
       readonly weightDecay?: number;
     };
 
-/** Names of the scalar inputs the optimizer reads each step. */
+/** Preferred names of the scalar inputs the optimizer reads each step (made unique in the graph). */
 export const SCALAR_INPUTS = { lr: 'lr', adamC1: 'adam_c1', adamC2: 'adam_c2' } as const;
 
 /** State slots kept per parameter. */
@@ -61,17 +61,19 @@ export function validateOptimizer(o: OptimizerSpec): void {
 /** Scalar graph inputs shared by all parameter updates. */
 export interface OptimizerScalars {
   readonly lr: Value;
-  /** Adam only: lr · c1 (computed once in the graph). */
+  /** Adam only: the bias-correction inputs and lr · c1 (computed once in the graph). */
+  readonly c1?: Value;
   readonly lrC1?: Value;
   readonly c2?: Value;
 }
 
 export function addOptimizerScalars(b: GraphBuilder, o: OptimizerSpec): OptimizerScalars {
-  const lr = b.input(SCALAR_INPUTS.lr, 'float32', []);
+  const scalar = (name: string): Value => b.input(b.graph.uniqueName(name), 'float32', []);
+  const lr = scalar(SCALAR_INPUTS.lr);
   if (o.kind === 'sgd') return { lr };
-  const c1 = b.input(SCALAR_INPUTS.adamC1, 'float32', []);
-  const c2 = b.input(SCALAR_INPUTS.adamC2, 'float32', []);
-  return { lr, lrC1: b.op('Mul', [lr, c1], {}, { name: 'opt/lr_c1' }), c2 };
+  const c1 = scalar(SCALAR_INPUTS.adamC1);
+  const c2 = scalar(SCALAR_INPUTS.adamC2);
+  return { lr, c1, lrC1: b.op('Mul', [lr, c1], {}, { name: 'opt/lr_c1' }), c2 };
 }
 
 /** Bias-correction inputs for Adam at 1-based step t. */

@@ -113,11 +113,11 @@ async function runEpoch(run: Run, epoch: number): Promise<void> {
     if (run.ctx.shouldStop()) throw interrupted(run, epoch, batch.index);
     lr = learningRate(req.schedule, req.lr, epoch + batch.index / steps, req.epochs);
     const out = await step(run, batch.x, batch.dims, batch.y, lr);
-    const loss = (out.loss?.data as Float32Array)[0] as number;
+    const loss = scalarOut(out, req.info.loss);
     if (!Number.isFinite(loss)) throw diverged(loss, epoch, batch.index, steps, lr);
     feeds.absorb(out);
     lossSum += loss * batch.size;
-    correct += (out.correct?.data as Float32Array)[0] as number;
+    correct += scalarOut(out, req.info.correct);
     seen += batch.size;
     const now = performance.now();
     if (now - lastReport >= PROGRESS_MS) {
@@ -162,13 +162,19 @@ async function validate(session: Session, run: Run, split: Split): Promise<numbe
     if (t !== undefined) feeds[name] = t;
   }
   let correct = 0;
+  const outName = session.outputNames[0] as string;
   for (const batch of epochBatches(split, 0, { batchSize: EVAL_BATCH })) {
     feeds[run.req.info.input] = new Tensor('float32', batch.dims, batch.x);
     feeds[run.req.info.labels] = Tensor.i64([batch.size], batch.y);
-    const out = await session.run(feeds, ['correct']);
-    correct += (out.correct?.data as Float32Array)[0] as number;
+    correct += scalarOut(await session.run(feeds, [outName]), outName);
   }
   return 1 - correct / split.count;
+}
+
+function scalarOut(out: Readonly<Record<string, Tensor>>, name: string): number {
+  const t = out[name];
+  if (t === undefined) throw new SlimnetError('RUNTIME', `session returned no output '${name}'`);
+  return (t.data as Float32Array)[0] as number;
 }
 
 function progress(run: Run, kind: TrainProgress['kind'], epoch: number, stepNo: number, steps: number, loss: number, accuracy: number, lr: number, ips: number): TrainProgress {

@@ -142,7 +142,7 @@ export function buildTrainingGraph(source: Model, opts: TrainingGraphOptions): T
   g.outputs.length = 0;
 
   const ste: StraightThrough[] = insertTransforms(b, params, opts.transforms);
-  const labels = b.input('labels', 'int64', [logits.shape?.[0] ?? 'N']);
+  const labels = b.input(g.uniqueName('labels'), 'int64', [logits.shape?.[0] ?? 'N']);
   const extraInputs: Array<{ name: string; shape: Shape }> = [];
   const lossCtx: LossContext = {
     b, logits, labels,
@@ -158,19 +158,26 @@ export function buildTrainingGraph(source: Model, opts: TrainingGraphOptions): T
   const grads = addBackward(g, loss, params, { opset: model.opset(), straightThrough: ste, rules: ruleOverrides(opts) });
   const scalars = addOptimizerScalars(b, opts.optimizer);
   const slots = params.map((p) => updateParam(b, opts.optimizer, scalars, p, grads.get(p), masked.has(p.name)));
-  b.output(loss, 'loss');
-  b.output(correct, 'correct');
+  b.output(loss, g.uniqueName('loss'));
+  b.output(correct, g.uniqueName('correct'));
   for (const s of buffers) b.output(s.updated, g.uniqueName(`${s.buffer.name}__new`));
+  typeOutputs(model, [loss, correct]);
 
   const info: TrainingGraphInfo = {
-    input: image.name, labels: labels.name, loss: 'loss', correct: 'correct',
-    scalars: { lr: scalars.lr.name, ...(scalars.c2 === undefined ? {} : { adamC1: 'adam_c1', adamC2: scalars.c2.name }) },
+    input: image.name, labels: labels.name, loss: loss.name, correct: correct.name,
+    scalars: { lr: scalars.lr.name, ...(scalars.c1 === undefined || scalars.c2 === undefined ? {} : { adamC1: scalars.c1.name, adamC2: scalars.c2.name }) },
     params: slots,
     buffers: buffers.map((s) => ({ name: s.buffer.name, output: s.updated.name, dims: staticDims(s.buffer) })),
     extraInputs,
     optimizer: opts.optimizer,
   };
   return { model, info };
+}
+
+/** Declares every output's type (onnx.checker requires it); updated values share their input's shape. */
+function typeOutputs(model: Model, scalars: readonly Value[]): void {
+  for (const o of model.graph.outputs) o.dtype ??= 'float32';
+  for (const s of scalars) s.shape ??= [];
 }
 
 function ruleOverrides(opts: TrainingGraphOptions): Map<string, GradientRule> {
@@ -209,8 +216,11 @@ function updateParam(b: GraphBuilder, o: OptimizerSpec, s: OptimizerScalars, w: 
     newState = u.state;
   }
   b.output(newW, g.uniqueName(`${w.name}__new`));
+  newW.shape = w.shape;
   const slots = state.map((x, i) => {
     const out = b.output(newState[i] as Value, g.uniqueName(`${x.value.name}__new`));
+    out.dtype = 'float32';
+    out.shape = w.shape;
     return { slot: x.slot, input: x.value.name, output: out.name };
   });
   return { name: w.name, output: newW.name, dims, ...(mask === undefined ? {} : { mask: mask.name }), state: slots };
