@@ -2,6 +2,7 @@
 import type { Command } from '../command.js';
 import { evalCommand } from './eval.js';
 import { inspectCommand } from './inspect.js';
+import { sensitivityCommand } from './sensitivity.js';
 import { trainCommand } from './train.js';
 
 function registry(list: readonly Command[]): readonly Command[] {
@@ -13,4 +14,4 @@ function registry(list: readonly Command[]): readonly Command[] {
   return list;
 }
 
-export const commands = registry([inspectCommand, evalCommand, trainCommand]);
+export const commands = registry([inspectCommand, evalCommand, trainCommand, sensitivityCommand]);

@@ -1,0 +1,53 @@
+/** `slimnet sensitivity model.onnx --data ...`: per-layer pruning sweep without retraining, table + JSON. */
+import { CRITERION_NAMES, criterionByName, type CriterionName } from '../../compress/pruning/structured/criteria.js';
+import { sensitivity, type SensitivityResult } from '../../compress/pruning/structured/sensitivity.js';
+import { loadDataset } from '../../data/index.js';
+import { SlimnetError } from '../../ir/errors.js';
+import { formatPercent } from '../../report/format.js';
+import { formatTable } from '../../report/table.js';
+import { atomicWrite } from '../../util/atomic-write.js';
+import { optInt, optString, requirePositional, type Command } from '../command.js';
+import { resolveModel } from '../model-source.js';
+
+function criterion(name: string): CriterionName {
+  if (!(CRITERION_NAMES as readonly string[]).includes(name)) {
+    throw new SlimnetError('INVALID_ARGUMENT', `--criterion must be one of ${CRITERION_NAMES.join(', ')}, got '${name}'`);
+  }
+  return name as CriterionName;
+}
+
+function table(r: SensitivityResult): string {
+  const ratios = r.curves[0]?.points.map((p) => p.ratio) ?? [];
+  const columns = [{ header: 'layer group' }, { header: 'channels' }, ...ratios.map((x) => ({ header: `${Math.round(x * 100)}%`, align: 'right' as const }))];
+  const rows = r.curves.map((c) => [c.name, String(c.size), ...c.points.map((p) => formatPercent(p.error, 1))]);
+  return formatTable(columns, rows);
+}
+
+export const sensitivityCommand: Command = {
+  name: 'sensitivity',
+  summary: 'Per-layer pruning sensitivity: test error when each channel group alone is pruned (no retraining).',
+  positionals: '<model.onnx|zoo-name>',
+  options: {
+    data: { type: 'string', placeholder: 'mnist|fashion-mnist|PATH', description: 'data set (its test split is evaluated)', default: 'mnist' },
+    criterion: { type: 'string', placeholder: 'NAME', description: `channel importance: ${CRITERION_NAMES.slice(0, 6).join(', ')}`, default: 'l1' },
+    samples: { type: 'string', placeholder: 'N', description: 'test samples evaluated per point', default: '1000' },
+    'save-json': { type: 'string', placeholder: 'PATH', description: 'also write the curves as JSON here' },
+  },
+  details: 'Columns are the fraction of the group\'s channels removed (0 = the unpruned model). Feed the JSON to\n`slimnet prune --per-layer auto` logic, or read it to choose per-layer ratios by hand.',
+  async run(positionals, o, io) {
+    const source = resolveModel(requirePositional(this, positionals, 0, 'a model'));
+    const samples = optInt(o, 'samples', 1000);
+    const data = loadDataset(optString(o, 'data') ?? 'mnist', { limit: 1, testLimit: samples });
+    const result = await sensitivity(source.model, { importance: criterionByName(criterion(optString(o, 'criterion') ?? 'l1')), data: data.test, limit: samples });
+    const json = optString(o, 'save-json');
+    if (json !== undefined) atomicWrite(json, JSON.stringify(result, null, 2), source.path === undefined ? {} : { protect: [source.path] });
+    if (o.json === true) {
+      io.out(JSON.stringify(result, null, 2));
+      return 0;
+    }
+    io.out(`${source.label}: ${result.criterion} sensitivity on ${result.samples} ${data.name} test samples (baseline error ${formatPercent(result.baseline.error)})`);
+    io.out(table(result));
+    if (json !== undefined) io.out(`saved ${json}`);
+    return 0;
+  },
+};
