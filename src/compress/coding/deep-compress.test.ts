@@ -1,0 +1,20 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { loadDataset } from '../../data/load.js';
+import { buildZooModel } from '../../zoo/index.js';
+import { unpack } from './container.js';
+import { deepCompress } from './deep-compress.js';
+
+test('deepCompress on a small LeNet-300-100: prune, retrain, share, fine-tune codebooks, pack', async () => {
+  const data = loadDataset('mnist', { limit: 256, testLimit: 128 });
+  const model = buildZooModel('lenet-300-100', { seed: 1, width: 0.25 });
+  const r = await deepCompress(model, { dataset: data, pruneSparsity: 0.9, retrainEpochs: 1, finetuneEpochs: 1, batchSize: 32, threads: 1, inProcess: true });
+  assert.ok(r.ratio > 8, `ratio ${r.ratio}`);
+  for (const l of r.report.layers) {
+    const d = r.model.graph.initializers.get(l.name)!.initializer!.data as Float32Array;
+    assert.ok(new Set(d.filter((x) => x !== 0)).size <= 32, l.name);
+  }
+  const back = unpack(r.bytes);
+  for (const [name, v] of r.model.graph.initializers) assert.deepEqual(back.graph.initializers.get(name)!.initializer!.data, v.initializer!.data);
+  assert.ok(r.errorAfter <= 1 && r.errorBefore <= 1);
+});

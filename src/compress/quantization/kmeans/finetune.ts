@@ -1,0 +1,74 @@
+/**
+ * finetuneCodebooks: trains the shared centroids with the ordinary training loop on the codebook graph
+ * (see codebook-graph.ts); cluster assignments stay fixed, pruned weights stay exact zeros. Everything
+ * else is frozen unless `trainOthers`. The result is a dense float model with <= 2^bits distinct nonzero
+ * values per shared layer.
+ */
+import type { LoadDatasetOptions } from '../../../data/load.js';
+import type { Dataset } from '../../../data/types.js';
+import type { Model } from '../../../ir/graph.js';
+import { cloneModel } from '../../../train/graph-edit.js';
+import { defaultTrainableParams } from '../../../train/params.js';
+import { train } from '../../../train/trainer.js';
+import type { EpochStats, TrainProgress } from '../../../train/types.js';
+import { codebookModel, codebookName, readCodebooks } from './codebook-graph.js';
+import { applyShared, type SharedLayer } from './share.js';
+
+export interface FinetuneCodebooksOptions {
+  readonly dataset: string | Dataset;
+  readonly datasetOptions?: LoadDatasetOptions;
+  /** Epochs (default 1). */
+  readonly epochs?: number;
+  /** Learning rate (default 0.001). */
+  readonly lr?: number;
+  readonly batchSize?: number;
+  /** SGD momentum (default 0.9). */
+  readonly momentum?: number;
+  /** Also train biases, BatchNorm and unshared weights (default false: codebooks only). */
+  readonly trainOthers?: boolean;
+  readonly seed?: number;
+  readonly threads?: number;
+  /** Validate after each epoch (default true). */
+  readonly validate?: boolean;
+  readonly inProcess?: boolean;
+  readonly onProgress?: (p: TrainProgress) => void;
+  readonly signal?: AbortSignal;
+}
+
+export interface FinetuneCodebooksResult {
+  /** Dense float model with the fine-tuned centroids. */
+  readonly model: Model;
+  readonly layers: readonly SharedLayer[];
+  readonly history: readonly EpochStats[];
+  readonly testError: number;
+}
+
+export async function finetuneCodebooks(model: Model, shared: readonly SharedLayer[], opts: FinetuneCodebooksOptions): Promise<FinetuneCodebooksResult> {
+  const cbModel = codebookModel(model, shared);
+  const codebooks = new Set(shared.map((l) => codebookName(l.name)));
+  const frozen = opts.trainOthers === true ? [] : defaultTrainableParams(cbModel.graph).map((v) => v.name).filter((n) => !codebooks.has(n));
+  const r = await train({
+    model: cbModel,
+    dataset: opts.dataset,
+    ...(opts.datasetOptions === undefined ? {} : { datasetOptions: opts.datasetOptions }),
+    epochs: opts.epochs ?? 1,
+    lr: opts.lr ?? 0.001,
+    momentum: opts.momentum ?? 0.9,
+    ...(opts.batchSize === undefined ? {} : { batchSize: opts.batchSize }),
+    ...(opts.seed === undefined ? {} : { seed: opts.seed }),
+    ...(opts.threads === undefined ? {} : { threads: opts.threads }),
+    ...(opts.validate === undefined ? {} : { validate: opts.validate }),
+    ...(opts.inProcess === undefined ? {} : { inProcess: opts.inProcess }),
+    ...(opts.onProgress === undefined ? {} : { onProgress: opts.onProgress }),
+    ...(opts.signal === undefined ? {} : { signal: opts.signal }),
+    hooks: { frozen },
+  });
+  const layers = readCodebooks(r.model, shared);
+  const out = cloneModel(model);
+  for (const [name, v] of out.graph.initializers) {
+    const trained = r.model.graph.initializers.get(name)?.initializer;
+    if (trained !== undefined) v.initializer = trained;
+  }
+  applyShared(out, layers);
+  return { model: out, layers, history: r.history, testError: r.testError };
+}
