@@ -7,12 +7,14 @@
  *     [--limit N] [--eval-limit N] [--threads 2] [--option key=value ...]
  * --han adds a row per method with Han et al.'s per-layer sparsities (LeNet-300-100: 92/91/74 %;
  * LeNet-5: conv1 34, conv2 88, fc1 92, fc2 81 %). `ratio` = all parameters / nonzero parameters
- * (biases included, as Han et al. count them); `w-ratio` counts prunable weights only.
+ * of the baseline (biases included, as Han et al. count them); `w-ratio` counts prunable weights only
+ * (both against the baseline, so physically removed units count too).
  */
 import { parseArgs } from 'node:util';
 import { loadDataset } from '../src/data/load.js';
 import { loadModel } from '../src/onnx/index.js';
 import { evaluate } from '../src/runtime/evaluate.js';
+import { sparsityStats } from '../src/compress/pruning/common/sparsity.js';
 import { pruneAndRetrain } from '../src/compress/pruning/unstructured/pipeline.js';
 import type { SparsityTarget } from '../src/compress/pruning/unstructured/types.js';
 
@@ -40,6 +42,7 @@ async function main(): Promise<void> {
     const [k, v] = kv.split('=') as [string, string];
     return [k, Number.isFinite(Number(v)) ? Number(v) : v];
   }));
+  const dense = sparsityStats(model);
   const base = (await evaluate(model, data.test, { threads, ...(evalLimit.evalLimit === undefined ? {} : { limit: evalLimit.evalLimit }) })).top1Error;
   const targets: Array<[string, SparsityTarget]> = (values.sparsities as string).split(',').filter((s) => s !== '').map((s) => [`${(Number(s) * 100).toFixed(0)} %`, Number(s)]);
   const preset = HAN[model.graph.name];
@@ -54,8 +57,8 @@ async function main(): Promise<void> {
       });
       const s = r.stats;
       console.log([
-        method.padEnd(11), label.padStart(6), `${s.modelNonzero}/${s.modelParams}`.padStart(15), `${s.modelRatio.toFixed(1)}x`.padStart(11),
-        `${s.ratio.toFixed(1)}x`.padStart(8), `${(r.prunedError * 100).toFixed(2)} %`.padStart(11), `${(r.afterError * 100).toFixed(2)} %`.padStart(9),
+        method.padEnd(11), label.padStart(6), `${s.modelNonzero}/${s.modelParams}`.padStart(15), `${(dense.modelParams / Math.max(1, s.modelNonzero)).toFixed(1)}x`.padStart(11),
+        `${(dense.params / Math.max(1, s.nonzero)).toFixed(1)}x`.padStart(8), `${(r.prunedError * 100).toFixed(2)} %`.padStart(11), `${(r.afterError * 100).toFixed(2)} %`.padStart(9),
         `${((r.afterError - base) * 100 >= 0 ? '+' : '')}${((r.afterError - base) * 100).toFixed(2)}`.padStart(6), r.seconds.toFixed(0).padStart(9),
       ].join(' '));
     }

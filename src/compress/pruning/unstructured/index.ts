@@ -1,0 +1,18 @@
+/** Unstructured (weight-level) pruning: methods, schedules, the method registry and the prune → retrain pipeline. */
+export { dataFreePrune, mergeUnits, type DataFreeOptions, type DataFreeResult, type MergedLayer } from './data-free.js';
+export { fisherDiagonal, type FisherBatch, type FisherOptions } from './fisher.js';
+export { buildGradientGraph, crossEntropyLoss, type GradientGraph, type GradientLoss } from './gradient-graph.js';
+export { layerInputMoments, type InputMoments, type MomentOptions } from './layer-inputs.js';
+export { cholesky, dampedInverse, inverseFromCholesky } from './linalg.js';
+export { fcLayout, lobsPrune, obsPruneLayer, type FcLayout, type LobsOptions } from './lobs.js';
+export { magnitudeMasks, magnitudePrune, stdOf, type MagnitudeOptions } from './magnitude.js';
+export {
+  registerUnstructuredMethod, unstructuredMethod, unstructuredMethods, type MethodContext, type MethodOptions, type UnstructuredMethod,
+} from './methods.js';
+export { obdPrune, obdSaliency, type ObdOptions } from './obd.js';
+export { pruneAndRetrain, type PruneAndRetrainOptions, type PruneAndRetrainResult } from './pipeline.js';
+export { regularizedPrune, type RegularizedOptions } from './regularized.js';
+export { agpPrune, finetune, iterativePrune, type AgpOptions, type IterativeOptions } from './retrain.js';
+export { agpSparsity, iterativeSparsities, type AgpSchedule } from './schedule.js';
+export { kthSmallest, masksFromScores, type ScoredWeight, type SelectOptions } from './select.js';
+export type { PruneResult, RetrainOptions, SparsityTarget } from './types.js';

@@ -1,0 +1,63 @@
+/** Small dense linear algebra in Float64Array (row-major n×n) for layer-wise OBS. */
+import { SlimnetError } from '../../../ir/errors.js';
+
+/** Lower-triangular Cholesky factor of a symmetric positive-definite matrix, or undefined when not PD. */
+export function cholesky(a: Float64Array, n: number): Float64Array | undefined {
+  const l = new Float64Array(n * n);
+  for (let j = 0; j < n; j++) {
+    let d = a[j * n + j] as number;
+    for (let k = 0; k < j; k++) d -= (l[j * n + k] as number) ** 2;
+    if (!(d > 0)) return undefined;
+    const ljj = Math.sqrt(d);
+    l[j * n + j] = ljj;
+    for (let i = j + 1; i < n; i++) {
+      let s = a[i * n + j] as number;
+      const ri = i * n;
+      const rj = j * n;
+      for (let k = 0; k < j; k++) s -= (l[ri + k] as number) * (l[rj + k] as number);
+      l[ri + j] = s / ljj;
+    }
+  }
+  return l;
+}
+
+/**
+ * Inverse of (A + λI) for symmetric positive semi-definite A, λ = damping × mean(diag A) (at least 1e-12).
+ * When the Cholesky factorisation fails the damping is multiplied by 10 (up to 8 times).
+ */
+export function dampedInverse(a: Float64Array, n: number, damping: number): Float64Array {
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += a[i * n + i] as number;
+  mean = mean / Math.max(1, n) || 1;
+  let lambda = Math.max(damping * mean, 1e-12);
+  for (let attempt = 0; attempt < 9; attempt++, lambda *= 10) {
+    const m = Float64Array.from(a);
+    for (let i = 0; i < n; i++) m[i * n + i] = (m[i * n + i] as number) + lambda;
+    const l = cholesky(m, n);
+    if (l !== undefined) return inverseFromCholesky(l, n);
+  }
+  throw new SlimnetError('INVALID_ARGUMENT', `layer Hessian (${n}×${n}) is not positive definite even with damping ${lambda}`);
+}
+
+/** (L Lᵀ)⁻¹ = L⁻ᵀ L⁻¹ from the Cholesky factor L. */
+export function inverseFromCholesky(l: Float64Array, n: number): Float64Array {
+  const li = new Float64Array(n * n);
+  for (let j = 0; j < n; j++) {
+    li[j * n + j] = 1 / (l[j * n + j] as number);
+    for (let i = j + 1; i < n; i++) {
+      let s = 0;
+      for (let k = j; k < i; k++) s -= (l[i * n + k] as number) * (li[k * n + j] as number);
+      li[i * n + j] = s / (l[i * n + i] as number);
+    }
+  }
+  const inv = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = 0;
+      for (let k = i; k < n; k++) s += (li[k * n + i] as number) * (li[k * n + j] as number);
+      inv[i * n + j] = s;
+      inv[j * n + i] = s;
+    }
+  }
+  return inv;
+}

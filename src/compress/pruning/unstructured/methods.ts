@@ -1,0 +1,139 @@
+/**
+ * The registry of unstructured pruning methods, so the CLI and the bench can pick one by name. Each method
+ * turns (model, target sparsity, data, retraining options, free-form options) into a PruneResult; methods
+ * that retrain as part of their schedule (iterative, agp, l1, l2) say so with `retrains`.
+ */
+import type { Dataset } from '../../../data/types.js';
+import { SlimnetError } from '../../../ir/errors.js';
+import type { Model } from '../../../ir/graph.js';
+import { dataFreePrune } from './data-free.js';
+import { lobsPrune } from './lobs.js';
+import { magnitudePrune } from './magnitude.js';
+import { obdPrune } from './obd.js';
+import { regularizedPrune } from './regularized.js';
+import { agpPrune, iterativePrune } from './retrain.js';
+import type { PruneResult, RetrainOptions, SparsityTarget } from './types.js';
+
+/** Free-form method options (from the command line): numbers, strings, flags. */
+export type MethodOptions = Readonly<Record<string, number | string | boolean>>;
+
+export interface MethodContext {
+  /** Target sparsity of the prunable weights (for data-free: fraction of hidden FC units removed). */
+  readonly sparsity: SparsityTarget;
+  /** Loaded data (training split for curvature, retraining inside schedules). */
+  readonly data: Dataset;
+  /** How the method retrains when its schedule includes training. */
+  readonly retrain: RetrainOptions;
+  /** Method-specific options (see each method's `options` description). */
+  readonly options: MethodOptions;
+}
+
+export interface UnstructuredMethod {
+  readonly name: string;
+  /** One line for --help. */
+  readonly description: string;
+  /** Option names and meanings, for --help. */
+  readonly options: Readonly<Record<string, string>>;
+  /** True when the method trains as part of its schedule (the pipeline still fine-tunes afterwards). */
+  readonly retrains: boolean;
+  readonly run: (model: Model, ctx: MethodContext) => Promise<PruneResult>;
+}
+
+function num(o: MethodOptions, key: string, fallback: number): number {
+  const v = o[key];
+  if (v === undefined) return fallback;
+  const n = typeof v === 'number' ? v : Number(v);
+  if (!Number.isFinite(n)) throw new SlimnetError('INVALID_ARGUMENT', `option '${key}' must be a number, got '${String(v)}'`);
+  return n;
+}
+
+function scope(o: MethodOptions, fallback: 'layer' | 'global'): 'layer' | 'global' {
+  const v = o['scope'] ?? fallback;
+  if (v !== 'layer' && v !== 'global') throw new SlimnetError('INVALID_ARGUMENT', `option 'scope' must be 'layer' or 'global', got '${String(v)}'`);
+  return v;
+}
+
+const SCOPE = "'layer' (each layer at the target) or 'global' (one threshold)";
+
+const builtins: UnstructuredMethod[] = [
+  {
+    name: 'magnitude', retrains: false,
+    description: 'Han et al. 2015: remove the smallest |w| (layer-wise or one global threshold)',
+    options: { scope: `${SCOPE}; default layer`, normalize: 'global scope: compare |w| / std(layer) (true/false)' },
+    run: async (model, c) => magnitudePrune(model, { sparsity: c.sparsity, scope: scope(c.options, 'layer'), normalizeByStd: c.options['normalize'] === true || c.options['normalize'] === 'true' }),
+  },
+  {
+    name: 'iterative', retrains: true,
+    description: 'Han et al. 2015: cycles of magnitude pruning to increasing sparsity, each retrained with masks',
+    options: { cycles: 'prune → retrain cycles (default 3)', epochsPerCycle: 'retraining epochs per cycle (default 1)', scope: `${SCOPE}; default layer` },
+    run: (model, c) => iterativePrune(model, {
+      sparsity: c.sparsity, cycles: num(c.options, 'cycles', 3), epochsPerCycle: num(c.options, 'epochsPerCycle', 1), scope: scope(c.options, 'layer'), retrain: c.retrain,
+    }),
+  },
+  {
+    name: 'agp', retrains: true,
+    description: 'Zhu & Gupta 2017 gradual pruning, cubic schedule, masks updated every Δt epochs',
+    options: { steps: 'pruning steps n (default 4)', frequency: 'Δt in epochs (default 1)', initial: 'initial sparsity (default 0)', recoveryEpochs: 'epochs at the final sparsity (default 1)', scope: `${SCOPE}; default layer` },
+    run: (model, c) => agpPrune(model, {
+      sparsity: c.sparsity, steps: num(c.options, 'steps', 4), frequency: num(c.options, 'frequency', 1), initialSparsity: num(c.options, 'initial', 0),
+      recoveryEpochs: num(c.options, 'recoveryEpochs', 1), scope: scope(c.options, 'layer'), retrain: c.retrain,
+    }),
+  },
+  ...(['l1', 'l2'] as const).map((penalty): UnstructuredMethod => ({
+    name: penalty, retrains: true,
+    description: `${penalty.toUpperCase()}-regularized training of the weights, then magnitude pruning`,
+    options: { coefficient: `penalty coefficient (default ${penalty === 'l1' ? '1e-5' : '1e-4'})`, epochs: 'regularized epochs (default 1)', scope: `${SCOPE}; default layer` },
+    run: (model, c) => regularizedPrune(model, {
+      penalty, coefficient: num(c.options, 'coefficient', penalty === 'l1' ? 1e-5 : 1e-4), epochs: num(c.options, 'epochs', 1),
+      sparsity: c.sparsity, scope: scope(c.options, 'layer'), retrain: c.retrain,
+    }),
+  })),
+  {
+    name: 'obd', retrains: false,
+    description: 'Optimal Brain Damage: saliency ½·h·w² with the Fisher / Gauss-Newton diagonal measured on data',
+    options: { samples: 'samples for the curvature (default 512)', batchSize: 'samples per gradient (default 1)', labels: "'sampled' (GGN, default) or 'empirical'", scope: `${SCOPE}; default global` },
+    run: (model, c) => {
+      const labels = c.options['labels'] ?? 'sampled';
+      if (labels !== 'sampled' && labels !== 'empirical') throw new SlimnetError('INVALID_ARGUMENT', `option 'labels' must be 'sampled' or 'empirical', got '${String(labels)}'`);
+      return obdPrune(model, c.data.train, {
+        sparsity: c.sparsity, scope: scope(c.options, typeof c.sparsity === 'number' ? 'global' : 'layer'), samples: num(c.options, 'samples', 512), batchSize: num(c.options, 'batchSize', 1), labels,
+        seed: c.retrain.seed ?? 0, ...(c.retrain.threads === undefined ? {} : { threads: c.retrain.threads }),
+      });
+    },
+  },
+  {
+    name: 'lobs', retrains: false,
+    description: 'Layer-wise OBS (Dong et al. 2017) on FC layers with the OBS weight update; conv layers by magnitude',
+    options: { samples: 'samples for the layer Hessians (default 1024)', damping: 'relative damping (default 0.01)', steps: 'removal batches per layer (default 8)' },
+    run: (model, c) => lobsPrune(model, c.data.train, {
+      sparsity: c.sparsity, samples: num(c.options, 'samples', 1024), damping: num(c.options, 'damping', 1e-2), steps: num(c.options, 'steps', 8),
+      ...(c.retrain.threads === undefined ? {} : { threads: c.retrain.threads }),
+    }),
+  },
+  {
+    name: 'data-free', retrains: false,
+    description: 'Srinivas & Babu 2015: merge similar hidden FC units (physically removed), no data; sparsity = fraction of units',
+    options: {},
+    run: async (model, c) => dataFreePrune(model, { ratio: c.sparsity }),
+  },
+];
+
+const registry: Record<string, UnstructuredMethod> = {};
+
+/** Adds a method; a name already registered throws. */
+export function registerUnstructuredMethod(m: UnstructuredMethod): void {
+  if (Object.hasOwn(registry, m.name)) throw new SlimnetError('INVALID_ARGUMENT', `unstructured pruning method '${m.name}' is already registered`);
+  registry[m.name] = m;
+}
+
+for (const m of builtins) registerUnstructuredMethod(m);
+
+/** The registered methods by name. */
+export const unstructuredMethods: Readonly<Record<string, UnstructuredMethod>> = registry;
+
+/** The method called `name`, or an error listing the known ones. */
+export function unstructuredMethod(name: string): UnstructuredMethod {
+  const m = Object.hasOwn(registry, name) ? registry[name] : undefined;
+  if (m === undefined) throw new SlimnetError('INVALID_ARGUMENT', `unknown unstructured pruning method '${name}' (known: ${Object.keys(registry).join(', ')})`);
+  return m;
+}
