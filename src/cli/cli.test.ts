@@ -117,3 +117,20 @@ test('eval prints top-1/top-5 error and latency as JSON', async () => {
   assert.ok(j.latency.every((l) => l.medianMs > 0));
 });
 
+
+test('prune: unstructured magnitude writes exact zeros; structured l1 removes channels and MACs', async () => {
+  const unstructured = join(dir, 'pruned-u.onnx');
+  const u = await cli('prune', 'lenet-300-100', '--method', 'magnitude', '--target', '0.9', '--finetune-epochs', '1', '--limit', '256', '--out', unstructured, '--json');
+  assert.equal(u.code, 0, u.err);
+  const us = JSON.parse(u.out) as { stats: { sparsity: number; ratio: number } };
+  assert.ok(Math.abs(us.stats.sparsity - 0.9) < 0.01, `sparsity ${us.stats.sparsity}`);
+  const ui = JSON.parse((await cli('inspect', unstructured, '--json')).out) as { params: number; nonzeroParams: number };
+  assert.ok(ui.nonzeroParams < 0.12 * ui.params);
+  const structured = join(dir, 'pruned-s.onnx');
+  const s = await cli('prune', 'lenet5', '--method', 'l1', '--target', '0.5', '--finetune-epochs', '0', '--limit', '256', '--latency-runs', '3', '--out', structured, '--json');
+  assert.equal(s.code, 0, s.err);
+  const ss = JSON.parse(s.out) as { before: { macs: number }; after: { macs: number } };
+  assert.ok(ss.after.macs <= 0.5 * ss.before.macs * 1.02, `MACs ${ss.before.macs} -> ${ss.after.macs}`);
+  const si = JSON.parse((await cli('inspect', structured, '--json')).out) as { macs: number };
+  assert.equal(si.macs, ss.after.macs);
+});

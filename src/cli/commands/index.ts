@@ -2,6 +2,7 @@
 import type { Command } from '../command.js';
 import { evalCommand } from './eval.js';
 import { inspectCommand } from './inspect.js';
+import { pruneCommand } from './prune.js';
 import { sensitivityCommand } from './sensitivity.js';
 import { trainCommand } from './train.js';
 
@@ -14,4 +15,4 @@ function registry(list: readonly Command[]): readonly Command[] {
   return list;
 }
 
-export const commands = registry([inspectCommand, evalCommand, trainCommand, sensitivityCommand]);
+export const commands = registry([inspectCommand, evalCommand, trainCommand, pruneCommand, sensitivityCommand]);
