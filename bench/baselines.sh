@@ -17,7 +17,7 @@ for m in "${models[@]}"; do
     lenet-300-100) run lenet-300-100 --data mnist --epochs 20 --lr 0.05 --schedule cosine --weight-decay 0.0001 --seed 1 ;;
     lenet5) run lenet5 --data mnist --epochs 20 --lr 0.01 --schedule cosine --weight-decay 0.0005 --seed 1 ;;
     vgg) run vgg --width 0.5 --data fashion-mnist --epochs 8 --lr 0.05 --schedule cosine --weight-decay 0.0005 --seed 1 ;;
-    resnet20) run resnet20 --data fashion-mnist --epochs 10 --lr 0.05 --schedule cosine --weight-decay 0.0005 --seed 1 ;;
+    resnet20) run resnet20 --data fashion-mnist --epochs 6 --lr 0.05 --schedule cosine --weight-decay 0.0005 --seed 1 ;;
     *) echo "unknown baseline '$m'" >&2; exit 2 ;;
   esac
 done
