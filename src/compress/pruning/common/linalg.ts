@@ -1,4 +1,4 @@
-/** Small dense linear algebra in Float64Array (row-major n×n) for layer-wise OBS. */
+/** Small dense linear algebra in Float64Array (row-major n×n): Cholesky, damped inverse, SPD solve. */
 import { SlimnetError } from '../../../ir/errors.js';
 
 /** Lower-triangular Cholesky factor of a symmetric positive-definite matrix, or undefined when not PD. */
@@ -60,4 +60,38 @@ export function inverseFromCholesky(l: Float64Array, n: number): Float64Array {
     }
   }
   return inv;
+}
+
+/**
+ * Solves (A + λI) x = b for symmetric positive semi-definite A by Cholesky, with a small ridge
+ * λ = max(1e-12, 1e-8 · mean(diag A)), grown ×10 until the factorisation succeeds.
+ */
+export function solveSpd(a: Float64Array, b: Float64Array, n: number): Float64Array {
+  let trace = 0;
+  for (let i = 0; i < n; i++) trace += a[i * n + i] as number;
+  let ridge = Math.max(1e-12, (1e-8 * trace) / Math.max(1, n));
+  for (let attempt = 0; attempt < 12; attempt++, ridge *= 10) {
+    const m = Float64Array.from(a);
+    for (let i = 0; i < n; i++) m[i * n + i] = (m[i * n + i] as number) + ridge;
+    const l = cholesky(m, n);
+    if (l !== undefined) return choleskySolve(l, b, n);
+  }
+  throw new SlimnetError('INVALID_ARGUMENT', `matrix (${n}×${n}) is not positive semi-definite`);
+}
+
+/** x with L Lᵀ x = b (forward then backward substitution). */
+function choleskySolve(l: Float64Array, b: Float64Array, n: number): Float64Array {
+  const y = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let s = b[i] as number;
+    for (let k = 0; k < i; k++) s -= (l[i * n + k] as number) * (y[k] as number);
+    y[i] = s / (l[i * n + i] as number);
+  }
+  const x = new Float64Array(n);
+  for (let i = n - 1; i >= 0; i--) {
+    let s = y[i] as number;
+    for (let k = i + 1; k < n; k++) s -= (l[k * n + i] as number) * (x[k] as number);
+    x[i] = s / (l[i * n + i] as number);
+  }
+  return x;
 }
