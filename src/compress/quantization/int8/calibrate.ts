@@ -1,0 +1,93 @@
+/**
+ * Activation calibration: runs the float model through onnxruntime with the chosen tensors added as graph
+ * outputs, over the first `batches` batches of a split. Pass 1 collects min / max; for percentile and
+ * entropy a second pass fills a 2048-bin histogram of |x| over [0, max|x|].
+ */
+import { batches as splitBatches } from '../../../data/batches.js';
+import type { Split } from '../../../data/types.js';
+import { SlimnetError } from '../../../ir/errors.js';
+import type { Model } from '../../../ir/graph.js';
+import { Tensor } from '../../../ir/tensor.js';
+import { decodeModel, encodeModel } from '../../../onnx/index.js';
+import { Session } from '../../../runtime/session.js';
+import { accumulateHistogram, HISTOGRAM_BINS, type CalibrationMethod, type TensorStats } from './ranges.js';
+
+export interface CalibrationOptions {
+  readonly split: Split;
+  /** Number of batches to run (default 4). */
+  readonly batches?: number;
+  /** Samples per batch (default 64). */
+  readonly batchSize?: number;
+  readonly method: CalibrationMethod;
+  /** Model input to feed (default: the first input). */
+  readonly inputName?: string;
+}
+
+/** Runs the model over the calibration batches, calling `visit` with every requested output. */
+export async function forEachCalibrationBatch(
+  model: Model, names: readonly string[], opts: CalibrationOptions,
+  visit: (outputs: Record<string, Tensor>, batch: number) => void,
+): Promise<void> {
+  const m = decodeModel(encodeModel(model));
+  const byName = m.graph.valuesByName();
+  const present = new Set(m.graph.outputs.map((v) => v.name));
+  for (const name of names) {
+    const v = byName.get(name);
+    if (v === undefined) throw new SlimnetError('INVALID_ARGUMENT', `calibration: model has no value '${name}'`);
+    if (!present.has(name)) {
+      m.graph.addOutput(v);
+      present.add(name);
+    }
+  }
+  const input = opts.inputName ?? m.graph.inputs.find((v) => v.initializer === undefined)?.name;
+  if (input === undefined) throw new SlimnetError('INVALID_ARGUMENT', 'calibration: model has no input');
+  const count = opts.batches ?? 4;
+  if (!Number.isInteger(count) || count < 1) throw new SlimnetError('INVALID_ARGUMENT', `calibration batches must be a positive integer, got ${count}`);
+  const session = await Session.create(m, { optimizationLevel: 'basic' });
+  try {
+    let i = 0;
+    for (const b of splitBatches(opts.split, { batchSize: opts.batchSize ?? 64 })) {
+      if (i >= count) break;
+      const out = await session.run({ [input]: new Tensor('float32', b.dims, b.x) }, names);
+      visit(out, i++);
+    }
+  } finally {
+    await session.release();
+  }
+}
+
+/** Per-tensor statistics of `names` over the calibration batches. */
+export async function calibrate(model: Model, names: readonly string[], opts: CalibrationOptions): Promise<Map<string, TensorStats>> {
+  const stats = new Map<string, TensorStats>(names.map((n) => [n, { min: Infinity, max: -Infinity }]));
+  await forEachCalibrationBatch(model, names, opts, (out) => {
+    for (const name of names) {
+      const s = stats.get(name) as TensorStats;
+      const data = (out[name] as Tensor).toFloat32();
+      let lo = s.min;
+      let hi = s.max;
+      for (let i = 0; i < data.length; i++) {
+        const x = data[i] as number;
+        if (x < lo) lo = x;
+        if (x > hi) hi = x;
+      }
+      s.min = lo;
+      s.max = hi;
+    }
+  });
+  if (opts.method !== 'minmax') {
+    for (const s of stats.values()) {
+      s.histMax = Math.max(Math.abs(s.min), Math.abs(s.max));
+      s.hist = new Float64Array(HISTOGRAM_BINS);
+    }
+    await forEachCalibrationBatch(model, names, opts, (out) => {
+      for (const name of names) {
+        const s = stats.get(name) as TensorStats;
+        accumulateHistogram(s.hist as Float64Array, s.histMax as number, (out[name] as Tensor).toFloat32());
+      }
+    });
+  }
+  for (const [name, s] of stats) {
+    if (!Number.isFinite(s.min) || !Number.isFinite(s.max)) throw new SlimnetError('RUNTIME', `calibration: tensor '${name}' produced no finite values`);
+  }
+  return stats;
+}

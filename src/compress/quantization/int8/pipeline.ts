@@ -1,0 +1,122 @@
+/**
+ * Post-training int8 quantization: fold BatchNorm, calibrate activations, plan (uint8 asymmetric activations,
+ * int8 symmetric weights), measure per-layer SQNR on the fake-quantized model, optionally keep weak layers
+ * float, export QDQ or QOperator and check that onnxruntime fuses it into integer kernels.
+ */
+import type { Split } from '../../../data/types.js';
+import { SlimnetError } from '../../../ir/errors.js';
+import type { Model } from '../../../ir/graph.js';
+import { decodeModel, encodeModel } from '../../../onnx/index.js';
+import { inferShapes } from '../../../passes/infer-shapes.js';
+import { calibrate, type CalibrationOptions } from './calibrate.js';
+import { foldBatchNorm } from './fold-bn.js';
+import { checkFusion, type FusionReport } from './fusion.js';
+import { layerErrors, type LayerError } from './layer-error.js';
+import { calibrationTargets, planQuantization, type QuantPlan } from './plan.js';
+import { exportQdq } from './qdq.js';
+import { exportQOperator } from './qoperator.js';
+import type { CalibrationMethod, TensorStats } from './ranges.js';
+
+export interface QuantizeInt8Options {
+  /** Calibration data (usually the training split). */
+  readonly dataset: Split;
+  /** Calibration batches (default 4) of `batchSize` samples (default 64). */
+  readonly calibrationBatches?: number;
+  readonly batchSize?: number;
+  /** Range selection (default 'minmax'). */
+  readonly method?: CalibrationMethod;
+  /** Percentile for method 'percentile' (default 99.99). */
+  readonly percentile?: number;
+  /** Per-output-channel weight scales (default true). */
+  readonly perChannel?: boolean;
+  /** Output form (default 'qoperator'). */
+  readonly format?: 'qdq' | 'qoperator';
+  /** Activation type (default 'uint8'; 'int8' runs slower than float on x86 onnxruntime). */
+  readonly activationType?: 'uint8' | 'int8';
+  readonly symmetricActivations?: boolean;
+  /** Node names (after BatchNorm folding: Conv names stay) to keep in float. */
+  readonly keepFloat?: readonly string[];
+  /** Also keep float every layer whose SQNR is below this many dB (one re-plan). */
+  readonly autoKeepFloatBelowDb?: number;
+  /** Ops without a rule throw instead of staying float. */
+  readonly strict?: boolean;
+  /** Check onnxruntime fusion of the result (default true). */
+  readonly checkFusion?: boolean;
+}
+
+export interface QuantizeInt8Report {
+  readonly format: 'qdq' | 'qoperator';
+  readonly method: CalibrationMethod;
+  readonly perChannel: boolean;
+  readonly foldedBatchNorms: number;
+  readonly foldedRelus: readonly string[];
+  /** Per quantized layer SQNR (after keep-float decisions). */
+  readonly layers: readonly LayerError[];
+  /** Layers kept float: by name and automatically. */
+  readonly keptFloat: readonly string[];
+  readonly autoKeptFloat: readonly string[];
+  readonly quantizedNodes: number;
+  readonly fusion?: FusionReport;
+}
+
+function clone(model: Model): Model {
+  const m = decodeModel(encodeModel(model));
+  inferShapes(m);
+  return m;
+}
+
+function layersOf(plan: QuantPlan): Array<{ node: string; opType: string; output: string }> {
+  return [...plan.nodes].filter(([, r]) => r.kind !== 'passthrough').map(([n]) => ({ node: n.name, opType: n.opType, output: n.output().name }));
+}
+
+export async function quantizeInt8(model: Model, opts: QuantizeInt8Options): Promise<{ model: Model; report: QuantizeInt8Report }> {
+  const method = opts.method ?? 'minmax';
+  const perChannel = opts.perChannel ?? true;
+  const format = opts.format ?? 'qoperator';
+  if (format !== 'qdq' && format !== 'qoperator') throw new SlimnetError('INVALID_ARGUMENT', `format must be 'qdq' or 'qoperator', got '${String(format)}'`);
+  const base = clone(model);
+  const foldedBatchNorms = foldBatchNorm(base);
+  inferShapes(base);
+  const cal: CalibrationOptions = {
+    split: opts.dataset, method, batches: opts.calibrationBatches ?? 4, batchSize: opts.batchSize ?? 64,
+  };
+  const stats: Map<string, TensorStats> = await calibrate(base, calibrationTargets(base), cal);
+  const evalOpts: CalibrationOptions = { ...cal, method: 'minmax' };
+  const plan = (keep: ReadonlySet<string>): { m: Model; p: QuantPlan } => {
+    const m = clone(base);
+    const p = planQuantization(m, stats, {
+      range: { method, ...(opts.percentile === undefined ? {} : { percentile: opts.percentile }) },
+      keepFloat: keep, ...(opts.activationType === undefined ? {} : { activationType: opts.activationType }),
+      symmetricActivations: opts.symmetricActivations === true, strict: opts.strict === true,
+    });
+    return { m, p };
+  };
+  const byName = new Set(opts.keepFloat ?? []);
+  const missing = [...byName].filter((n) => !base.graph.nodes.some((x) => x.name === n));
+  if (missing.length > 0) throw new SlimnetError('INVALID_ARGUMENT', `keepFloat names unknown node(s): ${missing.join(', ')}`);
+  let keep = new Set(byName);
+  let { m, p } = plan(keep);
+  let named = layersOf(p);
+  exportQdq(m, p, { perChannel });
+  let layers = await layerErrors(base, m, named, evalOpts);
+  const auto: string[] = [];
+  if (opts.autoKeepFloatBelowDb !== undefined) {
+    for (const l of layers) if (l.sqnrDb < opts.autoKeepFloatBelowDb && !keep.has(l.node)) auto.push(l.node);
+    if (auto.length > 0) {
+      keep = new Set([...keep, ...auto]);
+      ({ m, p } = plan(keep));
+      named = layersOf(p);
+      exportQdq(m, p, { perChannel });
+      layers = await layerErrors(base, m, named, evalOpts);
+    }
+  }
+  if (format === 'qoperator') {
+    ({ m, p } = plan(keep));
+    exportQOperator(m, p, { perChannel });
+  }
+  const report: QuantizeInt8Report = {
+    format, method, perChannel, foldedBatchNorms, foldedRelus: p.foldedRelus, layers, keptFloat: [...byName], autoKeptFloat: auto,
+    quantizedNodes: p.nodes.size, ...(opts.checkFusion === false ? {} : { fusion: await checkFusion(m) }),
+  };
+  return { model: m, report };
+}
