@@ -4,7 +4,7 @@
  * int64 / uint64 as BigInt64Array / BigUint64Array so no value is ever rounded.
  */
 import { SlimnetError } from './errors.js';
-import type { DType } from './dtype.js';
+import { dtypeBytes, type DType } from './dtype.js';
 
 export type TensorData =
   | Float32Array
@@ -30,18 +30,22 @@ export function sizeOf(dims: readonly number[]): number {
 
 /** Allocates a zero-filled typed array for `size` elements of `dtype`. */
 export function allocData(dtype: DType, size: number): TensorData {
+  return dtype === 'string' ? new Array<string>(size).fill('') : typedView(dtype, new ArrayBuffer(size * dtypeBytes(dtype)));
+}
+
+/** The typed array of a numeric dtype over `buffer` (little-endian element storage, as ONNX raw_data). */
+export function typedView(dtype: Exclude<DType, 'string'>, buffer: ArrayBuffer): Exclude<TensorData, string[]> {
   switch (dtype) {
-    case 'float32': return new Float32Array(size);
-    case 'float64': return new Float64Array(size);
-    case 'float16': case 'bfloat16': case 'uint16': return new Uint16Array(size);
-    case 'int8': return new Int8Array(size);
-    case 'uint8': case 'bool': return new Uint8Array(size);
-    case 'int16': return new Int16Array(size);
-    case 'int32': return new Int32Array(size);
-    case 'uint32': return new Uint32Array(size);
-    case 'int64': return new BigInt64Array(size);
-    case 'uint64': return new BigUint64Array(size);
-    case 'string': return new Array<string>(size).fill('');
+    case 'float32': return new Float32Array(buffer);
+    case 'float64': return new Float64Array(buffer);
+    case 'float16': case 'bfloat16': case 'uint16': return new Uint16Array(buffer);
+    case 'int8': return new Int8Array(buffer);
+    case 'uint8': case 'bool': return new Uint8Array(buffer);
+    case 'int16': return new Int16Array(buffer);
+    case 'int32': return new Int32Array(buffer);
+    case 'uint32': return new Uint32Array(buffer);
+    case 'int64': return new BigInt64Array(buffer);
+    case 'uint64': return new BigUint64Array(buffer);
   }
 }
 

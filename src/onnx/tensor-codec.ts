@@ -8,7 +8,7 @@ import { create, isFieldSet, type MessageInitShape } from '@bufbuild/protobuf';
 import { TensorProto_DataLocation, TensorProto_DataType, TensorProtoSchema, type TensorProto } from 'onnx-buf';
 import { dtypeBytes, dtypeFromOnnx, dtypeToOnnx, type DType } from '../ir/dtype.js';
 import { SlimnetError } from '../ir/errors.js';
-import { allocData, sizeOf, Tensor, type TensorData, type TensorStorage } from '../ir/tensor.js';
+import { allocData, sizeOf, Tensor, typedView, type TensorData, type TensorStorage } from '../ir/tensor.js';
 import type { DecodeContext } from './context.js';
 import { extras } from './extras.js';
 import { readExternalData } from './external-data.js';
@@ -40,20 +40,8 @@ function fromBytes(dtype: DType, size: number, raw: Uint8Array, what: string, ct
   // A fresh, aligned copy (note Buffer#slice would return a view, not a copy).
   const copy = new Uint8Array(raw.byteLength);
   copy.set(raw);
-  const buf = copy.buffer;
-  switch (dtype) {
-    case 'float32': return new Float32Array(buf);
-    case 'float64': return new Float64Array(buf);
-    case 'float16': case 'bfloat16': case 'uint16': return new Uint16Array(buf);
-    case 'int8': return new Int8Array(buf);
-    case 'uint8': case 'bool': return new Uint8Array(buf);
-    case 'int16': return new Int16Array(buf);
-    case 'int32': return new Int32Array(buf);
-    case 'uint32': return new Uint32Array(buf);
-    case 'int64': return new BigInt64Array(buf);
-    case 'uint64': return new BigUint64Array(buf);
-    case 'string': throw ctx.error(`${what}: string tensors cannot use raw_data`);
-  }
+  if (dtype === 'string') throw ctx.error(`${what}: string tensors cannot use raw_data`);
+  return typedView(dtype, copy.buffer);
 }
 
 function expectCount(n: number, size: number, field: string, what: string, ctx: DecodeContext): void {

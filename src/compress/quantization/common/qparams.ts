@@ -80,17 +80,22 @@ export function quantizeArray(x: ArrayLike<number>, qp: QParams): Int8Array | Ui
   return out;
 }
 
-/** Signal-to-quantization-noise ratio in dB: 10·log10(Σ ref² / Σ (ref − test)²); Infinity when equal. */
-export function sqnrDb(ref: ArrayLike<number>, test: ArrayLike<number>): number {
+/** Σ ref² and Σ (ref − test)²: the two sums of an SQNR, kept apart so callers can accumulate over batches. */
+export function sqnrSums(ref: ArrayLike<number>, test: ArrayLike<number>): { signal: number; noise: number } {
   if (ref.length !== test.length) throw new SlimnetError('INVALID_ARGUMENT', `sqnr: lengths differ (${ref.length} vs ${test.length})`);
-  let s = 0;
-  let n = 0;
+  let signal = 0;
+  let noise = 0;
   for (let i = 0; i < ref.length; i++) {
     const r = ref[i] as number;
     const d = r - (test[i] as number);
-    s += r * r;
-    n += d * d;
+    signal += r * r;
+    noise += d * d;
   }
-  if (n === 0) return Infinity;
-  return 10 * Math.log10(s / n);
+  return { signal, noise };
+}
+
+/** Signal-to-quantization-noise ratio in dB: 10·log10(Σ ref² / Σ (ref − test)²); Infinity when equal. */
+export function sqnrDb(ref: ArrayLike<number>, test: ArrayLike<number>): number {
+  const { signal, noise } = sqnrSums(ref, test);
+  return noise === 0 ? Infinity : 10 * Math.log10(signal / noise);
 }

@@ -5,6 +5,7 @@
  */
 import type { Model } from '../../../ir/graph.js';
 import { forEachCalibrationBatch, type CalibrationOptions } from './calibrate.js';
+import { sqnrSums } from '../common/qparams.js';
 
 export interface LayerError {
   /** Quantized node name (in the float model, after BatchNorm folding). */
@@ -31,14 +32,7 @@ export async function layerErrors(
     names.forEach((n, k) => {
       const ref = (refs[b] as Float32Array[])[k] as Float32Array;
       const q = (out[n] as { toFloat32(): Float32Array }).toFloat32();
-      let s = 0;
-      let e = 0;
-      for (let i = 0; i < ref.length; i++) {
-        const r = ref[i] as number;
-        const d = r - (q[i] as number);
-        s += r * r;
-        e += d * d;
-      }
+      const { signal: s, noise: e } = sqnrSums(ref, q);
       signal[k] = (signal[k] as number) + s;
       noise[k] = (noise[k] as number) + e;
     });
