@@ -8,6 +8,7 @@ import { elementwiseRules } from './elementwise.js';
 import { nnRules } from './nn.js';
 import { reduceRules } from './reduce.js';
 import { shapeRules } from './shape-ops.js';
+import { signalRules } from './signal.js';
 
 function merge(...tables: GradientTable[]): Readonly<Record<string, GradientRule>> {
   const out: Record<string, GradientRule> = {};
@@ -20,4 +21,4 @@ function merge(...tables: GradientTable[]): Readonly<Record<string, GradientRule
   return out;
 }
 
-export const gradientRules = merge(elementwiseRules, activationRules, reduceRules, shapeRules, nnRules);
+export const gradientRules = merge(elementwiseRules, activationRules, reduceRules, shapeRules, nnRules, signalRules);

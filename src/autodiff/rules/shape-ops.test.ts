@@ -1,5 +1,8 @@
+import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Tensor } from '../../ir/tensor.js';
+import { Rng } from '../../util/rng.js';
+import { GATHER_SCATTER_MIN } from './shape-ops.js';
 import { buildModel, opModel, uniform } from '../../testing/grad-models.js';
 import { gradcheck } from '../../testing/gradcheck.js';
 
@@ -93,4 +96,12 @@ test('Expand and Tile', async () => {
   await gradcheck(opModel('Expand', [{ name: 'x', shape: [3, 1] }], {}, { extra: (b) => [b.constInt64([2, 3, 4])] }));
   await gradcheck(opModel('Expand', [{ name: 'x', shape: [2, 1, 4] }], {}, { extra: (b) => [b.constInt64([3, 1])] }));
   await gradcheck(opModel('Tile', [{ name: 'x', shape: [2, 3] }], {}, { extra: (b) => [b.constInt64([2, 3])] }));
+});
+
+test('Gather with a large one-hot (axis 0, opset 16+) accumulates through ScatterND', async () => {
+  const rng = new Rng(5);
+  const picks = Array.from({ length: 1000 }, () => rng.int(1100));
+  assert.ok(picks.length * 1100 >= GATHER_SCATTER_MIN);
+  await gradcheck(opModel('Gather', [{ name: 'x', shape: [1100, 2] }], { axis: 0 }, { extra: (b) => [b.constInt64(picks, [10, 100])] }), { maxElements: 200 });
+  await gradcheck(opModel('Gather', [{ name: 'x', shape: [1100] }], { axis: 0 }, { opset: 16, extra: (b) => [b.constInt64(picks.map((p) => p - 1100), [1000])] }));
 });

@@ -110,7 +110,17 @@ const pad: GradientRule = (c) => {
   return [c.op('Slice', [d, c.ints(starts), c.ints(ends), c.ints(sliced)])];
 };
 
-/** Gather along `axis`: dx[.., j, ..] = Σ_k [idx_k = j] · d[.., k, ..], as a one-hot MatMul (any opset). */
+/**
+ * One-hot sizes (table entries × index count) from which Gather's gradient on axis 0 is a ScatterND with
+ * reduction 'add' (opset 16+) instead of the one-hot MatMul: a hashed or shared weight gathers 10^5 entries
+ * from 10^3..10^4 buckets, whose one-hot matrix would take gigabytes.
+ */
+export const GATHER_SCATTER_MIN = 1 << 20;
+
+/**
+ * Gather along `axis`: dx[.., j, ..] = Σ_k [idx_k = j] · d[.., k, ..] — a one-hot MatMul (any opset), or a
+ * ScatterND accumulating d into zeros (axis 0, opset 16+, large one-hot).
+ */
 const gather: GradientRule = (c) => {
   const d = c.dOut();
   if (d === undefined || !c.needs(0)) return [];
@@ -126,6 +136,8 @@ const gather: GradientRule = (c) => {
     const n64 = c.ints([n]);
     idx = c.op('Where', [c.op('Less', [idx, c.ints([0])]), c.op('Add', [idx, n64]), idx]);
   }
+  const count = staticDims(indices)?.reduce((p, v) => p * v, 1);
+  if (axis === 0 && c.opset >= 16 && (count === undefined || count * n >= GATHER_SCATTER_MIN)) return [scatterAdd(c, d, data, idx)];
   const arange = c.b.graph.addInitializer(c.b.graph.uniqueName(`grad/${c.node.name}/arange`), Tensor.i64([1, n], Array.from({ length: n }, (_, i) => i)));
   const oneHotT = c.op('Cast', [c.op('Equal', [arange, idx])], { to: typeCode(data) }); // [K, n] -> transposed below
   const prod = (dims: ReadonlyArray<unknown>): number => (dims.every((v) => typeof v === 'number') ? (dims as number[]).reduce((p, v) => p * v, 1) : -1);
@@ -137,6 +149,13 @@ const gather: GradientRule = (c) => {
   const g3 = c.op('MatMul', [c.op('Transpose', [oneHotT], { perm: [1, 0] }), d3]);
   return [reshapeLike(c, g3, data)];
 };
+
+/** d summed into zeros shaped like `data` at rows idx ([K, 1] int64): ScatterND with reduction 'add'. */
+function scatterAdd(c: GradContext, d: Value, data: Value, idx: Value): Value {
+  const rest = staticDims(data)?.slice(1);
+  const updShape = rest !== undefined ? c.ints([-1, ...rest]) : c.op('Concat', [c.ints([-1]), c.op('Slice', [c.shapeOf(data), c.ints([1]), c.ints([TO_END])])], { axis: 0 });
+  return c.op('ScatterND', [zerosLike(c, data), idx, c.reshape(d, updShape)], { reduction: 'add' });
+}
 
 export const shapeRules: GradientTable = {
   Reshape: reshapeBack,

@@ -10,6 +10,7 @@ import { reduceRules } from './reduce.js';
 import { reshapeRules } from './reshape.js';
 import { resizeRules } from './resize.js';
 import { rnnRules } from './rnn.js';
+import { signalRules } from './signal.js';
 import { slicingRules } from './slicing.js';
 import type { RuleTable, ShapeRule } from './types.js';
 
@@ -43,5 +44,6 @@ export const SHAPE_RULES: ReadonlyMap<string, ShapeRule> = mergeRuleTables({
   reshape: reshapeRules,
   resize: resizeRules,
   rnn: rnnRules,
+  signal: signalRules,
   slicing: slicingRules,
 });
