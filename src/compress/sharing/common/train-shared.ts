@@ -1,0 +1,50 @@
+/** Training a rewritten (hashed / circulant) model end to end with the ordinary training loop. */
+import type { LoadDatasetOptions } from '../../../data/load.js';
+import type { Dataset } from '../../../data/types.js';
+import type { Model } from '../../../ir/graph.js';
+import type { Schedule } from '../../../train/schedule.js';
+import { train } from '../../../train/trainer.js';
+import type { TrainProgress, TrainResult } from '../../../train/types.js';
+
+export interface SharingTrainOptions {
+  /** Data set name / path for loadDataset, or a loaded Dataset. */
+  readonly dataset: string | Dataset;
+  /** loadDataset options (limit, testLimit...). */
+  readonly datasetOptions?: LoadDatasetOptions;
+  /** Epochs (required: fine-tuning from a trained model needs a few, training from scratch the full recipe). */
+  readonly epochs: number;
+  /** Base learning rate (default 0.01). */
+  readonly lr?: number;
+  /** Learning-rate schedule (default constant). */
+  readonly schedule?: Schedule;
+  /** SGD momentum (default 0.9). */
+  readonly momentum?: number;
+  /** L2 weight decay (default 0). */
+  readonly weightDecay?: number;
+  /** Mini-batch size (default 64). */
+  readonly batchSize?: number;
+  /** Batch-order seed (default 0). */
+  readonly seed?: number;
+  /** onnxruntime threads (default 2; use 1 on a shared machine). */
+  readonly threads?: number;
+  /** Validate after every epoch (default true). */
+  readonly validate?: boolean;
+  /** Run in the calling thread (tests). */
+  readonly inProcess?: boolean;
+  readonly onProgress?: (p: TrainProgress) => void;
+  readonly signal?: AbortSignal;
+}
+
+/** Trains every default-trainable parameter of `model` (vectors, biases, unshared layers). */
+export async function trainShared(model: Model, o: SharingTrainOptions): Promise<TrainResult> {
+  const opt = <K extends keyof SharingTrainOptions>(k: K): Partial<Pick<SharingTrainOptions, K>> =>
+    (o[k] === undefined ? {} : { [k]: o[k] }) as Partial<Pick<SharingTrainOptions, K>>;
+  return train({
+    model,
+    dataset: o.dataset,
+    epochs: o.epochs,
+    lr: o.lr ?? 0.01,
+    ...opt('datasetOptions'), ...opt('schedule'), ...opt('momentum'), ...opt('weightDecay'), ...opt('batchSize'),
+    ...opt('seed'), ...opt('threads'), ...opt('validate'), ...opt('inProcess'), ...opt('onProgress'), ...opt('signal'),
+  });
+}
