@@ -2,7 +2,8 @@
  * Which constant node inputs are parameters. A parameter is an initializer (or Constant-node output)
  * read at a weight slot:
  *  - ops with weights list their slots (Conv W and B, Gemm B and C, BatchNormalization's four vectors,
- *    LSTM W / R / B / P, QLinearConv's int8 weight and int32 bias, DequantizeLinear's stored weight...);
+ *    LSTM W / R / B / P, QLinearConv's int8 weight and int32 bias, DequantizeLinear's stored weight, a
+ *    constant DFT signal such as a circulant layer's vector...);
  *  - elementwise arithmetic (Add / Mul / Sub / Div / PRelu / Where...) counts constant operands with more
  *    than one element (bias and scale vectors; scalar constants are not parameters);
  *  - ops without a shape or cost rule (custom ops) count floating-point / 8-bit constants of more than
@@ -23,7 +24,7 @@ const PARAM_SLOTS: Readonly<Record<string, Slots>> = {
   Gemm: [0, 1, 2], MatMul: [0, 1], MatMulInteger: [0, 1], QLinearMatMul: [0, 3], Einsum: [0, 1, 2],
   BatchNormalization: [1, 2, 3, 4], InstanceNormalization: [1, 2], LayerNormalization: [1, 2], GroupNormalization: [1, 2],
   LSTM: [1, 2, 3, 7], GRU: [1, 2, 3], RNN: [1, 2, 3],
-  DequantizeLinear: [0], Gather: [0],
+  DequantizeLinear: [0], Gather: [0], DFT: [0],
   Add: 'arith', Sub: 'arith', Mul: 'arith', Div: 'arith', PRelu: 'arith', Where: 'arith', Sum: 'arith', Max: 'arith', Min: 'arith',
 };
 

@@ -3,8 +3,9 @@
  *
  * Trainable by default: float initializers read by a parameterised op at a weight position — Conv /
  * ConvTranspose (weight, bias), Gemm / MatMul (either operand), BatchNormalization (scale, bias), PRelu
- * (slope) — and float initializers of 2+ elements added to / multiplied with an activation (the bias and
- * scale of exported MatMul + Add layers). BatchNormalization running mean / variance are buffers.
+ * (slope), DFT (a constant signal, e.g. a circulant layer's vector) — and float initializers of 2+ elements
+ * added to / multiplied with an activation (the bias and scale of exported MatMul + Add layers).
+ * BatchNormalization running mean / variance are buffers.
  */
 import { isFloatDType } from '../ir/dtype.js';
 import type { Graph } from '../ir/graph.js';
@@ -17,6 +18,7 @@ const WEIGHT_SLOTS: Readonly<Record<string, readonly number[]>> = {
   MatMul: [0, 1],
   BatchNormalization: [1, 2],
   PRelu: [1],
+  DFT: [0],
   Add: [0, 1],
   Mul: [0, 1],
 };

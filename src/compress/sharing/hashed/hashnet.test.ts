@@ -1,7 +1,6 @@
 // HashedNets: the generated weight, bucket gradients by finite differences, export, packing, training.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Dataset } from '../../../data/types.js';
 import { GraphBuilder } from '../../../ir/builder.js';
 import { SlimnetError } from '../../../ir/errors.js';
 import type { Model } from '../../../ir/graph.js';
@@ -11,25 +10,14 @@ import { Session } from '../../../runtime/session.js';
 import { expectClose } from '../../../testing/expect-close.js';
 import { gradcheck } from '../../../testing/gradcheck.js';
 import { cloneModel } from '../../../train/graph-edit.js';
-import { Rng } from '../../../util/rng.js';
-import { materialize, projectMean } from '../common/signed-table.js';
-import { emitSignedGather } from '../common/signed-table.js';
+import { blobs, tinyMlp } from '../common/fixtures.js';
+import { emitSignedGather, materialize, projectMean } from '../common/signed-table.js';
 import { emitHashIndex, hashCoefficients, hashIndex } from './hash.js';
 import { hashLayers, hashNet } from './hashnet.js';
 import { layerIndex, readBuckets, readHashedLayers } from './layers.js';
 import { packHashed, unpackHashed } from './pack.js';
 
-/** A 12-20-4 MLP: Gemm (transB = 1) + Relu, then MatMul + Add. */
-function mlp(seed = 1): Model {
-  const rng = new Rng(seed);
-  const r = (n: number, s: number): number[] => Array.from({ length: n }, () => s * rng.normal());
-  const b = new GraphBuilder('mlp');
-  const x = b.input('x', 'float32', ['N', 12]);
-  const h = b.op('Relu', [b.op('Gemm', [x, b.initializer('w1', Tensor.f32([20, 12], r(240, 0.4))), b.initializer('b1', Tensor.f32([20], r(20, 0.1)))], { transB: 1 }, { name: 'fc1' })]);
-  const y = b.op('Add', [b.op('MatMul', [h, b.initializer('w2', Tensor.f32([20, 4], r(80, 0.3)))], {}, { name: 'fc2' }), b.initializer('b2', Tensor.f32([4], r(4, 0.1)))]);
-  b.output(y, 'y');
-  return b.build(17);
-}
+const mlp = tinyMlp;
 
 async function run(model: Model, x: Tensor): Promise<number[]> {
   const s = await Session.create(model, { threads: 1 });
@@ -118,21 +106,8 @@ test('bad options throw typed errors naming the layer', () => {
   assert.throws(() => hashLayers(base, { init: 'zeros' as 'mean' }), /unknown bucket init/);
 });
 
-/** Two Gaussian blobs per class in 12-D, 4 classes. */
-function blobs(count: number, seed: number): Dataset['train'] {
-  const rng = new Rng(seed);
-  const images = new Float32Array(count * 12);
-  const labels = new Int32Array(count);
-  for (let n = 0; n < count; n++) {
-    const c = n % 4;
-    labels[n] = c;
-    for (let j = 0; j < 12; j++) images[n * 12 + j] = (j % 4 === c ? 2 : 0) + 0.5 * rng.normal();
-  }
-  return { images, labels, count, sampleShape: [12] };
-}
-
 test('hashNet trains the buckets end to end (buckets change, error drops, report counts them)', async () => {
-  const data: Dataset = { name: 'blobs', numClasses: 4, train: blobs(512, 1), test: blobs(256, 2) };
+  const data = blobs();
   const base = mlp(3);
   const r = await hashNet(base, { factor: 4, init: 'random', seed: 1, train: { dataset: data, epochs: 3, lr: 0.05, inProcess: true, threads: 1 } });
   const before = hashLayers(base, { factor: 4, init: 'random', seed: 1 }).model;
