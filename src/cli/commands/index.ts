@@ -4,6 +4,7 @@ import { evalCommand } from './eval.js';
 import { inspectCommand } from './inspect.js';
 import { pruneCommand } from './prune.js';
 import { sensitivityCommand } from './sensitivity.js';
+import { shareCommand } from './share.js';
 import { trainCommand } from './train.js';
 
 function registry(list: readonly Command[]): readonly Command[] {
@@ -15,4 +16,4 @@ function registry(list: readonly Command[]): readonly Command[] {
   return list;
 }
 
-export const commands = registry([inspectCommand, evalCommand, trainCommand, pruneCommand, sensitivityCommand]);
+export const commands = registry([inspectCommand, evalCommand, trainCommand, pruneCommand, sensitivityCommand, shareCommand]);

@@ -1,0 +1,52 @@
+// `slimnet share`: hashed and circulant rewrites of a zoo LeNet-300-100 (no training, no latency, so it
+// stays quick), the packed round trip through --unpack, and typed errors.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { main } from '../main.js';
+
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await main(argv, { out: (t) => { out += `${t}\n`; }, err: (t) => { err += `${t}\n`; } });
+  return { code, out, err };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'slimnet-share-'));
+const quick = ['--epochs', '0', '--latency-runs', '0', '--threads', '1'];
+
+test('share --method hashed writes ONNX and a packed file that --unpack turns back into the same ONNX', async () => {
+  const [onnx, packed, back] = [join(dir, 'h.onnx'), join(dir, 'h.slhn'), join(dir, 'back.onnx')];
+  const r = await cli('share', 'lenet-300-100', '--method', 'hashed', '--factor', '16', ...quick, '--out', onnx, '--packed', packed, '--json');
+  assert.equal(r.code, 0, r.err);
+  const j = JSON.parse(r.out) as { report: { paramsBefore: number; paramsAfter: number; layers: Array<{ params: number }> }; bytes: { onnx: number; packed: number } };
+  assert.equal(j.report.paramsBefore, 266_610);
+  assert.deepEqual(j.report.layers.map((l) => l.params), [14_700, 1_875, 63]);
+  assert.equal(j.report.paramsAfter, 14_700 + 1_875 + 63 + 300 + 100 + 10);
+  assert.ok(j.bytes.packed < j.bytes.onnx);
+  const u = await cli('share', '--unpack', packed, '--out', back);
+  assert.equal(u.code, 0, u.err);
+  assert.deepEqual(readFileSync(back), readFileSync(onnx));
+});
+
+test('share --method circulant keeps excluded layers dense and prints the layer table', async () => {
+  const r = await cli('share', 'lenet-300-100', '--method', 'circulant', '--exclude', 'fc3', ...quick, '--out', join(dir, 'c.onnx'));
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /fc1\s+784 → 300\s+235,200\s+1,024\s+229\.7x\s+d = 1024, fft/);
+  assert.match(r.out, /fc2\s+300 → 100\s+30,000\s+512/);
+  assert.doesNotMatch(r.out, /fc3/);
+  assert.match(r.out, /parameters 266,610 -> 2,946/);
+});
+
+test('share: unknown method, --packed with circulant, bad --mode are usage errors', async () => {
+  const out = ['--out', join(dir, 'x.onnx')];
+  const a = await cli('share', 'lenet-300-100', '--method', 'tt', ...quick, ...out);
+  assert.equal(a.code, 2);
+  assert.match(a.err, /unknown weight-sharing method 'tt' \(known: hashed, circulant\)/);
+  const b = await cli('share', 'lenet-300-100', '--method', 'circulant', '--packed', join(dir, 'x.slhn'), ...quick, ...out);
+  assert.match(b.err, /--packed applies to --method hashed/);
+  const c = await cli('share', 'lenet-300-100', '--method', 'circulant', '--mode', 'fast', ...quick, ...out);
+  assert.match(c.err, /--mode must be one of fft, dense/);
+});

@@ -1,0 +1,78 @@
+/**
+ * `slimnet share model.onnx --method hashed|circulant --out P`: weight sharing by construction (HashedNets,
+ * circulant layers), trained end to end; prints the per-layer parameter table, error, file sizes and the
+ * measured latency against the input model. `--packed P` also writes the packed HashedNets form;
+ * `slimnet share --unpack F.slhn --out P` turns a packed file back into the ONNX model.
+ */
+import { readFileSync } from 'node:fs';
+import { SHARING_METHODS, sharingMethod } from '../../compress/sharing/methods.js';
+import { packHashedWithReport, unpackHashed } from '../../compress/sharing/hashed/pack.js';
+import { loadDataset } from '../../data/index.js';
+import { SlimnetError } from '../../ir/errors.js';
+import { encodeModel, saveModel } from '../../onnx/index.js';
+import { formatBytes, formatInt, formatMs, formatPercent } from '../../report/format.js';
+import { formatTable } from '../../report/table.js';
+import { evaluate } from '../../runtime/evaluate.js';
+import { compareLatency, type LatencyComparison } from '../../runtime/latency.js';
+import { atomicWrite, checkWritable } from '../../util/atomic-write.js';
+import { optInt, optString, requirePositional, type Command, type CommandIo } from '../command.js';
+import { resolveModel } from '../model-source.js';
+import { SHARING_FLAGS, sharingOptions } from './share-options.js';
+import { progressPrinter } from './train.js';
+
+function unpack(file: string, out: string, io: CommandIo): number {
+  checkWritable(out, { protect: [file] });
+  const model = unpackHashed(new Uint8Array(readFileSync(file)));
+  saveModel(model, out, { protect: [file] });
+  io.out(`unpacked ${file} -> ${out} (${formatBytes(encodeModel(model).length)} ONNX)`);
+  return 0;
+}
+
+export const shareCommand: Command = {
+  name: 'share',
+  summary: 'Weight sharing by construction: HashedNets or circulant fully-connected layers, trained end to end.',
+  positionals: '<model.onnx|zoo-name>',
+  options: {
+    method: { type: 'string', placeholder: 'NAME', description: SHARING_METHODS.map((m) => `${m.name}: ${m.summary}`).join('; ') },
+    ...SHARING_FLAGS,
+    'latency-runs': { type: 'string', placeholder: 'N', description: 'timed latency runs per model and batch size (0: skip)', default: '50' },
+    out: { type: 'string', placeholder: 'PATH', description: 'where to write the ONNX model' },
+    packed: { type: 'string', placeholder: 'PATH', description: 'hashed: also write the packed form (buckets + seeds)' },
+    unpack: { type: 'string', placeholder: 'FILE', description: 'turn a packed HashedNets file back into ONNX (no model argument)' },
+  },
+  details: 'Examples:\n  slimnet share lenet.onnx --method hashed --factor 8 --epochs 10 --out h8.onnx --packed h8.slhn\n  slimnet share lenet.onnx --method circulant --exclude fc3 --mode fft --epochs 10 --out circ.onnx',
+  async run(positionals, o, io) {
+    const out = optString(o, 'out');
+    if (out === undefined) throw new SlimnetError('INVALID_ARGUMENT', 'slimnet share: --out PATH is required');
+    const packedFile = optString(o, 'unpack');
+    if (packedFile !== undefined) return unpack(packedFile, out, io);
+    const source = resolveModel(requirePositional(this, positionals, 0, 'a model'), { seed: optInt(o, 'seed', 0) });
+    const method = sharingMethod(optString(o, 'method') ?? '');
+    const packed = optString(o, 'packed');
+    if (packed !== undefined && method.name !== 'hashed') throw new SlimnetError('INVALID_ARGUMENT', '--packed applies to --method hashed');
+    const protect = source.path === undefined ? [] : [source.path];
+    for (const p of [out, ...(packed === undefined ? [] : [packed])]) checkWritable(p, { protect });
+    const { model, report } = await method.run(source.model, sharingOptions(o, o.json === true ? undefined : progressPrinter()));
+    saveModel(model, out, { protect });
+    const pack = packed === undefined ? undefined : packHashedWithReport(model);
+    if (packed !== undefined && pack !== undefined) atomicWrite(packed, pack.bytes, { protect });
+    const data = loadDataset(optString(o, 'data') ?? 'mnist');
+    const threads = optInt(o, 'threads', 2);
+    const errors = [(await evaluate(source.model, data.test, { threads })).top1Error, (await evaluate(model, data.test, { threads })).top1Error];
+    const runs = optInt(o, 'latency-runs', 50);
+    const latency: LatencyComparison[] = [];
+    for (const batchSize of runs > 0 ? [1, 64] : []) latency.push(await compareLatency(source.model, model, { batchSize, runs, threads: 1 }));
+    const bytes = { before: encodeModel(source.model).length, onnx: encodeModel(model).length, ...(pack === undefined ? {} : { packed: pack.report.totalBytes }) };
+    if (o.json === true) return (io.out(JSON.stringify({ model: source.label, method: method.name, out, report, errors, bytes, latency }, null, 2)), 0);
+    io.out(formatTable(
+      [{ header: 'layer' }, { header: 'in → out' }, { header: 'dense weights', align: 'right' }, { header: 'parameters', align: 'right' }, { header: 'ratio', align: 'right' }, { header: 'structure' }],
+      report.layers.map((l) => [l.node, `${l.inFeatures} → ${l.outFeatures}`, formatInt(l.denseParams), formatInt(l.params), `${l.ratio.toFixed(1)}x`, l.detail]),
+    ));
+    io.out(`parameters ${formatInt(report.paramsBefore)} -> ${formatInt(report.paramsAfter)} (${report.ratio.toFixed(1)}x fewer)`);
+    io.out(`test error ${formatPercent(errors[0] as number)} -> ${formatPercent(errors[1] as number)}`);
+    io.out(`file ${formatBytes(bytes.before)} -> ONNX ${formatBytes(bytes.onnx)}${bytes.packed === undefined ? '' : `, packed ${formatBytes(bytes.packed)}`}`);
+    for (const l of latency) io.out(`latency batch ${l.a.batchSize}: ${formatMs(l.a.medianMs)} -> ${formatMs(l.b.medianMs)} (${l.speedup.toFixed(2)}x, median of ${l.a.runs} runs, 1 thread)`);
+    io.out(`saved ${out}${packed === undefined ? '' : ` and ${packed}`}`);
+    return 0;
+  },
+};
