@@ -4,9 +4,10 @@
  *   node dist/bench/hashcirc.js train CONFIG [--model runs/baselines/lenet-300-100.onnx] [--epochs N]
  *        [--form fft|dense] [--limit N] [--test-limit N] [--threads 1] [--out runs/hashcirc]
  *   node dist/bench/hashcirc.js latency [--runs 200] [--out runs/hashcirc] CONFIG...
+ *   node dist/bench/hashcirc.js layers [--runs 200]     (one fc layer: dense Gemm vs its circulant FFT form)
  *
  * CONFIG = <method>-<variant>-<start>: hashed-8 / hashed-64 (compression factor per layer), circ (all three
- * layers circulant) / circ-fc12 (fc3 kept dense); start 'ft' = least-squares start from the trained
+ * layers circulant) / circ-fc12 (fc3 kept dense) / circ-fc1 (only fc1); start 'ft' = least-squares start from the trained
  * baseline, then fine-tuning (lr 0.01 cosine, 10 epochs); 'scratch' = the baseline's own recipe from the
  * zoo's seed-1 initial weights with random buckets / vectors (20 epochs, lr 0.05 cosine, wd 1e-4).
  * Circulant models train in their FFT form (through the DFT gradient rules) unless --form dense (the same
@@ -17,12 +18,14 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { circulant, circulantForm } from '../src/compress/sharing/circulant/index.js';
+import { circulant, circulantForm, circulantLayers } from '../src/compress/sharing/circulant/index.js';
 import type { SharingReport } from '../src/compress/sharing/common/report.js';
 import type { SharingTrainOptions } from '../src/compress/sharing/common/train-shared.js';
 import { hashNet, packHashedWithReport } from '../src/compress/sharing/hashed/index.js';
 import { loadDataset } from '../src/data/load.js';
+import { GraphBuilder } from '../src/ir/builder.js';
 import type { Model } from '../src/ir/graph.js';
+import { Tensor } from '../src/ir/tensor.js';
 import { encodeModel, loadModel, saveModel } from '../src/onnx/index.js';
 import { evaluate } from '../src/runtime/evaluate.js';
 import { compareLatency } from '../src/runtime/latency.js';
@@ -31,14 +34,16 @@ import { buildZooModel } from '../src/zoo/index.js';
 interface Config {
   readonly method: 'hashed' | 'circ';
   readonly factor: number;
-  readonly excludeFc3: boolean;
+  /** circulant: the layers made circulant (all three by default). */
+  readonly only?: readonly string[];
   readonly scratch: boolean;
 }
 
 function parseConfig(name: string): Config {
-  const m = /^(hashed-(8|64)|circ(-fc12)?)-(ft|scratch)$/.exec(name);
-  if (m === null) throw new Error(`unknown config '${name}' (e.g. hashed-8-ft, hashed-64-scratch, circ-ft, circ-fc12-scratch)`);
-  return { method: name.startsWith('hashed') ? 'hashed' : 'circ', factor: Number(m[2] ?? 0), excludeFc3: m[3] !== undefined, scratch: m[4] === 'scratch' };
+  const m = /^(hashed-(8|64)|circ(-fc12|-fc1)?)-(ft|scratch)$/.exec(name);
+  if (m === null) throw new Error(`unknown config '${name}' (e.g. hashed-8-ft, hashed-64-scratch, circ-ft, circ-fc12-scratch, circ-fc1-ft)`);
+  const only = m[3] === '-fc12' ? ['fc1', 'fc2'] : m[3] === '-fc1' ? ['fc1'] : undefined;
+  return { method: name.startsWith('hashed') ? 'hashed' : 'circ', factor: Number(m[2] ?? 0), ...(only === undefined ? {} : { only }), scratch: m[4] === 'scratch' };
 }
 
 const pct = (e: number): string => `${(100 * e).toFixed(2)} %`;
@@ -61,7 +66,7 @@ async function trainConfig(name: string, v: Record<string, string | undefined>):
   const init = c.scratch ? 'random' : undefined;
   const r = c.method === 'hashed'
     ? await hashNet(start, { factor: c.factor, seed: 1, ...(init === undefined ? {} : { init }), train })
-    : await circulant(start, { mode: v.form === 'dense' ? 'dense' : 'fft', seed: 1, ...(c.excludeFc3 ? { exclude: ['fc3'] } : {}), ...(init === undefined ? {} : { init: 'random' as const }), train });
+    : await circulant(start, { mode: v.form === 'dense' ? 'dense' : 'fft', seed: 1, ...(c.only === undefined ? {} : { only: c.only }), ...(init === undefined ? {} : { init: 'random' as const }), train });
   const seconds = (Date.now() - t0) / 1000;
   const out = v.out as string;
   mkdirSync(out, { recursive: true });
@@ -104,6 +109,31 @@ async function latency(configs: readonly string[], v: Record<string, string | un
   }
 }
 
+/** A single Gemm layer in -> out (random weights) as a model. */
+function gemmLayer(inF: number, outF: number): Model {
+  const b = new GraphBuilder('fc');
+  const x = b.input('x', 'float32', ['N', inF]);
+  const w = b.initializer('w', Tensor.f32([outF, inF], Array.from({ length: inF * outF }, (_, i) => Math.sin(i) / Math.sqrt(inF))));
+  b.output(b.op('Gemm', [x, w, b.initializer('b', Tensor.f32([outF]))], { transB: 1 }, { name: 'fc' }), 'y');
+  return b.build(17);
+}
+
+async function layers(v: Record<string, string | undefined>): Promise<void> {
+  const runs = Number(v.runs ?? 200);
+  console.log('| layer | d | batch 1: Gemm → FFT form (ms) | ratio | batch 64: Gemm → FFT form (ms) | ratio |');
+  console.log('|---|---|---|---|---|---|');
+  for (const [inF, outF] of [[784, 300], [300, 100], [100, 10], [1024, 1024]] as const) {
+    const dense = gemmLayer(inF, outF);
+    const { model: fft, layers: ls } = circulantLayers(dense, { mode: 'fft' });
+    const cells: string[] = [];
+    for (const batchSize of [1, 64]) {
+      const c = await compareLatency(dense, fft, { batchSize, runs: batchSize === 1 ? runs : Math.max(20, runs / 4), threads: 1, blocks: 10 });
+      cells.push(`${c.a.medianMs.toFixed(3)} → ${c.b.medianMs.toFixed(3)} (min ${c.a.minMs.toFixed(3)} → ${c.b.minMs.toFixed(3)})`, `${c.speedup.toFixed(2)}x`);
+    }
+    console.log(`| ${inF} → ${outF} | ${ls[0]?.size} | ${cells.join(' | ')} |`);
+  }
+}
+
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
@@ -117,6 +147,7 @@ async function main(): Promise<void> {
   readFileSync(values.model as string);
   if (cmd === 'train' && rest.length === 1) return trainConfig(rest[0] as string, values);
   if (cmd === 'latency' && rest.length > 0) return latency(rest, values);
+  if (cmd === 'layers') return layers(values);
   throw new Error('usage: hashcirc.js train CONFIG | latency CONFIG... (see the header of bench/hashcirc.ts)');
 }
 
