@@ -2,7 +2,7 @@
  * HashedNets and circulant layers on LeNet-300-100 / MNIST (issue 6, items 3-4).
  *
  *   node dist/bench/hashcirc.js train CONFIG [--model runs/baselines/lenet-300-100.onnx] [--epochs N]
- *        [--form fft|dense] [--limit N] [--test-limit N] [--threads 1] [--out runs/hashcirc]
+ *        [--form fft|dense] [--lr RATE] [--limit N] [--test-limit N] [--threads 1] [--out runs/hashcirc]
  *   node dist/bench/hashcirc.js latency [--runs 200] [--out runs/hashcirc] CONFIG...
  *   node dist/bench/hashcirc.js layers [--runs 200]     (one fc layer: dense Gemm vs its circulant FFT form)
  *
@@ -58,7 +58,7 @@ async function trainConfig(name: string, v: Record<string, string | undefined>):
   const t0 = Date.now();
   const train: SharingTrainOptions = {
     dataset: 'mnist', datasetOptions: { ...limit, ...testLimit }, epochs, threads: Number(v.threads ?? 1), seed: 1,
-    lr: c.scratch ? 0.05 : 0.01, schedule: { kind: 'cosine' }, ...(c.scratch ? { weightDecay: 1e-4 } : {}),
+    lr: Number(v.lr ?? (c.scratch ? 0.05 : 0.01)), schedule: { kind: 'cosine' }, ...(c.scratch ? { weightDecay: 1e-4 } : {}),
     onProgress: (p) => {
       if (p.kind === 'epoch' && p.stats !== undefined) console.log(`  epoch ${p.epoch}/${p.epochs}: train loss ${p.stats.trainLoss.toFixed(4)}, test error ${pct(p.stats.testError)} (${p.stats.seconds.toFixed(1)} s, ${p.stats.imagesPerSecond.toFixed(0)} img/s)`);
     },
@@ -76,8 +76,9 @@ async function trainConfig(name: string, v: Record<string, string | undefined>):
   const test = loadDataset('mnist', testLimit).test;
   const errors = { baseline: (await evaluate(base, test, { threads: 1 })).top1Error, after: (await evaluate(r.model, test, { threads: 1 })).top1Error };
   const bytes = { baseline: encodeModel(base).length, onnx: encodeModel(r.model).length, ...(packed === undefined ? {} : { packed }) };
+  console.log(`\n${epochs} epochs, lr ${train.lr} cosine${c.scratch ? ', wd 1e-4, from the zoo seed-1 init with random buckets / vectors' : ', from the trained baseline (least-squares start)'}`);
   printReport(name, r.report, errors, bytes, seconds);
-  writeFileSync(join(out, `${name}.json`), JSON.stringify({ config: name, epochs, seconds, errors, bytes, report: r.report }, null, 2));
+  writeFileSync(join(out, `${name}.json`), JSON.stringify({ config: name, epochs, lr: train.lr, seconds, errors, bytes, report: r.report }, null, 2));
 }
 
 function printReport(name: string, rep: SharingReport, errors: { baseline: number; after: number }, bytes: { baseline: number; onnx: number; packed?: number }, seconds: number): void {
@@ -140,7 +141,7 @@ async function main(): Promise<void> {
     options: {
       model: { type: 'string', default: 'runs/baselines/lenet-300-100.onnx' },
       epochs: { type: 'string' }, limit: { type: 'string' }, 'test-limit': { type: 'string' }, threads: { type: 'string' },
-      runs: { type: 'string' }, form: { type: 'string' }, out: { type: 'string', default: 'runs/hashcirc' },
+      runs: { type: 'string' }, form: { type: 'string' }, lr: { type: 'string' }, out: { type: 'string', default: 'runs/hashcirc' },
     },
   });
   const [cmd, ...rest] = positionals;
