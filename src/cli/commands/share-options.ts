@@ -11,6 +11,7 @@ import { optInt, optNumber, optString, type OptionSpecs, type ParsedOptions } fr
 
 export const SHARING_FLAGS: OptionSpecs = {
   factor: { type: 'string', placeholder: 'F', description: 'hashed: compression factor per layer (buckets = weights / F)', default: '8' },
+  'layer-factors': { type: 'string', placeholder: 'L=F,...', description: 'hashed: per-layer factors overriding --factor, e.g. fc1=16,fc3=2' },
   mode: { type: 'string', placeholder: 'fft|dense', description: 'circulant: DFT subgraph or gathered dense weight', default: 'fft' },
   size: { type: 'string', placeholder: 'pow2|exact|N', description: 'circulant: size d of each circulant (>= max(in, out))', default: 'pow2' },
   index: { type: 'string', placeholder: 'hash|stored', description: 'hashed: indices recomputed from the seed in the graph, or stored (large)', default: 'hash' },
@@ -38,13 +39,26 @@ function oneOf<T extends string>(o: ParsedOptions, name: string, allowed: readon
   return v as T | undefined;
 }
 
+function layerFactors(o: ParsedOptions): Record<string, number> | undefined {
+  const items = list(o, 'layer-factors');
+  if (items === undefined) return undefined;
+  const out: Record<string, number> = {};
+  for (const item of items) {
+    const [name, f] = item.split('=');
+    const n = Number(f);
+    if (name === undefined || name === '' || f === undefined || !Number.isFinite(n)) throw new SlimnetError('INVALID_ARGUMENT', `--layer-factors expects LAYER=FACTOR pairs, got '${item}'`);
+    out[name] = n;
+  }
+  return out;
+}
+
 /** The method options the flags describe; training is included when --epochs > 0. */
 export function sharingOptions(o: ParsedOptions, onProgress?: (p: TrainProgress) => void): SharingMethodOptions {
   const size = optString(o, 'size') ?? 'pow2';
   const epochs = optInt(o, 'epochs', 10);
   const wd = optNumber(o, 'weight-decay');
   const limit = optString(o, 'limit') === undefined ? undefined : optInt(o, 'limit', 0);
-  const [only, exclude] = [list(o, 'only'), list(o, 'exclude')];
+  const [only, exclude, factors] = [list(o, 'only'), list(o, 'exclude'), layerFactors(o)];
   const [mode, index, init] = [oneOf(o, 'mode', ['fft', 'dense'] as const), oneOf(o, 'index', ['hash', 'stored'] as const), oneOf(o, 'init', ['project', 'random'] as const)];
   if (epochs < 0) throw new SlimnetError('INVALID_ARGUMENT', `--epochs must be >= 0, got ${epochs}`);
   return {
@@ -52,7 +66,7 @@ export function sharingOptions(o: ParsedOptions, onProgress?: (p: TrainProgress)
     size: size === 'pow2' || size === 'exact' ? size : optInt(o, 'size', 0),
     seed: optInt(o, 'seed', 0),
     ...(mode === undefined ? {} : { mode }), ...(index === undefined ? {} : { index }), ...(init === undefined ? {} : { init }),
-    ...(only === undefined ? {} : { only }), ...(exclude === undefined ? {} : { exclude }),
+    ...(only === undefined ? {} : { only }), ...(exclude === undefined ? {} : { exclude }), ...(factors === undefined ? {} : { factors }),
     ...(epochs === 0 ? {} : {
       train: {
         dataset: optString(o, 'data') ?? 'mnist', epochs, lr: optNumber(o, 'lr', 0.01),

@@ -19,12 +19,12 @@ const quick = ['--epochs', '0', '--latency-runs', '0', '--threads', '1'];
 
 test('share --method hashed writes ONNX and a packed file that --unpack turns back into the same ONNX', async () => {
   const [onnx, packed, back] = [join(dir, 'h.onnx'), join(dir, 'h.slhn'), join(dir, 'back.onnx')];
-  const r = await cli('share', 'lenet-300-100', '--method', 'hashed', '--factor', '16', ...quick, '--out', onnx, '--packed', packed, '--json');
+  const r = await cli('share', 'lenet-300-100', '--method', 'hashed', '--factor', '16', '--layer-factors', 'fc3=2', ...quick, '--out', onnx, '--packed', packed, '--json');
   assert.equal(r.code, 0, r.err);
   const j = JSON.parse(r.out) as { report: { paramsBefore: number; paramsAfter: number; layers: Array<{ params: number }> }; bytes: { onnx: number; packed: number } };
   assert.equal(j.report.paramsBefore, 266_610);
-  assert.deepEqual(j.report.layers.map((l) => l.params), [14_700, 1_875, 63]);
-  assert.equal(j.report.paramsAfter, 14_700 + 1_875 + 63 + 300 + 100 + 10);
+  assert.deepEqual(j.report.layers.map((l) => l.params), [14_700, 1_875, 500]);
+  assert.equal(j.report.paramsAfter, 14_700 + 1_875 + 500 + 300 + 100 + 10);
   assert.ok(j.bytes.packed < j.bytes.onnx);
   const u = await cli('share', '--unpack', packed, '--out', back);
   assert.equal(u.code, 0, u.err);
@@ -49,4 +49,6 @@ test('share: unknown method, --packed with circulant, bad --mode are usage error
   assert.match(b.err, /--packed applies to --method hashed/);
   const c = await cli('share', 'lenet-300-100', '--method', 'circulant', '--mode', 'fast', ...quick, ...out);
   assert.match(c.err, /--mode must be one of fft, dense/);
+  const d = await cli('share', 'lenet-300-100', '--method', 'hashed', '--layer-factors', 'fc9=2', ...quick, ...out);
+  assert.match(d.err, /factors names 'fc9', which is not a selected fully-connected layer/);
 });
