@@ -21,7 +21,8 @@ export const SHARING_FLAGS: OptionSpecs = {
   seed: { type: 'string', placeholder: 'N', description: 'seed of hashes, sign vectors, random init and batch order', default: '0' },
   data: { type: 'string', placeholder: 'mnist|fashion-mnist|PATH', description: 'training / evaluation data', default: 'mnist' },
   epochs: { type: 'string', placeholder: 'N', description: 'training epochs after the rewrite (0: rewrite only)', default: '10' },
-  lr: { type: 'string', placeholder: 'RATE', description: 'learning rate', default: '0.01' },
+  lr: { type: 'string', placeholder: 'RATE', description: 'learning rate (default 0.01 SGD, 0.001 Adam; shared parameters sum many gradients: use less than for the dense net)' },
+  optimizer: { type: 'string', placeholder: 'sgd|adam|adamw', description: 'update rule', default: 'sgd' },
   schedule: { type: 'string', placeholder: 'SPEC', description: 'lr schedule (constant | cosine[:min] | step:E[:g] ...)', default: 'constant' },
   'weight-decay': { type: 'string', placeholder: 'WD', description: 'L2 weight decay' },
   threads: { type: 'string', placeholder: 'N', description: 'onnxruntime intra-op threads', default: '2' },
@@ -59,6 +60,7 @@ export function sharingOptions(o: ParsedOptions, onProgress?: (p: TrainProgress)
   const wd = optNumber(o, 'weight-decay');
   const limit = optString(o, 'limit') === undefined ? undefined : optInt(o, 'limit', 0);
   const [only, exclude, factors] = [list(o, 'only'), list(o, 'exclude'), layerFactors(o)];
+  const optimizer = oneOf(o, 'optimizer', ['sgd', 'adam', 'adamw'] as const) ?? 'sgd';
   const [mode, index, init] = [oneOf(o, 'mode', ['fft', 'dense'] as const), oneOf(o, 'index', ['hash', 'stored'] as const), oneOf(o, 'init', ['project', 'random'] as const)];
   if (epochs < 0) throw new SlimnetError('INVALID_ARGUMENT', `--epochs must be >= 0, got ${epochs}`);
   return {
@@ -69,7 +71,7 @@ export function sharingOptions(o: ParsedOptions, onProgress?: (p: TrainProgress)
     ...(only === undefined ? {} : { only }), ...(exclude === undefined ? {} : { exclude }), ...(factors === undefined ? {} : { factors }),
     ...(epochs === 0 ? {} : {
       train: {
-        dataset: optString(o, 'data') ?? 'mnist', epochs, lr: optNumber(o, 'lr', 0.01),
+        dataset: optString(o, 'data') ?? 'mnist', epochs, lr: optNumber(o, 'lr', optimizer === 'sgd' ? 0.01 : 0.001), optimizer,
         schedule: parseSchedule(optString(o, 'schedule') ?? 'constant'), seed: optInt(o, 'seed', 0), threads: optInt(o, 'threads', 2),
         ...(wd === undefined ? {} : { weightDecay: wd }), ...(limit === undefined ? {} : { datasetOptions: { limit } }),
         ...(onProgress === undefined ? {} : { onProgress }),

@@ -13,8 +13,15 @@ export interface SharingTrainOptions {
   readonly datasetOptions?: LoadDatasetOptions;
   /** Epochs (required: fine-tuning from a trained model needs a few, training from scratch the full recipe). */
   readonly epochs: number;
-  /** Base learning rate (default 0.01). */
+  /**
+   * Base learning rate (default 0.01). A shared parameter's gradient sums those of all the weights it
+   * generates (HashedNets: ~factor weights per bucket; circulant: ~min(in, out) per entry of r), so plain SGD
+   * needs a smaller rate than the dense network did (LeNet-300-100 from scratch: 0.05 trained the dense and
+   * the 8x-hashed net, but diverged at 64x and for circulant layers; 0.01 trained them), or use Adam.
+   */
   readonly lr?: number;
+  /** Update rule (default 'sgd'; Adam's per-parameter scaling is insensitive to the sharing multiplicity). */
+  readonly optimizer?: 'sgd' | 'adam' | 'adamw';
   /** Learning-rate schedule (default constant). */
   readonly schedule?: Schedule;
   /** SGD momentum (default 0.9). */
@@ -44,7 +51,7 @@ export async function trainShared(model: Model, o: SharingTrainOptions): Promise
     dataset: o.dataset,
     epochs: o.epochs,
     lr: o.lr ?? 0.01,
-    ...opt('datasetOptions'), ...opt('schedule'), ...opt('momentum'), ...opt('weightDecay'), ...opt('batchSize'),
+    ...opt('datasetOptions'), ...opt('optimizer'), ...opt('schedule'), ...opt('momentum'), ...opt('weightDecay'), ...opt('batchSize'),
     ...opt('seed'), ...opt('threads'), ...opt('validate'), ...opt('inProcess'), ...opt('onProgress'), ...opt('signal'),
   });
 }
