@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util';
 import { circulant, circulantForm, circulantLayers } from '../src/compress/sharing/circulant/index.js';
 import type { SharingReport } from '../src/compress/sharing/common/report.js';
 import type { SharingTrainOptions } from '../src/compress/sharing/common/train-shared.js';
-import { hashNet, packHashedWithReport } from '../src/compress/sharing/hashed/index.js';
+import { applyHashing, hashedSkeleton, hashNet, packHashedWithReport, readBuckets, readHashedLayers } from '../src/compress/sharing/hashed/index.js';
 import { loadDataset } from '../src/data/load.js';
 import { GraphBuilder } from '../src/ir/builder.js';
 import type { Model } from '../src/ir/graph.js';
@@ -89,23 +89,31 @@ function printReport(name: string, rep: SharingReport, errors: { baseline: numbe
   console.log(`bytes: dense ONNX ${bytes.baseline} -> ONNX ${bytes.onnx} (${(bytes.baseline / bytes.onnx).toFixed(1)}x)${bytes.packed === undefined ? '' : `, packed ${bytes.packed} (${(bytes.baseline / bytes.packed).toFixed(1)}x)`}`);
 }
 
+/** The same hashed model with an int32 index initializer instead of the in-graph hash (for comparison). */
+function storedIndexForm(m: Model): Model {
+  const layers = readHashedLayers(m);
+  const buckets = new Map(layers.map((l) => [l.weight, readBuckets(m, l)]));
+  return applyHashing(hashedSkeleton(m, layers), layers.map((l) => ({ ...l, index: 'stored' as const })), buckets);
+}
+
 async function latency(configs: readonly string[], v: Record<string, string | undefined>): Promise<void> {
   const base = loadModel(v.model as string);
   const runs = Number(v.runs ?? 200);
-  console.log(`| model | form | batch 1: baseline → model (ms) | speedup | batch 64: baseline → model (ms) | speedup |`);
-  console.log(`|---|---|---|---|---|---|`);
+  console.log(`baseline ONNX: ${encodeModel(base).length} bytes; median (min) of interleaved runs, 1 thread`);
+  console.log(`| model | form | ONNX bytes | batch 1: baseline → model (ms) | speedup | batch 64: baseline → model (ms) | speedup |`);
+  console.log(`|---|---|---|---|---|---|---|`);
   for (const name of configs) {
     const m = loadModel(join(v.out as string, `${name}.onnx`));
     const forms: Array<[string, Model]> = parseConfig(name).method === 'circ'
       ? [['fft', circulantForm(m, 'fft')], ['dense (gathered)', circulantForm(m, 'dense')]]
-      : [['hash-index ONNX', m]];
+      : [['hash-index ONNX', m], ['stored-index ONNX', storedIndexForm(m)]];
     for (const [form, model] of forms) {
       const cells: string[] = [];
       for (const batchSize of [1, 64]) {
         const c = await compareLatency(base, model, { batchSize, runs: batchSize === 1 ? runs : Math.max(20, runs / 4), threads: 1, blocks: 10 });
         cells.push(`${c.a.medianMs.toFixed(3)} → ${c.b.medianMs.toFixed(3)} (min ${c.a.minMs.toFixed(3)} → ${c.b.minMs.toFixed(3)})`, `${c.speedup.toFixed(2)}x`);
       }
-      console.log(`| ${name} | ${form} | ${cells.join(' | ')} |`);
+      console.log(`| ${name} | ${form} | ${encodeModel(model).length} | ${cells.join(' | ')} |`);
     }
   }
 }

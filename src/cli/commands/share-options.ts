@@ -27,6 +27,7 @@ export const SHARING_FLAGS: OptionSpecs = {
   'weight-decay': { type: 'string', placeholder: 'WD', description: 'L2 weight decay' },
   threads: { type: 'string', placeholder: 'N', description: 'onnxruntime intra-op threads', default: '2' },
   limit: { type: 'string', placeholder: 'N', description: 'use only the first N training samples' },
+  'test-limit': { type: 'string', placeholder: 'N', description: 'use only the first N test samples (validation and the final evaluation)' },
 };
 
 function list(o: ParsedOptions, name: string): string[] | undefined {
@@ -38,6 +39,14 @@ function oneOf<T extends string>(o: ParsedOptions, name: string, allowed: readon
   const v = optString(o, name);
   if (v !== undefined && !(allowed as readonly string[]).includes(v)) throw new SlimnetError('INVALID_ARGUMENT', `--${name} must be one of ${allowed.join(', ')}, got '${v}'`);
   return v as T | undefined;
+}
+
+/** loadDataset options from --limit / --test-limit. */
+export function dataOptions(o: ParsedOptions): { limit?: number; testLimit?: number } {
+  return {
+    ...(optString(o, 'limit') === undefined ? {} : { limit: optInt(o, 'limit', 0) }),
+    ...(optString(o, 'test-limit') === undefined ? {} : { testLimit: optInt(o, 'test-limit', 0) }),
+  };
 }
 
 function layerFactors(o: ParsedOptions): Record<string, number> | undefined {
@@ -58,7 +67,7 @@ export function sharingOptions(o: ParsedOptions, onProgress?: (p: TrainProgress)
   const size = optString(o, 'size') ?? 'pow2';
   const epochs = optInt(o, 'epochs', 10);
   const wd = optNumber(o, 'weight-decay');
-  const limit = optString(o, 'limit') === undefined ? undefined : optInt(o, 'limit', 0);
+  const data = dataOptions(o);
   const [only, exclude, factors] = [list(o, 'only'), list(o, 'exclude'), layerFactors(o)];
   const optimizer = oneOf(o, 'optimizer', ['sgd', 'adam', 'adamw'] as const) ?? 'sgd';
   const [mode, index, init] = [oneOf(o, 'mode', ['fft', 'dense'] as const), oneOf(o, 'index', ['hash', 'stored'] as const), oneOf(o, 'init', ['project', 'random'] as const)];
@@ -73,7 +82,7 @@ export function sharingOptions(o: ParsedOptions, onProgress?: (p: TrainProgress)
       train: {
         dataset: optString(o, 'data') ?? 'mnist', epochs, lr: optNumber(o, 'lr', optimizer === 'sgd' ? 0.01 : 0.001), optimizer,
         schedule: parseSchedule(optString(o, 'schedule') ?? 'constant'), seed: optInt(o, 'seed', 0), threads: optInt(o, 'threads', 2),
-        ...(wd === undefined ? {} : { weightDecay: wd }), ...(limit === undefined ? {} : { datasetOptions: { limit } }),
+        ...(wd === undefined ? {} : { weightDecay: wd }), ...(Object.keys(data).length === 0 ? {} : { datasetOptions: data }),
         ...(onProgress === undefined ? {} : { onProgress }),
       },
     }),

@@ -15,7 +15,7 @@ async function cli(...argv: string[]): Promise<{ code: number; out: string; err:
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'slimnet-share-'));
-const quick = ['--epochs', '0', '--latency-runs', '0', '--threads', '1'];
+const quick = ['--epochs', '0', '--latency-runs', '0', '--threads', '1', '--test-limit', '200'];
 
 test('share --method hashed writes ONNX and a packed file that --unpack turns back into the same ONNX', async () => {
   const [onnx, packed, back] = [join(dir, 'h.onnx'), join(dir, 'h.slhn'), join(dir, 'back.onnx')];

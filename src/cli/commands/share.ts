@@ -17,7 +17,7 @@ import { compareLatency, type LatencyComparison } from '../../runtime/latency.js
 import { atomicWrite, checkWritable } from '../../util/atomic-write.js';
 import { optInt, optString, requirePositional, type Command, type CommandIo } from '../command.js';
 import { resolveModel } from '../model-source.js';
-import { SHARING_FLAGS, sharingOptions } from './share-options.js';
+import { dataOptions, SHARING_FLAGS, sharingOptions } from './share-options.js';
 import { progressPrinter } from './train.js';
 
 function unpack(file: string, out: string, io: CommandIo): number {
@@ -56,7 +56,7 @@ export const shareCommand: Command = {
     saveModel(model, out, { protect });
     const pack = packed === undefined ? undefined : packHashedWithReport(model);
     if (packed !== undefined && pack !== undefined) atomicWrite(packed, pack.bytes, { protect });
-    const data = loadDataset(optString(o, 'data') ?? 'mnist');
+    const data = loadDataset(optString(o, 'data') ?? 'mnist', { ...dataOptions(o), limit: 1 });
     const threads = optInt(o, 'threads', 2);
     const errors = [(await evaluate(source.model, data.test, { threads })).top1Error, (await evaluate(model, data.test, { threads })).top1Error];
     const runs = optInt(o, 'latency-runs', 50);

@@ -26,7 +26,7 @@ export interface HashedPackReport {
 }
 
 /** The hashed model without its generators: each hashed weight back as an empty float32 placeholder. */
-function skeleton(model: Model, layers: readonly HashedLayer[]): Model {
+export function hashedSkeleton(model: Model, layers: readonly HashedLayer[]): Model {
   const m = cloneModel(model);
   const g = m.graph;
   for (const l of layers) {
@@ -43,7 +43,7 @@ function skeleton(model: Model, layers: readonly HashedLayer[]): Model {
 export function packHashedWithReport(model: Model): { bytes: Uint8Array; report: HashedPackReport } {
   const layers = readHashedLayers(model);
   if (layers.length === 0) throw new SlimnetError('INVALID_ARGUMENT', `model has no hashed layers (metadata '${HASHED_METADATA_KEY}' missing)`);
-  const onnx = encodeModel(skeleton(model, layers));
+  const onnx = encodeModel(hashedSkeleton(model, layers));
   const w = new ByteWriter();
   w.bytes(new TextEncoder().encode(HASHED_MAGIC));
   w.u8(HASHED_VERSION);
