@@ -5,6 +5,9 @@
  *        [--form fft|dense] [--lr RATE] [--limit N] [--test-limit N] [--threads 1] [--out runs/hashcirc]
  *   node dist/bench/hashcirc.js latency [--runs 200] [--out runs/hashcirc] CONFIG...
  *   node dist/bench/hashcirc.js layers [--runs 200]     (one fc layer: dense Gemm vs its circulant FFT form)
+ *   node dist/bench/hashcirc.js profile [--runs 100]    (onnxruntime per-node kernel times of the 784 -> 300 FFT
+ *                                                        form and Gemm at batch 64; imports onnxruntime-node
+ *                                                        directly because slimnet's Session has no profiling)
  *
  * CONFIG = <method>-<variant>-<start>: hashed-8 / hashed-64 (compression factor per layer), circ (all three
  * layers circulant) / circ-fc12 (fc3 kept dense) / circ-fc1 (only fc1); start 'ft' = least-squares start from the trained
@@ -15,9 +18,11 @@
  * <out>/<config>.onnx (+ .slhn for hashed) and <config>.json; `latency` compares each saved model with the
  * baseline in interleaved blocks (1 thread), circulant models in both FFT and dense forms.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import * as ort from 'onnxruntime-node';
 import { circulant, circulantForm, circulantLayers } from '../src/compress/sharing/circulant/index.js';
 import type { SharingReport } from '../src/compress/sharing/common/report.js';
 import type { SharingTrainOptions } from '../src/compress/sharing/common/train-shared.js';
@@ -143,6 +148,38 @@ async function layers(v: Record<string, string | undefined>): Promise<void> {
   }
 }
 
+/** Median kernel time per node (onnxruntime's profiler), batch 64, 1 thread. */
+async function profile(v: Record<string, string | undefined>): Promise<void> {
+  const runs = Number(v.runs ?? 100);
+  const dense = gemmLayer(784, 300);
+  for (const [label, model] of [['Gemm 784 -> 300', dense], ['circulant FFT form, d = 1024', circulantLayers(dense, { mode: 'fft' }).model]] as const) {
+    const dir = mkdtempSync(join(tmpdir(), 'slimnet-prof-'));
+    const s = await ort.InferenceSession.create(encodeModel(model), {
+      intraOpNumThreads: 1, interOpNumThreads: 1, enableProfiling: true, profileFilePrefix: join(dir, 'p'), extra: { session: { 'intra_op.allow_spinning': '0' } },
+    });
+    const feed = { x: new ort.Tensor('float32', Float32Array.from({ length: 64 * 784 }, (_, i) => Math.cos(i)), [64, 784]) };
+    for (let i = 0; i < runs; i++) await s.run(feed);
+    s.endProfiling();
+    await s.release();
+    const file = readdirSync(dir).find((f) => f.endsWith('.json'));
+    const events = JSON.parse(readFileSync(join(dir, file as string), 'utf8')) as Array<{ cat: string; name: string; dur: number; args: { op_name?: string } }>;
+    const times = new Map<string, number[]>();
+    for (const e of events) {
+      if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time')) continue;
+      const key = `${e.args.op_name ?? '?'} ${e.name.replace(/_kernel_time$/, '')}`;
+      times.set(key, [...(times.get(key) ?? []), e.dur]);
+    }
+    const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1] as number;
+    let total = 0;
+    console.log(`\n${label}: median kernel time per node over ${runs} runs (µs)`);
+    for (const [k, xs] of times) {
+      total += med(xs);
+      console.log(`  ${k.padEnd(44)} ${String(med(xs)).padStart(6)}`);
+    }
+    console.log(`  ${'sum of medians'.padEnd(44)} ${String(total).padStart(6)}`);
+  }
+}
+
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
@@ -157,6 +194,7 @@ async function main(): Promise<void> {
   if (cmd === 'train' && rest.length === 1) return trainConfig(rest[0] as string, values);
   if (cmd === 'latency' && rest.length > 0) return latency(rest, values);
   if (cmd === 'layers') return layers(values);
+  if (cmd === 'profile') return profile(values);
   throw new Error('usage: hashcirc.js train CONFIG | latency CONFIG... (see the header of bench/hashcirc.ts)');
 }
 
