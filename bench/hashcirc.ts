@@ -4,7 +4,7 @@
  *   node dist/bench/hashcirc.js train CONFIG [--model runs/baselines/lenet-300-100.onnx] [--epochs N]
  *        [--form fft|dense] [--lr RATE] [--limit N] [--test-limit N] [--threads 1] [--out runs/hashcirc]
  *   node dist/bench/hashcirc.js latency [--runs 200] [--out runs/hashcirc] CONFIG...
- *   node dist/bench/hashcirc.js layers [--runs 200]     (one fc layer: dense Gemm vs its circulant FFT form)
+ *   node dist/bench/hashcirc.js layers [--runs 200] [--size pow2|exact]   (one fc layer: Gemm vs its FFT form)
  *   node dist/bench/hashcirc.js profile [--runs 100]    (onnxruntime per-node kernel times of the 784 -> 300 FFT
  *                                                        form and Gemm at batch 64; imports onnxruntime-node
  *                                                        directly because slimnet's Session has no profiling)
@@ -138,7 +138,7 @@ async function layers(v: Record<string, string | undefined>): Promise<void> {
   console.log('|---|---|---|---|---|---|');
   for (const [inF, outF] of [[784, 300], [300, 100], [100, 10], [1024, 1024]] as const) {
     const dense = gemmLayer(inF, outF);
-    const { model: fft, layers: ls } = circulantLayers(dense, { mode: 'fft' });
+    const { model: fft, layers: ls } = circulantLayers(dense, { mode: 'fft', size: v.size === 'exact' ? 'exact' : 'pow2' });
     const cells: string[] = [];
     for (const batchSize of [1, 64]) {
       const c = await compareLatency(dense, fft, { batchSize, runs: batchSize === 1 ? runs : Math.max(20, runs / 4), threads: 1, blocks: 10 });
@@ -186,7 +186,7 @@ async function main(): Promise<void> {
     options: {
       model: { type: 'string', default: 'runs/baselines/lenet-300-100.onnx' },
       epochs: { type: 'string' }, limit: { type: 'string' }, 'test-limit': { type: 'string' }, threads: { type: 'string' },
-      runs: { type: 'string' }, form: { type: 'string' }, lr: { type: 'string' }, out: { type: 'string', default: 'runs/hashcirc' },
+      runs: { type: 'string' }, form: { type: 'string' }, lr: { type: 'string' }, size: { type: 'string' }, out: { type: 'string', default: 'runs/hashcirc' },
     },
   });
   const [cmd, ...rest] = positionals;
