@@ -38,6 +38,8 @@ test('share --method circulant keeps excluded layers dense and prints the layer 
   assert.match(r.out, /fc2\s+300 → 100\s+30,000\s+512/);
   assert.doesNotMatch(r.out, /fc3/);
   assert.match(r.out, /parameters 266,610 -> 2,946/);
+  assert.match(r.out, /test error \d+\.\d\d % -> \d+\.\d\d %/);
+  assert.doesNotMatch(r.out, /test error (0\.00|100\.00) %/);
 });
 
 test('share: unknown method, --packed with circulant, bad --mode are usage errors', async () => {

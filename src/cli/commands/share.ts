@@ -56,7 +56,8 @@ export const shareCommand: Command = {
     saveModel(model, out, { protect });
     const pack = packed === undefined ? undefined : packHashedWithReport(model);
     if (packed !== undefined && pack !== undefined) atomicWrite(packed, pack.bytes, { protect });
-    const data = loadDataset(optString(o, 'data') ?? 'mnist', { ...dataOptions(o), limit: 1 });
+    // the training split as training saw it (normalisation statistics); the whole test split unless --test-limit
+    const data = loadDataset(optString(o, 'data') ?? 'mnist', { testLimit: Number.MAX_SAFE_INTEGER, ...dataOptions(o) });
     const threads = optInt(o, 'threads', 2);
     const errors = [(await evaluate(source.model, data.test, { threads })).top1Error, (await evaluate(model, data.test, { threads })).top1Error];
     const runs = optInt(o, 'latency-runs', 50);
