@@ -28,6 +28,14 @@ export const pretrainedModels: Readonly<Record<string, PretrainedEntry>> = {
     file: 'lenet5-mnist.onnx', architecture: 'lenet5', dataset: 'mnist', testError: 0.0081,
     command: 'bash bench/baselines.sh lenet5',
   },
+  'resnet20-fashion': {
+    file: 'resnet20-fashion.onnx', architecture: 'resnet20', dataset: 'fashion-mnist', testError: 0.0713,
+    command: 'bash bench/baselines.sh resnet20',
+  },
+  'vgg-fashion': {
+    file: 'vgg-fashion.onnx', architecture: 'vgg', dataset: 'fashion-mnist', testError: 0.0705,
+    command: 'bash bench/baselines.sh vgg (width 0.5)',
+  },
 };
 
 /** Names of the pretrained models. */
