@@ -32,3 +32,6 @@ fi
 
 echo "setup: building TypeScript" >&2
 npx --no-install tsc -p tsconfig.json
+
+# The native XNOR + popcount addon (binary-network inference); fails clearly without a C++ compiler.
+bash scripts/build-native.sh

@@ -1,0 +1,103 @@
+// The convolution driver: sign-pack the input, then for chunks of output rows build the bit rows
+// (im2col on bits, or the packed input itself for a stride-1 unpadded 1x1 / GEMM) and run the dot kernel.
+#include <algorithm>
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "xnor.h"
+
+namespace xnor {
+
+Isa best_isa() {
+#if defined(__x86_64__)
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+      __builtin_cpu_supports("avx512vpopcntdq"))
+    return ISA_AVX512;
+  if (__builtin_cpu_supports("avx2")) return ISA_AVX2;
+#endif
+  return ISA_SCALAR;
+}
+
+// Runs fn(task, worker) for every task on min(threads, tasks) workers (worker 0 is the calling thread).
+template <typename Fn>
+static void parallel(int tasks, int threads, Fn fn) {
+  const int t = std::max(1, std::min(threads, tasks));
+  if (t == 1) {
+    for (int i = 0; i < tasks; i++) fn(i, 0);
+    return;
+  }
+  std::atomic<int> next{0};
+  auto work = [&](int worker) {
+    for (int i = next++; i < tasks; i = next++) fn(i, worker);
+  };
+  std::vector<std::thread> pool;
+  for (int w = 1; w < t; w++) pool.emplace_back(work, w);
+  work(0);
+  for (auto& th : pool) th.join();
+}
+
+void conv(const Layer& L, const ConvShape& s, const float* x, float* out, Isa isa, int threads) {
+  const int Cw = words_for(s.C);
+  const int Kw = L.Kw;
+  const size_t HW = static_cast<size_t>(s.H) * s.W;
+  std::vector<uint64_t> abits(static_cast<size_t>(s.N) * HW * Cw);
+  std::vector<uint64_t> anz(abits.size());
+  parallel(s.N, threads, [&](int n, int) { pack_signs(x, n, n + 1, s.C, HW, abits.data(), anz.data()); });
+
+  const int64_t P = static_cast<int64_t>(s.OH) * s.OW;
+  const int64_t total = static_cast<int64_t>(s.N) * P;
+  const bool direct = s.kh == 1 && s.kw == 1 && s.sh == 1 && s.sw == 1 && s.padTop == 0 && s.padLeft == 0 &&
+                      s.OH == s.H && s.OW == s.W;
+  const int chunk = std::max(4, (8192 / Kw) & ~3);  // about 64 KiB of row bits
+  const int chunks = static_cast<int>((total + chunk - 1) / chunk);
+  void (*dot)(const Layer&, const Rows&, float*) =
+      isa == ISA_AVX512 ? dot_avx512 : isa == ISA_AVX2 ? dot_avx2 : dot_scalar;
+
+  const int t = std::max(1, std::min(threads, chunks));
+  std::vector<std::vector<uint64_t>> bufBits(t), bufMask(t);
+  std::vector<std::vector<int32_t>> bufValid(t);
+  std::vector<std::vector<uint8_t>> bufFull(t);
+  std::vector<std::vector<int64_t>> bufBase(t);
+  parallel(chunks, t, [&](int c, int me) {
+    const int64_t r0 = static_cast<int64_t>(c) * chunk;
+    const int count = static_cast<int>(std::min<int64_t>(chunk, total - r0));
+    auto& valid = bufValid[me];
+    auto& full = bufFull[me];
+    auto& base = bufBase[me];
+    valid.resize(chunk);
+    full.resize(chunk);
+    base.resize(chunk);
+    Rows R;
+    R.count = count;
+    R.strideM = P;
+    if (direct) {
+      R.bits = abits.data() + static_cast<size_t>(r0) * Kw;
+      R.mask = anz.data() + static_cast<size_t>(r0) * Kw;
+      for (int i = 0; i < count; i++) {
+        int32_t v = 0;
+        for (int k = 0; k < Kw; k++) v += __builtin_popcountll(R.mask[static_cast<size_t>(i) * Kw + k]);
+        valid[i] = v;
+        full[i] = v == L.K ? 1 : 0;
+        const int64_t r = r0 + i;
+        base[i] = (r / P) * L.M * P + r % P;
+      }
+    } else {
+      auto& bits = bufBits[me];
+      auto& mask = bufMask[me];
+      bits.resize(static_cast<size_t>(chunk) * Kw);
+      mask.resize(bits.size());
+      im2col_bits(s, L.M, abits.data(), anz.data(), r0, count, Kw, bits.data(), mask.data(), valid.data(),
+                  full.data(), base.data());
+      R.bits = bits.data();
+      R.mask = mask.data();
+    }
+    R.valid = valid.data();
+    R.full = full.data();
+    R.base = base.data();
+    dot(L, R, out);
+  });
+}
+
+}  // namespace xnor

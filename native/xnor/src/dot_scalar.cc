@@ -1,0 +1,36 @@
+// Portable kernel: 64-bit XOR (AND mask) + popcount, 4 rows at a time so each weight word is loaded once.
+#include "blocks.h"
+
+namespace xnor {
+
+template <int RB, bool MASKED>
+static void rows_scalar(const Layer& L, const Rows& R, int r, float* out) {
+  const int Kw = L.Kw;
+  const uint64_t* a[RB];
+  const uint64_t* mk[RB];
+  for (int j = 0; j < RB; j++) {
+    a[j] = R.bits + static_cast<size_t>(r + j) * Kw;
+    mk[j] = R.mask + static_cast<size_t>(r + j) * Kw;
+  }
+  for (int m = 0; m < L.M; m++) {
+    const uint64_t* w = &L.rows[static_cast<size_t>(m) * Kw];
+    int64_t acc[RB] = {};
+    for (int k = 0; k < Kw; k++) {
+      const uint64_t wk = w[k];
+      for (int j = 0; j < RB; j++) {
+        uint64_t x = a[j][k] ^ wk;
+        if (MASKED) x &= mk[j][k];
+        acc[j] += __builtin_popcountll(x);
+      }
+    }
+    for (int j = 0; j < RB; j++) write_channels(L, R, r + j, m, 1, &acc[j], out);
+  }
+}
+
+void dot_scalar(const Layer& L, const Rows& R, float* out) {
+  for_row_blocks(
+      R, [&](int r) { rows_scalar<4, false>(L, R, r, out); }, [&](int r) { rows_scalar<4, true>(L, R, r, out); },
+      [&](int r) { rows_scalar<1, false>(L, R, r, out); }, [&](int r) { rows_scalar<1, true>(L, R, r, out); });
+}
+
+}  // namespace xnor
