@@ -83,7 +83,7 @@ napi_value conv(napi_env env, napi_callback_info info) {
   void* lp = nullptr;
   if (t != napi_external || napi_get_value_external(env, argv[0], &lp) != napi_ok || lp == nullptr)
     return fail(env, "the first argument must be a layer handle from prepare()"), nullptr;
-  const xnor::Layer& L = *static_cast<xnor::Layer*>(lp);
+  xnor::Layer& L = *static_cast<xnor::Layer*>(lp);
   float *x = nullptr, *out = nullptr;
   int32_t* g = nullptr;
   size_t nx, ng, no;

@@ -38,13 +38,35 @@ static void parallel(int tasks, int threads, Fn fn) {
   for (auto& th : pool) th.join();
 }
 
-void conv(const Layer& L, const ConvShape& s, const float* x, float* out, Isa isa, int threads) {
+template <typename T>
+static T* sized(std::vector<T>& v, size_t n) {
+  if (v.size() < n) v.resize(n);
+  return v.data();
+}
+
+// Row bookkeeping of the direct case: the packed input rows are the bit rows.
+static void direct_rows(const Layer& L, const uint64_t* mask, int64_t r0, int count, int64_t P, int32_t* valid,
+                        uint8_t* full, int64_t* base) {
+  const int Kw = L.Kw;
+  for (int i = 0; i < count; i++) {
+    int32_t v = 0;
+    for (int k = 0; k < Kw; k++) v += __builtin_popcountll(mask[static_cast<size_t>(i) * Kw + k]);
+    valid[i] = v;
+    full[i] = v == L.K ? 1 : 0;
+    const int64_t r = r0 + i;
+    base[i] = (r / P) * L.M * P + r % P;
+  }
+}
+
+void conv(Layer& L, const ConvShape& s, const float* x, float* out, Isa isa, int threads) {
   const int Cw = words_for(s.C);
   const int Kw = L.Kw;
-  const size_t HW = static_cast<size_t>(s.H) * s.W;
-  std::vector<uint64_t> abits(static_cast<size_t>(s.N) * HW * Cw);
-  std::vector<uint64_t> anz(abits.size());
-  parallel(s.N, threads, [&](int n, int) { pack_signs(x, n, n + 1, s.C, HW, abits.data(), anz.data()); });
+  const int HW = s.H * s.W;
+  Scratch& S = L.scratch;
+  uint64_t* abits = sized(S.abits, static_cast<size_t>(s.N) * HW * Cw);
+  uint64_t* anz = sized(S.anz, static_cast<size_t>(s.N) * HW * Cw);
+  uint8_t* zeros = sized(S.zeros, static_cast<size_t>(s.N));
+  parallel(s.N, threads, [&](int n, int) { pack_signs(x, n, n + 1, s.C, HW, abits, anz, zeros); });
 
   const int64_t P = static_cast<int64_t>(s.OH) * s.OW;
   const int64_t total = static_cast<int64_t>(s.N) * P;
@@ -56,46 +78,28 @@ void conv(const Layer& L, const ConvShape& s, const float* x, float* out, Isa is
       isa == ISA_AVX512 ? dot_avx512 : isa == ISA_AVX2 ? dot_avx2 : dot_scalar;
 
   const int t = std::max(1, std::min(threads, chunks));
-  std::vector<std::vector<uint64_t>> bufBits(t), bufMask(t);
-  std::vector<std::vector<int32_t>> bufValid(t);
-  std::vector<std::vector<uint8_t>> bufFull(t);
-  std::vector<std::vector<int64_t>> bufBase(t);
+  if (static_cast<int>(S.workers.size()) < t) S.workers.resize(t);
   parallel(chunks, t, [&](int c, int me) {
+    ChunkBuffers& B = S.workers[me];
     const int64_t r0 = static_cast<int64_t>(c) * chunk;
     const int count = static_cast<int>(std::min<int64_t>(chunk, total - r0));
-    auto& valid = bufValid[me];
-    auto& full = bufFull[me];
-    auto& base = bufBase[me];
-    valid.resize(chunk);
-    full.resize(chunk);
-    base.resize(chunk);
     Rows R;
     R.count = count;
     R.strideM = P;
+    R.valid = sized(B.valid, chunk);
+    R.full = sized(B.full, chunk);
+    R.base = sized(B.base, chunk);
     if (direct) {
-      R.bits = abits.data() + static_cast<size_t>(r0) * Kw;
-      R.mask = anz.data() + static_cast<size_t>(r0) * Kw;
-      for (int i = 0; i < count; i++) {
-        int32_t v = 0;
-        for (int k = 0; k < Kw; k++) v += __builtin_popcountll(R.mask[static_cast<size_t>(i) * Kw + k]);
-        valid[i] = v;
-        full[i] = v == L.K ? 1 : 0;
-        const int64_t r = r0 + i;
-        base[i] = (r / P) * L.M * P + r % P;
-      }
+      R.bits = abits + static_cast<size_t>(r0) * Kw;
+      R.mask = anz + static_cast<size_t>(r0) * Kw;
+      direct_rows(L, R.mask, r0, count, P, B.valid.data(), B.full.data(), B.base.data());
     } else {
-      auto& bits = bufBits[me];
-      auto& mask = bufMask[me];
-      bits.resize(static_cast<size_t>(chunk) * Kw);
-      mask.resize(bits.size());
-      im2col_bits(s, L.M, abits.data(), anz.data(), r0, count, Kw, bits.data(), mask.data(), valid.data(),
-                  full.data(), base.data());
-      R.bits = bits.data();
-      R.mask = mask.data();
+      uint64_t* bits = sized(B.bits, static_cast<size_t>(chunk) * Kw);
+      uint64_t* mask = sized(B.mask, static_cast<size_t>(chunk) * Kw);
+      im2col_bits(s, L.M, abits, anz, zeros, r0, count, Kw, bits, mask, B.valid.data(), B.full.data(), B.base.data());
+      R.bits = bits;
+      R.mask = mask;
     }
-    R.valid = valid.data();
-    R.full = full.data();
-    R.base = base.data();
     dot(L, R, out);
   });
 }

@@ -13,6 +13,21 @@ namespace xnor {
 
 enum Isa { ISA_SCALAR = 0, ISA_AVX2 = 1, ISA_AVX512 = 2 };
 
+// Reusable work memory of one worker thread.
+struct ChunkBuffers {
+  std::vector<uint64_t> bits, mask;
+  std::vector<int32_t> valid;
+  std::vector<uint8_t> full;
+  std::vector<int64_t> base;
+};
+
+// Work memory kept between calls (a layer runs one call at a time: N-API calls are synchronous).
+struct Scratch {
+  std::vector<uint64_t> abits, anz;  // sign / nonzero planes of the packed input
+  std::vector<uint8_t> zeros;        // per image: has an exact zero
+  std::vector<ChunkBuffers> workers;
+};
+
 // Binary weights of one layer, prepared for the kernels.
 struct Layer {
   int M = 0;                       // output channels
@@ -22,6 +37,7 @@ struct Layer {
   std::vector<uint64_t> rows;      // [M][Kw], the packed format itself
   std::vector<uint64_t> blocked;   // [MB][Kw][8]: word k of channels 8*mb .. 8*mb+7 side by side
   std::vector<float> alpha, beta;  // [MB*8]: out = alpha * dot + beta (zero-padded)
+  Scratch scratch;
 };
 
 // NCHW convolution geometry, groups = 1. A GEMM is the 1x1 case on a 1x1 image with C = K.
@@ -43,18 +59,21 @@ struct Rows {
 void build_layer(Layer& L, const uint32_t* halves, int M, int K, const float* alpha, const float* beta);
 
 // Sign bits and nonzero mask of x [N][C][HW], channels packed per position: out[(n*HW + pos)*Cw + c/64].
-void pack_signs(const float* x, int n0, int n1, int C, int HW, uint64_t* bits, uint64_t* nz);
+// Writes every word of images n0 .. n1-1 (no zeroing needed); zeros[n] = 1 when image n has an exact 0.
+void pack_signs(const float* x, int n0, int n1, int C, int HW, uint64_t* bits, uint64_t* nz, uint8_t* zeros);
 
 // im2col on bits for global output rows r0 .. r0+count-1 (row r = image r / (OH*OW), position r % (OH*OW)).
-void im2col_bits(const ConvShape& s, int M, const uint64_t* abits, const uint64_t* anz, int64_t r0, int count,
-                 int Kw, uint64_t* bits, uint64_t* mask, int32_t* valid, uint8_t* full, int64_t* base);
+// The mask comes from the nonzero plane only for images with exact zeros; otherwise from the geometry.
+void im2col_bits(const ConvShape& s, int M, const uint64_t* abits, const uint64_t* anz, const uint8_t* zeros,
+                 int64_t r0, int count, int Kw, uint64_t* bits, uint64_t* mask, int32_t* valid, uint8_t* full,
+                 int64_t* base);
 
 void dot_scalar(const Layer& L, const Rows& R, float* out);
 void dot_avx2(const Layer& L, const Rows& R, float* out);
 void dot_avx512(const Layer& L, const Rows& R, float* out);
 
 // The whole convolution; `threads` >= 1 splits rows between threads.
-void conv(const Layer& L, const ConvShape& s, const float* x, float* out, Isa isa, int threads);
+void conv(Layer& L, const ConvShape& s, const float* x, float* out, Isa isa, int threads);
 
 // Best instruction set this CPU runs.
 Isa best_isa();
