@@ -1,5 +1,6 @@
 // N-API binding (plain C node_api.h, no node-addon-api):
-//   prepare(halves: Uint32Array, M, K, alpha: Float32Array, beta: Float32Array) -> layer handle
+//   prepare(halves: Uint32Array, M, K, alpha: Float32Array, beta: Float32Array[, preScale, preShift: Float32Array])
+//     -> layer handle (preScale / preShift: per-input-channel affine before the sign, length C)
 //   conv(layer, x: Float32Array, geometry: Int32Array(14), out: Float32Array, isa, threads) -> undefined
 //   bestIsa() -> 0 scalar | 1 avx2 | 2 avx512
 // geometry = [N, C, H, W, kh, kw, sh, sw, dh, dw, padTop, padLeft, OH, OW]. Bad arguments throw a JS Error
@@ -47,10 +48,10 @@ bool get_array(napi_env env, napi_value v, napi_typedarray_type want, const char
 void finalize_layer(napi_env, void* data, void*) { delete static_cast<xnor::Layer*>(data); }
 
 napi_value prepare(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
+  size_t argc = 7;
+  napi_value argv[7];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc != 5) return fail(env, "prepare expects 5 arguments"), nullptr;
+  if (argc != 5 && argc != 7) return fail(env, "prepare expects 5 or 7 arguments"), nullptr;
   uint32_t* halves = nullptr;
   float *alpha = nullptr, *beta = nullptr;
   size_t nh, na, nb;
@@ -63,8 +64,21 @@ napi_value prepare(napi_env env, napi_callback_info info) {
   const size_t words = static_cast<size_t>(M) * xnor::words_for(K);
   if (nh != 2 * words) return fail(env, "weight bits: expected " + std::to_string(2 * words) + " uint32, got " + std::to_string(nh)), nullptr;
   if (na != static_cast<size_t>(M) || nb != static_cast<size_t>(M)) return fail(env, "alpha and beta need M values"), nullptr;
+  float *pa = nullptr, *pb = nullptr;
+  size_t npa = 0, npb = 0;
+  if (argc == 7) {
+    if (!get_array(env, argv[5], napi_float32_array, "preScale", &pa, &npa) ||
+        !get_array(env, argv[6], napi_float32_array, "preShift", &pb, &npb))
+      return nullptr;
+    if (npa != npb || npa == 0 || K % static_cast<int>(npa) != 0)
+      return fail(env, "preScale and preShift need C values (C divides K)"), nullptr;
+  }
   auto* layer = new xnor::Layer();
   xnor::build_layer(*layer, halves, M, K, alpha, beta);
+  if (argc == 7) {
+    layer->preScale.assign(pa, pa + npa);
+    layer->preShift.assign(pb, pb + npb);
+  }
   napi_value handle;
   if (napi_create_external(env, layer, finalize_layer, nullptr, &handle) != napi_ok) {
     delete layer;
@@ -100,6 +114,8 @@ napi_value conv(napi_env env, napi_callback_info info) {
   }
   const xnor::ConvShape s{g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], g[9], g[10], g[11], g[12], g[13]};
   if (static_cast<int64_t>(s.C) * s.kh * s.kw != L.K) return fail(env, "C * kh * kw does not match the layer's K"), nullptr;
+  if (!L.preScale.empty() && L.preScale.size() != static_cast<size_t>(s.C))
+    return fail(env, "the layer's input affine has " + std::to_string(L.preScale.size()) + " channels, the input " + std::to_string(s.C)), nullptr;
   if (nx != static_cast<size_t>(s.N) * s.C * s.H * s.W) return fail(env, "input length does not match N*C*H*W"), nullptr;
   if (no != static_cast<size_t>(s.N) * L.M * s.OH * s.OW) return fail(env, "output length does not match N*M*OH*OW"), nullptr;
   if (isa > xnor::best_isa()) return fail(env, "this CPU does not support the requested instruction set"), nullptr;

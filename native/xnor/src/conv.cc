@@ -66,7 +66,9 @@ void conv(Layer& L, const ConvShape& s, const float* x, float* out, Isa isa, int
   uint64_t* abits = sized(S.abits, static_cast<size_t>(s.N) * HW * Cw);
   uint64_t* anz = sized(S.anz, static_cast<size_t>(s.N) * HW * Cw);
   uint8_t* zeros = sized(S.zeros, static_cast<size_t>(s.N));
-  parallel(s.N, threads, [&](int n, int) { pack_signs(x, n, n + 1, s.C, HW, abits, anz, zeros); });
+  const float* pa = L.preScale.empty() ? nullptr : L.preScale.data();
+  const float* pb = L.preShift.empty() ? nullptr : L.preShift.data();
+  parallel(s.N, threads, [&](int n, int) { pack_signs(x, n, n + 1, s.C, HW, pa, pb, abits, anz, zeros); });
 
   const int64_t P = static_cast<int64_t>(s.OH) * s.OW;
   const int64_t total = static_cast<int64_t>(s.N) * P;

@@ -42,22 +42,26 @@ void build_layer(Layer& L, const uint32_t* halves, int M, int K, const float* al
 // 16 positions x up to 64 channels per step, accumulated in registers (vectorised across positions).
 constexpr int PB = 16;
 
-template <bool FULL>
-static inline void pack_block(const float* x, int c0, int c1, int HW, int p0, int pn, uint64_t* sb, uint64_t* zb) {
+template <bool FULL, bool AFFINE>
+static inline void pack_block(const float* x, const float* pa, const float* pb, int c0, int c1, int HW, int p0, int pn,
+                              uint64_t* sb, uint64_t* zb) {
   for (int j = 0; j < PB; j++) sb[j] = zb[j] = 0;
   for (int c = c0; c < c1; c++) {
     const float* xc = x + static_cast<size_t>(c) * HW + p0;
     const int s = c - c0;
+    const float a = AFFINE ? pa[c] : 1.0f;
+    const float b = AFFINE ? pb[c] : 0.0f;
     for (int j = 0; j < (FULL ? PB : pn); j++) {
-      sb[j] |= static_cast<uint64_t>(xc[j] < 0.0f) << s;
-      // NaN counts as nonzero (its sign bit decides), so only exact zeros are masked out.
-      zb[j] |= static_cast<uint64_t>(xc[j] != 0.0f) << s;
+      const float v = AFFINE ? a * xc[j] + b : xc[j];
+      sb[j] |= static_cast<uint64_t>(v < 0.0f) << s;
+      // NaN counts as nonzero, so only exact zeros are masked out.
+      zb[j] |= static_cast<uint64_t>(v != 0.0f) << s;
     }
   }
 }
 
-XNOR_CLONES void pack_signs(const float* x, int n0, int n1, int C, int HW, uint64_t* bits, uint64_t* nz,
-                            uint8_t* zeros) {
+XNOR_CLONES void pack_signs(const float* x, int n0, int n1, int C, int HW, const float* pa, const float* pb,
+                            uint64_t* bits, uint64_t* nz, uint8_t* zeros) {
   const int Cw = words_for(C);
   uint64_t sb[PB], zb[PB];
   for (int n = n0; n < n1; n++) {
@@ -71,8 +75,13 @@ XNOR_CLONES void pack_signs(const float* x, int n0, int n1, int C, int HW, uint6
       const uint64_t all = c1 - c0 == 64 ? ~uint64_t{0} : (uint64_t{1} << (c1 - c0)) - 1;
       for (int p0 = 0; p0 < HW; p0 += PB) {
         const int pn = HW - p0 < PB ? HW - p0 : PB;
-        if (pn == PB) pack_block<true>(xn, c0, c1, HW, p0, pn, sb, zb);
-        else pack_block<false>(xn, c0, c1, HW, p0, pn, sb, zb);
+        if (pa != nullptr) {
+          if (pn == PB) pack_block<true, true>(xn, pa, pb, c0, c1, HW, p0, pn, sb, zb);
+          else pack_block<false, true>(xn, pa, pb, c0, c1, HW, p0, pn, sb, zb);
+        } else {
+          if (pn == PB) pack_block<true, false>(xn, pa, pb, c0, c1, HW, p0, pn, sb, zb);
+          else pack_block<false, false>(xn, pa, pb, c0, c1, HW, p0, pn, sb, zb);
+        }
         for (int j = 0; j < pn; j++) {
           b[static_cast<size_t>(p0 + j) * Cw + cw] = sb[j];
           z[static_cast<size_t>(p0 + j) * Cw + cw] = zb[j];

@@ -37,6 +37,9 @@ struct Layer {
   std::vector<uint64_t> rows;      // [M][Kw], the packed format itself
   std::vector<uint64_t> blocked;   // [MB][Kw][8]: word k of channels 8*mb .. 8*mb+7 side by side
   std::vector<float> alpha, beta;  // [MB*8]: out = alpha * dot + beta (zero-padded)
+  // Optional per-input-channel affine taken before the sign: sign(preScale[c] * x + preShift[c])
+  // (a BatchNormalization in front of the Sign). Empty = identity.
+  std::vector<float> preScale, preShift;
   Scratch scratch;
 };
 
@@ -60,7 +63,9 @@ void build_layer(Layer& L, const uint32_t* halves, int M, int K, const float* al
 
 // Sign bits and nonzero mask of x [N][C][HW], channels packed per position: out[(n*HW + pos)*Cw + c/64].
 // Writes every word of images n0 .. n1-1 (no zeroing needed); zeros[n] = 1 when image n has an exact 0.
-void pack_signs(const float* x, int n0, int n1, int C, int HW, uint64_t* bits, uint64_t* nz, uint8_t* zeros);
+// With pa / pb (length C, or null) the sign is taken of pa[c] * x + pb[c].
+void pack_signs(const float* x, int n0, int n1, int C, int HW, const float* pa, const float* pb, uint64_t* bits,
+                uint64_t* nz, uint8_t* zeros);
 
 // im2col on bits for global output rows r0 .. r0+count-1 (row r = image r / (OH*OW), position r % (OH*OW)).
 // The mask comes from the nonzero plane only for images with exact zeros; otherwise from the geometry.

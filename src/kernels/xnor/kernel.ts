@@ -29,6 +29,11 @@ export interface XnorLayerOptions {
   readonly alpha?: Float32Array;
   /** Per-output-channel offset added after the multiplier (default 0). */
   readonly beta?: Float32Array;
+  /**
+   * A per-input-channel affine applied before the sign: the kernel packs sign(scale[c]·x + shift[c]). This is
+   * how a BatchNormalization in front of the Sign is folded in (length C each).
+   */
+  readonly inputAffine?: { readonly scale: Float32Array; readonly shift: Float32Array };
   /** Kernel variant; 'auto' (default) is the best this CPU runs. */
   readonly isa?: XnorIsa | 'auto';
   /** Kernel threads (default 1). */
@@ -72,7 +77,15 @@ export class XnorLayer {
     if (!ok(this.geometry.strides, 2, 1) || !ok(this.geometry.dilations, 2, 1) || !ok(this.geometry.pads, 4, 0)) {
       throw new SlimnetError('INVALID_ARGUMENT', `${this.name}: 2-D strides/dilations (>= 1) and 4 pads (>= 0) expected`);
     }
-    this.handle = addon.prepare(weights.bits, m, reductionBits(weights), Float32Array.from(alpha), Float32Array.from(beta));
+    const k = reductionBits(weights);
+    const pre = opts.inputAffine;
+    if (pre === undefined) this.handle = addon.prepare(weights.bits, m, k, Float32Array.from(alpha), Float32Array.from(beta));
+    else {
+      if (pre.scale.length !== weights.inChannels || pre.shift.length !== weights.inChannels) {
+        throw new SlimnetError('INVALID_ARGUMENT', `${this.name}: inputAffine needs ${weights.inChannels} scales and shifts, got ${pre.scale.length}/${pre.shift.length}`);
+      }
+      this.handle = addon.prepare(weights.bits, m, k, Float32Array.from(alpha), Float32Array.from(beta), Float32Array.from(pre.scale), Float32Array.from(pre.shift));
+    }
   }
 
   /** Prepares the weights for the kernel. Throws DEPENDENCY_MISSING when the addon is not built. */
