@@ -8,7 +8,8 @@
         "src/pack.cc",
         "src/dot_scalar.cc",
         "src/dot_avx2.cc",
-        "src/dot_avx512.cc"
+        "src/dot_avx512.cc",
+        "src/epilogue.cc"
       ],
       "cflags_cc": ["-O3", "-std=c++17"],
       "conditions": [

@@ -1,7 +1,8 @@
 // N-API binding (plain C node_api.h, no node-addon-api):
 //   prepare(halves: Uint32Array, M, K, alpha: Float32Array, beta: Float32Array[, preScale, preShift: Float32Array])
 //     -> layer handle (preScale / preShift: per-input-channel affine before the sign, length C)
-//   conv(layer, x: Float32Array, geometry: Int32Array(14), out: Float32Array, isa, threads) -> undefined
+//   conv(layer, x: Float32Array, geometry: Int32Array(14), out: Float32Array, isa, threads[, residual: Float32Array])
+//     -> undefined (residual, same length as out, is added to the output)
 //   bestIsa() -> 0 scalar | 1 avx2 | 2 avx512
 // geometry = [N, C, H, W, kh, kw, sh, sw, dh, dw, padTop, padLeft, OH, OW]. Bad arguments throw a JS Error
 // whose code is 'INVALID_ARGUMENT'; the kernel never reads or writes outside the arrays it was given.
@@ -88,10 +89,10 @@ napi_value prepare(napi_env env, napi_callback_info info) {
 }
 
 napi_value conv(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
-  napi_value argv[6];
+  size_t argc = 7;
+  napi_value argv[7];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc != 6) return fail(env, "conv expects 6 arguments"), nullptr;
+  if (argc != 6 && argc != 7) return fail(env, "conv expects 6 or 7 arguments"), nullptr;
   napi_valuetype t;
   napi_typeof(env, argv[0], &t);
   void* lp = nullptr;
@@ -119,7 +120,13 @@ napi_value conv(napi_env env, napi_callback_info info) {
   if (nx != static_cast<size_t>(s.N) * s.C * s.H * s.W) return fail(env, "input length does not match N*C*H*W"), nullptr;
   if (no != static_cast<size_t>(s.N) * L.M * s.OH * s.OW) return fail(env, "output length does not match N*M*OH*OW"), nullptr;
   if (isa > xnor::best_isa()) return fail(env, "this CPU does not support the requested instruction set"), nullptr;
-  xnor::conv(L, s, x, out, static_cast<xnor::Isa>(isa), threads);
+  float* residual = nullptr;
+  if (argc == 7) {
+    size_t nr = 0;
+    if (!get_array(env, argv[6], napi_float32_array, "residual", &residual, &nr)) return nullptr;
+    if (nr != no) return fail(env, "residual length does not match the output"), nullptr;
+  }
+  xnor::conv(L, s, x, out, static_cast<xnor::Isa>(isa), threads, residual);
   return nullptr;
 }
 

@@ -18,14 +18,9 @@ inline void for_row_blocks(const Rows& R, Block4 b4, Block4Masked b4m, Block1 b1
   }
 }
 
-// Writes alpha * (valid - 2 * mismatches) + beta for channels c0 .. c0+n-1 of row r.
-inline void write_channels(const Layer& L, const Rows& R, int r, int c0, int n, const int64_t* mismatches, float* out) {
-  float* o = out + R.base[r];
-  const int64_t v = R.valid[r];
-  for (int l = 0; l < n; l++) {
-    const int m = c0 + l;
-    o[static_cast<int64_t>(m) * R.strideM] = L.alpha[m] * static_cast<float>(v - 2 * mismatches[l]) + L.beta[m];
-  }
+// Stores the mismatch counts of row r for channels c0 .. c0+7 into the transposed tile (column r).
+inline void store_counts(const int64_t* counts, int c0, int r, int32_t* tile, int ldt) {
+  for (int l = 0; l < 8; l++) tile[static_cast<size_t>(c0 + l) * ldt + r] = static_cast<int32_t>(counts[l]);
 }
 
 }  // namespace xnor

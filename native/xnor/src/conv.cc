@@ -58,7 +58,7 @@ static void direct_rows(const Layer& L, const uint64_t* mask, int64_t r0, int co
   }
 }
 
-void conv(Layer& L, const ConvShape& s, const float* x, float* out, Isa isa, int threads) {
+void conv(Layer& L, const ConvShape& s, const float* x, float* out, Isa isa, int threads, const float* residual) {
   const int Cw = words_for(s.C);
   const int Kw = L.Kw;
   const int HW = s.H * s.W;
@@ -74,9 +74,10 @@ void conv(Layer& L, const ConvShape& s, const float* x, float* out, Isa isa, int
   const int64_t total = static_cast<int64_t>(s.N) * P;
   const bool direct = s.kh == 1 && s.kw == 1 && s.sh == 1 && s.sw == 1 && s.padTop == 0 && s.padLeft == 0 &&
                       s.OH == s.H && s.OW == s.W;
-  const int chunk = std::max(4, (8192 / Kw) & ~3);  // about 64 KiB of row bits
+  // About 64 KiB of row bits and 128 KiB of counts per chunk.
+  const int chunk = std::max(4, std::min(8192 / Kw, 32768 / (L.MB * 8)) & ~3);
   const int chunks = static_cast<int>((total + chunk - 1) / chunk);
-  void (*dot)(const Layer&, const Rows&, float*) =
+  void (*dot)(const Layer&, const Rows&, int32_t*, int) =
       isa == ISA_AVX512 ? dot_avx512 : isa == ISA_AVX2 ? dot_avx2 : dot_scalar;
 
   const int t = std::max(1, std::min(threads, chunks));
@@ -102,7 +103,9 @@ void conv(Layer& L, const ConvShape& s, const float* x, float* out, Isa isa, int
       R.bits = bits;
       R.mask = mask;
     }
-    dot(L, R, out);
+    int32_t* tile = sized(B.tile, static_cast<size_t>(L.MB) * 8 * chunk);
+    dot(L, R, tile, chunk);
+    finish_rows(L, R, tile, chunk, residual, out);
   });
 }
 

@@ -3,13 +3,13 @@
 #include "blocks.h"
 
 #if defined(__x86_64__)
-#pragma GCC target("avx512f,avx512dq,avx512vpopcntdq")
+#pragma GCC target("avx512f,avx512dq,avx512vl,avx512vpopcntdq,avx2")
 #include <immintrin.h>
 
 namespace xnor {
 
 template <int RB, int NB, bool MASKED>
-static inline void block512(const Layer& L, const Rows& R, int r, int mb, float* out) {
+static inline void block512(const Layer& L, const Rows& R, int r, int mb, int32_t* tile, int ldt) {
   const int Kw = L.Kw;
   __m512i acc[RB][NB];
   for (int j = 0; j < RB; j++)
@@ -32,33 +32,48 @@ static inline void block512(const Layer& L, const Rows& R, int r, int mb, float*
       }
     }
   }
-  alignas(64) int64_t counts[8];
-  for (int j = 0; j < RB; j++) {
-    for (int b = 0; b < NB; b++) {
-      _mm512_store_si512(counts, acc[j][b]);
-      const int c0 = (mb + b) * 8;
-      write_channels(L, R, r + j, c0, L.M - c0 < 8 ? L.M - c0 : 8, counts, out);
+  for (int b = 0; b < NB; b++) {
+    const int c0 = (mb + b) * 8;
+    if (RB == 4) {
+      // 4 rows x 8 channels -> 8 channels x 4 rows: each channel's 4 counts land side by side in the tile.
+      const __m256i c[4] = {_mm512_maskz_cvtepi64_epi32(0xff, acc[0][b]), _mm512_maskz_cvtepi64_epi32(0xff, acc[RB > 1 ? 1 : 0][b]),
+                            _mm512_maskz_cvtepi64_epi32(0xff, acc[RB > 2 ? 2 : 0][b]), _mm512_maskz_cvtepi64_epi32(0xff, acc[RB > 3 ? 3 : 0][b])};
+      const __m256i t01lo = _mm256_unpacklo_epi32(c[0], c[1]), t01hi = _mm256_unpackhi_epi32(c[0], c[1]);
+      const __m256i t23lo = _mm256_unpacklo_epi32(c[2], c[3]), t23hi = _mm256_unpackhi_epi32(c[2], c[3]);
+      const __m256i u[4] = {_mm256_unpacklo_epi64(t01lo, t23lo), _mm256_unpackhi_epi64(t01lo, t23lo),
+                            _mm256_unpacklo_epi64(t01hi, t23hi), _mm256_unpackhi_epi64(t01hi, t23hi)};
+      for (int l = 0; l < 4; l++) {
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(tile + static_cast<size_t>(c0 + l) * ldt + r), _mm256_castsi256_si128(u[l]));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(tile + static_cast<size_t>(c0 + l + 4) * ldt + r), _mm256_extracti128_si256(u[l], 1));
+      }
+    } else {
+      alignas(64) int64_t counts[8];
+      for (int j = 0; j < RB; j++) {
+        _mm512_store_si512(counts, acc[j][b]);
+        store_counts(counts, c0, r + j, tile, ldt);
+      }
     }
   }
 }
 
 template <int RB, bool MASKED>
-static void rows512(const Layer& L, const Rows& R, int r, float* out) {
+static void rows512(const Layer& L, const Rows& R, int r, int32_t* tile, int ldt) {
   int mb = 0;
-  for (; mb + 2 <= L.MB; mb += 2) block512<RB, 2, MASKED>(L, R, r, mb, out);
-  if (mb < L.MB) block512<RB, 1, MASKED>(L, R, r, mb, out);
+  for (; mb + 2 <= L.MB; mb += 2) block512<RB, 2, MASKED>(L, R, r, mb, tile, ldt);
+  if (mb < L.MB) block512<RB, 1, MASKED>(L, R, r, mb, tile, ldt);
 }
 
-void dot_avx512(const Layer& L, const Rows& R, float* out) {
+void dot_avx512(const Layer& L, const Rows& R, int32_t* tile, int ldt) {
   for_row_blocks(
-      R, [&](int r) { rows512<4, false>(L, R, r, out); }, [&](int r) { rows512<4, true>(L, R, r, out); },
-      [&](int r) { rows512<1, false>(L, R, r, out); }, [&](int r) { rows512<1, true>(L, R, r, out); });
+      R, [&](int r) { rows512<4, false>(L, R, r, tile, ldt); },
+      [&](int r) { rows512<4, true>(L, R, r, tile, ldt); }, [&](int r) { rows512<1, false>(L, R, r, tile, ldt); },
+      [&](int r) { rows512<1, true>(L, R, r, tile, ldt); });
 }
 
 }  // namespace xnor
 
 #else
 namespace xnor {
-void dot_avx512(const Layer& L, const Rows& R, float* out) { dot_scalar(L, R, out); }
+void dot_avx512(const Layer& L, const Rows& R, int32_t* tile, int ldt) { dot_scalar(L, R, tile, ldt); }
 }  // namespace xnor
 #endif

@@ -4,7 +4,7 @@
 namespace xnor {
 
 template <int RB, bool MASKED>
-static void rows_scalar(const Layer& L, const Rows& R, int r, float* out) {
+static void rows_scalar(const Layer& L, const Rows& R, int r, int32_t* tile, int ldt) {
   const int Kw = L.Kw;
   const uint64_t* a[RB];
   const uint64_t* mk[RB];
@@ -12,7 +12,7 @@ static void rows_scalar(const Layer& L, const Rows& R, int r, float* out) {
     a[j] = R.bits + static_cast<size_t>(r + j) * Kw;
     mk[j] = R.mask + static_cast<size_t>(r + j) * Kw;
   }
-  for (int m = 0; m < L.M; m++) {
+  for (int m = 0; m < L.M; m++) {  // channels past M are never read: skip them
     const uint64_t* w = &L.rows[static_cast<size_t>(m) * Kw];
     int64_t acc[RB] = {};
     for (int k = 0; k < Kw; k++) {
@@ -23,14 +23,15 @@ static void rows_scalar(const Layer& L, const Rows& R, int r, float* out) {
         acc[j] += __builtin_popcountll(x);
       }
     }
-    for (int j = 0; j < RB; j++) write_channels(L, R, r + j, m, 1, &acc[j], out);
+    for (int j = 0; j < RB; j++) tile[static_cast<size_t>(m) * ldt + r + j] = static_cast<int32_t>(acc[j]);
   }
 }
 
-void dot_scalar(const Layer& L, const Rows& R, float* out) {
+void dot_scalar(const Layer& L, const Rows& R, int32_t* tile, int ldt) {
   for_row_blocks(
-      R, [&](int r) { rows_scalar<4, false>(L, R, r, out); }, [&](int r) { rows_scalar<4, true>(L, R, r, out); },
-      [&](int r) { rows_scalar<1, false>(L, R, r, out); }, [&](int r) { rows_scalar<1, true>(L, R, r, out); });
+      R, [&](int r) { rows_scalar<4, false>(L, R, r, tile, ldt); },
+      [&](int r) { rows_scalar<4, true>(L, R, r, tile, ldt); }, [&](int r) { rows_scalar<1, false>(L, R, r, tile, ldt); },
+      [&](int r) { rows_scalar<1, true>(L, R, r, tile, ldt); });
 }
 
 }  // namespace xnor

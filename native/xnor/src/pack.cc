@@ -93,59 +93,42 @@ XNOR_CLONES void pack_signs(const float* x, int n0, int n1, int C, int HW, const
   }
 }
 
-// ORs the low `count` bits of src (whole words, unused high bits zero) into dst starting at bit `at`.
-static inline void put_bits(uint64_t* dst, size_t at, const uint64_t* src, int count) {
-  const size_t w = at >> 6;
-  const int s = static_cast<int>(at & 63);
-  const int words = words_for(count);
-  if (words == 1) {
-    dst[w] |= src[0] << s;
-    if (s != 0 && s + count > 64) dst[w + 1] |= src[0] >> (64 - s);
-    return;
-  }
-  if (s == 0) {
-    for (int i = 0; i < words; i++) dst[w + i] |= src[i];
-    return;
-  }
-  const size_t lastWord = (at + count - 1) >> 6;
-  for (int i = 0; i < words; i++) {
-    dst[w + i] |= src[i] << s;
-    if (w + i + 1 <= lastWord) dst[w + i + 1] |= src[i] >> (64 - s);
-  }
-}
+// Appends bit fields to a row, one 64-bit word at a time, keeping the partly filled word in a register.
+struct BitWriter {
+  uint64_t* dst;
+  uint64_t cur = 0;
+  int fill = 0;
 
-// An interior row: tap t's C bits come from src + delta[t] and go to bit t * C.
-static inline void gather_taps(uint64_t* row, const uint64_t* src, const int64_t* delta, int taps, int C) {
-  if (C <= 64) {
-    for (int t = 0; t < taps; t++) {
-      const uint64_t v = src[delta[t]];
-      const int at = t * C;
-      const int sh = at & 63;
-      row[at >> 6] |= v << sh;
-      if (sh != 0 && sh + C > 64) row[(at >> 6) + 1] |= v >> (64 - sh);
-    }
-  } else {
-    for (int t = 0; t < taps; t++) put_bits(row, static_cast<size_t>(t) * C, src + delta[t], C);
-  }
-}
+  explicit BitWriter(uint64_t* d) : dst(d) {}
 
-// One bit row the careful way: bounds-checked taps, mask from the nonzero plane (exact) or from `ones`.
-static void generic_row(const ConvShape& s, const uint64_t* abits, const uint64_t* anz, bool exact, const uint64_t* ones,
-                        int64_t n, int y0, int x0, uint64_t* rb, uint64_t* rm) {
-  const int Cw = words_for(s.C);
-  for (int ky = 0; ky < s.kh; ky++) {
-    const int iy = y0 + ky * s.dh;
-    if (iy < 0 || iy >= s.H) continue;
-    for (int kx = 0; kx < s.kw; kx++) {
-      const int ix = x0 + kx * s.dw;
-      if (ix < 0 || ix >= s.W) continue;
-      const size_t src = ((static_cast<size_t>(n) * s.H + iy) * s.W + ix) * Cw;
-      const size_t at = static_cast<size_t>(ky * s.kw + kx) * s.C;
-      put_bits(rb, at, abits + src, s.C);
-      put_bits(rm, at, exact ? anz + src : ones, s.C);
+  // v holds only its low n bits, 1 <= n <= 64.
+  inline void put(uint64_t v, int n) {
+    cur |= v << fill;
+    const int total = fill + n;
+    if (total < 64) {
+      fill = total;
+      return;
     }
+    *dst++ = cur;
+    cur = fill == 0 ? 0 : v >> (64 - fill);
+    fill = total - 64;
   }
-}
+
+  // C channel bits of one position (Cw words, unused high bits zero).
+  inline void put_channels(const uint64_t* src, int C) {
+    for (; C >= 64; C -= 64) put(*src++, 64);
+    if (C > 0) put(*src, C);
+  }
+
+  inline void put_zeros(int C) {
+    for (; C >= 64; C -= 64) put(0, 64);
+    if (C > 0) put(0, C);
+  }
+
+  inline void flush() {
+    if (fill > 0) *dst++ = cur;
+  }
+};
 
 void im2col_bits(const ConvShape& s, int M, const uint64_t* abits, const uint64_t* anz, const uint8_t* zeros,
                  int64_t r0, int count, int Kw, uint64_t* bits, uint64_t* mask, int32_t* valid, uint8_t* full,
@@ -153,16 +136,15 @@ void im2col_bits(const ConvShape& s, int M, const uint64_t* abits, const uint64_
   const int Cw = words_for(s.C);
   const int64_t P = static_cast<int64_t>(s.OH) * s.OW;
   const int K = s.C * s.kh * s.kw;
-  // C one bits (the mask of an in-bounds tap when the image has no exact zeros), and a full row mask.
-  std::vector<uint64_t> ones(Cw);
+  std::vector<uint64_t> ones(Cw), fullRow(Kw);
   for (int k = 0; k < Cw; k++) ones[k] = k < s.C / 64 ? ~uint64_t{0} : (uint64_t{1} << (s.C % 64)) - 1;
+  for (int k = 0; k < Kw; k++) fullRow[k] = k < K / 64 ? ~uint64_t{0} : (uint64_t{1} << (K % 64)) - 1;
   // Interior rows read every tap at a fixed offset from the window's top-left input position.
   const int taps = s.kh * s.kw;
   std::vector<int64_t> delta(taps);
   for (int ky = 0; ky < s.kh; ky++)
     for (int kx = 0; kx < s.kw; kx++)
       delta[ky * s.kw + kx] = (static_cast<int64_t>(ky) * s.dh * s.W + static_cast<int64_t>(kx) * s.dw) * Cw;
-  std::memset(bits, 0, sizeof(uint64_t) * count * Kw);
   int64_t n = r0 / P;
   int oy = static_cast<int>((r0 % P) / s.OW);
   int ox = static_cast<int>((r0 % P) % s.OW);
@@ -173,24 +155,45 @@ void im2col_bits(const ConvShape& s, int M, const uint64_t* abits, const uint64_
     const int x0 = ox * s.sw - s.padLeft;
     const bool inside = y0 >= 0 && y0 + (s.kh - 1) * s.dh < s.H && x0 >= 0 && x0 + (s.kw - 1) * s.dw < s.W;
     const bool exact = zeros[n] != 0;  // the mask must come from the input's nonzero plane
+    const size_t at0 = ((static_cast<size_t>(n) * s.H + y0) * s.W + x0) * Cw;  // may point outside: used when inside
+    BitWriter wb(rb);
     if (inside) {
-      const size_t at0 = ((static_cast<size_t>(n) * s.H + y0) * s.W + x0) * Cw;
-      gather_taps(rb, abits + at0, delta.data(), taps, s.C);
-      if (exact) {
-        std::memset(rm, 0, sizeof(uint64_t) * Kw);
-        gather_taps(rm, anz + at0, delta.data(), taps, s.C);
-        int32_t v = 0;
-        for (int k = 0; k < Kw; k++) v += __builtin_popcountll(rm[k]);
-        valid[i] = v;
-        full[i] = v == K ? 1 : 0;
+      if (Cw == 1) {
+        for (int t = 0; t < taps; t++) wb.put(abits[at0 + delta[t]], s.C);
       } else {
-        for (int k = 0; k < Kw; k++) rm[k] = k < K / 64 ? ~uint64_t{0} : (uint64_t{1} << (K % 64)) - 1;
-        valid[i] = K;
-        full[i] = 1;
+        for (int t = 0; t < taps; t++) wb.put_channels(abits + at0 + delta[t], s.C);
+      }
+      wb.flush();
+      if (exact) {
+        BitWriter wm(rm);
+        for (int t = 0; t < taps; t++) wm.put_channels(anz + at0 + delta[t], s.C);
+        wm.flush();
+      } else {
+        for (int k = 0; k < Kw; k++) rm[k] = fullRow[k];
       }
     } else {
-      std::memset(rm, 0, sizeof(uint64_t) * Kw);
-      generic_row(s, abits, anz, exact, ones.data(), n, y0, x0, rb, rm);
+      BitWriter wm(rm);
+      for (int ky = 0; ky < s.kh; ky++) {
+        const int iy = y0 + ky * s.dh;
+        for (int kx = 0; kx < s.kw; kx++) {
+          const int ix = x0 + kx * s.dw;
+          if (iy < 0 || iy >= s.H || ix < 0 || ix >= s.W) {
+            wb.put_zeros(s.C);
+            wm.put_zeros(s.C);
+            continue;
+          }
+          const size_t src = ((static_cast<size_t>(n) * s.H + iy) * s.W + ix) * Cw;
+          wb.put_channels(abits + src, s.C);
+          wm.put_channels(exact ? anz + src : ones.data(), s.C);
+        }
+      }
+      wb.flush();
+      wm.flush();
+    }
+    if (inside && !exact) {
+      valid[i] = K;
+      full[i] = 1;
+    } else {
       int32_t v = 0;
       for (int k = 0; k < Kw; k++) v += __builtin_popcountll(rm[k]);
       valid[i] = v;

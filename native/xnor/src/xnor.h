@@ -16,6 +16,7 @@ enum Isa { ISA_SCALAR = 0, ISA_AVX2 = 1, ISA_AVX512 = 2 };
 // Reusable work memory of one worker thread.
 struct ChunkBuffers {
   std::vector<uint64_t> bits, mask;
+  std::vector<int32_t> tile;  // [MB*8][rows]: mismatch counts, channel-major
   std::vector<int32_t> valid;
   std::vector<uint8_t> full;
   std::vector<int64_t> base;
@@ -73,12 +74,17 @@ void im2col_bits(const ConvShape& s, int M, const uint64_t* abits, const uint64_
                  int64_t r0, int count, int Kw, uint64_t* bits, uint64_t* mask, int32_t* valid, uint8_t* full,
                  int64_t* base);
 
-void dot_scalar(const Layer& L, const Rows& R, float* out);
-void dot_avx2(const Layer& L, const Rows& R, float* out);
-void dot_avx512(const Layer& L, const Rows& R, float* out);
+// Dot kernels: tile[m * ldt + r] = popcount((a_r XOR w_m) AND mask_r) for every row r of R and channel
+// m < MB*8 (channels past M get counts of zero weights, never read).
+void dot_scalar(const Layer& L, const Rows& R, int32_t* tile, int ldt);
+void dot_avx2(const Layer& L, const Rows& R, int32_t* tile, int ldt);
+void dot_avx512(const Layer& L, const Rows& R, int32_t* tile, int ldt);
 
-// The whole convolution; `threads` >= 1 splits rows between threads.
-void conv(Layer& L, const ConvShape& s, const float* x, float* out, Isa isa, int threads);
+// out[i] = alpha[m] * (valid[r] - 2 * tile[m * ldt + r]) + beta[m] (+ residual[i]), i = base[r] + m * strideM.
+void finish_rows(const Layer& L, const Rows& R, const int32_t* tile, int ldt, const float* residual, float* out);
+
+// The whole convolution; `threads` >= 1 splits rows between threads; residual (or null) is added to out.
+void conv(Layer& L, const ConvShape& s, const float* x, float* out, Isa isa, int threads, const float* residual);
 
 // Best instruction set this CPU runs.
 Isa best_isa();

@@ -16,7 +16,7 @@ export interface XnorLayerHandle {
 /** The functions the addon exports (see native/xnor/src/addon.cc). */
 export interface XnorAddon {
   prepare(bits: Uint32Array, m: number, k: number, alpha: Float32Array, beta: Float32Array, preScale?: Float32Array, preShift?: Float32Array): XnorLayerHandle;
-  conv(layer: XnorLayerHandle, x: Float32Array, geometry: Int32Array, out: Float32Array, isa: number, threads: number): void;
+  conv(layer: XnorLayerHandle, x: Float32Array, geometry: Int32Array, out: Float32Array, isa: number, threads: number, residual?: Float32Array): void;
   bestIsa(): number;
 }
 

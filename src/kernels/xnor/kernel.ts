@@ -106,15 +106,22 @@ export class XnorLayer {
     return this.weights.kind === 'gemm' ? [g[0] as number, this.weights.outChannels] : [g[0] as number, this.weights.outChannels, g[12] as number, g[13] as number];
   }
 
-  /** Runs the layer on a float input of `dims`; writes into `out` when given (it must have the output size). */
-  run(x: Float32Array, dims: readonly number[], out?: Float32Array): Float32Array {
+  /**
+   * Runs the layer on a float input of `dims`; writes into `out` when given (it must have the output size);
+   * adds `residual` (same size as the output, e.g. a ResNet shortcut) when given.
+   */
+  run(x: Float32Array, dims: readonly number[], out?: Float32Array, residual?: Float32Array): Float32Array {
     const g = this.shape(dims);
     const size = dims.reduce((a, b) => a * b, 1);
     if (x.length !== size) throw new ShapeError(`input has ${x.length} values, dims [${dims.join(',')}] need ${size}`, this.name);
     const outSize = (g[0] as number) * this.weights.outChannels * (g[12] as number) * (g[13] as number);
     const y = out ?? new Float32Array(outSize);
     if (y.length !== outSize) throw new ShapeError(`output buffer has ${y.length} values, expected ${outSize}`, this.name);
-    this.addon.conv(this.handle, x, g, y, XNOR_ISAS.indexOf(this.isa), this.threads);
+    if (residual === undefined) this.addon.conv(this.handle, x, g, y, XNOR_ISAS.indexOf(this.isa), this.threads);
+    else {
+      if (residual.length !== outSize) throw new ShapeError(`residual has ${residual.length} values, expected ${outSize}`, this.name);
+      this.addon.conv(this.handle, x, g, y, XNOR_ISAS.indexOf(this.isa), this.threads, residual);
+    }
     return y;
   }
 

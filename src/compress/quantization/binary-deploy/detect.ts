@@ -9,8 +9,10 @@ import type { Node } from '../../../ir/node.js';
 import type { Tensor } from '../../../ir/tensor.js';
 import type { Value } from '../../../ir/value.js';
 import type { ConvGeometry } from '../../../kernels/xnor/kernel.js';
-import { isBinaryTensor, packBinaryWeights, type PackedBinaryWeights } from '../../../kernels/xnor/packed.js';
+import { isBinaryTensor, type PackedBinaryWeights } from '../../../kernels/xnor/packed.js';
 import { constantValue } from '../../../onnx/index.js';
+import { inferValueInfo } from '../../../passes/infer-shapes.js';
+import { foldNeighbours } from './fold.js';
 
 export interface BinaryLayer {
   readonly kind: 'conv' | 'gemm';
@@ -26,8 +28,12 @@ export interface BinaryLayer {
   readonly batchNorm: Node | undefined;
   /** sign(scale[c]·x + shift[c]) is what the kernel packs when a BatchNormalization is folded. */
   readonly inputAffine: { readonly scale: Float32Array; readonly shift: Float32Array } | undefined;
-  /** The value the layer produces (the Mul's output when folded, else the node's output). */
+  /** The value the layer produces (the Add's, else the Mul's output when folded, else the node's output). */
   readonly output: Value;
+  /** An Add of a same-shaped tensor after the layer (a residual shortcut), folded into the kernel's epilogue. */
+  readonly add: Node | undefined;
+  /** The tensor that Add adds. */
+  readonly residual: Value | undefined;
   /** Packed ±1 weights; `scales` holds the folded Mul scale when there is one. */
   readonly weights: PackedBinaryWeights;
   /** Per-output-channel multiplier of the ±1 dot product (Gemm alpha × scale). */
@@ -54,18 +60,20 @@ export interface BinaryLayerScan {
 export function findBinaryLayers(model: Model): BinaryLayerScan {
   const layers: BinaryLayer[] = [];
   const skipped: SkippedBinaryLayer[] = [];
+  let info: ReturnType<typeof inferValueInfo> | undefined;
   for (const node of model.graph.nodes) {
     if ((node.opType !== 'Conv' && node.opType !== 'Gemm') || (node.domain !== '' && node.domain !== 'ai.onnx')) continue;
     const w = node.inputs[1] === undefined ? undefined : constantValue(node.inputs[1]);
     if (w === undefined || !isBinaryTensor(w)) continue;
     const r = node.opType === 'Conv' ? convLayer(node, w) : gemmLayer(node, w);
     if (typeof r === 'string') skipped.push({ node: node.name, opType: node.opType, reason: r });
-    else layers.push(withScale(r, model));
+    else layers.push(foldNeighbours(r, model, info ??= inferValueInfo(model)));
   }
   return { layers, skipped };
 }
 
-interface Core {
+/** What detection found about a Conv / Gemm with ±1 weights behind a Sign, before folding neighbours. */
+export interface Core {
   readonly kind: 'conv' | 'gemm';
   readonly node: Node;
   readonly sign: Node;
@@ -128,60 +136,4 @@ function gemmLayer(node: Node, w: Tensor): Core | string {
     bias = Float32Array.from({ length: m }, (_, i) => beta * (cv[c.size === 1 ? 0 : i] as number));
   }
   return { kind: 'gemm', node, sign, weight: w, transB, m, alpha: node.attrFloat('alpha', 1), bias, geometry: {} };
-}
-
-/** Folds a following Mul by a per-channel (or scalar) constant, when it is the output's only consumer. */
-function withScale(c: Core, model: Model): BinaryLayer {
-  const y = c.node.output(0);
-  const mul = y.uses.length === 1 && !model.graph.outputs.includes(y) ? y.uses[0]?.node : undefined;
-  let scale: Float32Array | undefined;
-  if (mul !== undefined && mul.opType === 'Mul' && (mul.domain === '' || mul.domain === 'ai.onnx') && mul.inputs.length === 2) {
-    const other = mul.inputs[mul.inputs[0] === y ? 1 : 0];
-    const s = other === undefined ? undefined : constantValue(other);
-    if (s !== undefined && (s.dtype === 'float32' || s.dtype === 'float64') && channelScale(s, c.m, c.kind)) {
-      const sv = s.toFloat32();
-      scale = Float32Array.from({ length: c.m }, (_, i) => sv[s.size === 1 ? 0 : i] as number);
-    }
-  }
-  const alpha = Float32Array.from({ length: c.m }, (_, i) => c.alpha * (scale?.[i] ?? 1));
-  const beta = Float32Array.from({ length: c.m }, (_, i) => (c.bias?.[i] ?? 0) * (scale?.[i] ?? 1));
-  const weights = packBinaryWeights(c.weight, { kind: c.kind, transB: c.transB, name: c.node.name, ...(scale === undefined ? {} : { scales: scale }) });
-  const folded = scale === undefined ? undefined : mul;
-  const bn = foldableBatchNorm(c.sign.input(0), c.weight.dims[c.kind === 'gemm' && !c.transB ? 0 : 1] as number, model);
-  return {
-    kind: c.kind, node: c.node, sign: c.sign, mul: folded, input: bn?.node.input(0) ?? c.sign.input(0), batchNorm: bn?.node,
-    inputAffine: bn?.affine, output: folded?.output(0) ?? y, weights, alpha, beta, geometry: c.geometry,
-  };
-}
-
-/**
- * An inference-mode BatchNormalization producing `x` from constant parameters, as y = scale[c]·x + shift[c]
- * (scale = γ / sqrt(var + ε), shift = β − scale·mean); undefined when `x` is not such a node's output.
- */
-function foldableBatchNorm(x: Value, channels: number, model: Model): { node: Node; affine: { scale: Float32Array; shift: Float32Array } } | undefined {
-  const bn = x.producer;
-  if (bn === undefined || bn.opType !== 'BatchNormalization' || (bn.domain !== '' && bn.domain !== 'ai.onnx')) return undefined;
-  if (bn.attrInt('training_mode', 0) !== 0 || bn.outputs.slice(1).some((o) => o.uses.length > 0 || model.graph.outputs.includes(o))) return undefined;
-  const input = bn.inputs[0];
-  if (input === undefined || (input.dtype !== undefined && input.dtype !== 'float32')) return undefined;
-  const p = [1, 2, 3, 4].map((i) => (bn.inputs[i] === undefined ? undefined : constantValue(bn.inputs[i] as Value)));
-  if (p.some((t) => t === undefined || t.size !== channels)) return undefined;
-  const [gamma, betaT, mean, variance] = (p as Tensor[]).map((t) => t.toFloat32()) as [Float32Array, Float32Array, Float32Array, Float32Array];
-  const eps = bn.attrFloat('epsilon', 1e-5);
-  const scale = new Float32Array(channels);
-  const shift = new Float32Array(channels);
-  for (let c = 0; c < channels; c++) {
-    const a = (gamma[c] as number) / Math.sqrt((variance[c] as number) + eps);
-    scale[c] = a;
-    shift[c] = (betaT[c] as number) - a * (mean[c] as number);
-  }
-  return { node: bn, affine: { scale, shift } };
-}
-
-/** Whether a constant of these dims multiplies output channel m by element m (or everything by one value). */
-function channelScale(s: Tensor, m: number, kind: 'conv' | 'gemm'): boolean {
-  if (s.size === 1) return s.rank <= (kind === 'conv' ? 4 : 2);
-  if (s.size !== m) return false;
-  const d = s.dims.join(',');
-  return kind === 'conv' ? d === `1,${m},1,1` || d === `${m},1,1` : d === `${m}` || d === `1,${m}`;
 }

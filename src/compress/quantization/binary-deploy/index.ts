@@ -3,3 +3,4 @@ export { findBinaryLayers, type BinaryLayer, type BinaryLayerScan, type SkippedB
 export { splitAroundBinaryLayers, type Step } from './plan.js';
 export { BinaryRunner, type BinaryLayerInfo, type BinaryRunnerOptions, type StepTime } from './runner.js';
 export { xnorLenet5, xnorResnet20 } from './fixtures.js';
+export { compareBinaryLatency, type BinaryLatencyOptions, type BinaryLatencyResult } from './measure.js';

@@ -2,8 +2,9 @@
  * Splits a model around its binary layers: the nodes between two binary layers (in topological order)
  * become one onnxruntime segment — a small ONNX model whose inputs are the values it reads from earlier steps
  * and whose outputs are the values later steps (or the graph outputs) read — and each binary layer becomes a
- * kernel step reading its Sign's input and writing its (scaled) output. Sign nodes read only by binary
- * layers, the folded Mul nodes and nodes whose results nobody needs are not run at all.
+ * kernel step, placed where its last folded node (Add, Mul or the Conv/Gemm itself) was, reading its input
+ * (and residual) and writing its output. Sign nodes read only by binary layers, folded BatchNorm / Mul / Add
+ * nodes and nodes whose results nobody needs are not run at all.
  */
 import { ShapeError, UnsupportedOpError } from '../../../ir/errors.js';
 import { Graph, Model } from '../../../ir/graph.js';
@@ -16,7 +17,7 @@ import type { BinaryLayer } from './detect.js';
 /** One step of the split model. */
 export type Step =
   | { readonly kind: 'onnxruntime'; readonly model: Model; readonly inputs: readonly string[]; readonly outputs: readonly string[]; readonly nodes: number }
-  | { readonly kind: 'xnor'; readonly layer: BinaryLayer; readonly input: string; readonly output: string };
+  | { readonly kind: 'xnor'; readonly layer: BinaryLayer; readonly input: string; readonly residual: string | undefined; readonly output: string };
 
 /** Splits `model` (already topologically sorted) around `layers`. Does not modify the model. */
 export function splitAroundBinaryLayers(model: Model, layers: readonly BinaryLayer[]): Step[] {
@@ -26,24 +27,22 @@ export function splitAroundBinaryLayers(model: Model, layers: readonly BinaryLay
       throw new UnsupportedOpError(n.opType, n.name, 'splitting a model with control flow around binary layers');
     }
   }
-  const byMain = new Map(layers.map((l) => [l.node, l]));
+  const mains = new Set(layers.map((l) => l.node));
+  const byAnchor = new Map(layers.map((l) => [l.add ?? l.mul ?? l.node, l]));
   const absorbed = new Set<Node>();
-  for (const l of layers) {
-    absorbed.add(l.node);
-    if (l.mul !== undefined) absorbed.add(l.mul);
-  }
+  for (const l of layers) for (const n of [l.node, l.mul, l.add]) if (n !== undefined) absorbed.add(n);
   for (const l of layers) {
     const s = l.sign.output(0);
-    if (!g.outputs.includes(s) && s.uses.every((u) => byMain.has(u.node))) absorbed.add(l.sign);
+    if (!g.outputs.includes(s) && s.uses.every((u) => mains.has(u.node))) absorbed.add(l.sign);
   }
-  const live = liveNodes(g, byMain, absorbed);
+  const live = liveNodes(g, byAnchor, absorbed);
 
   // Group the live nodes into steps.
   const groups: Array<Node[] | BinaryLayer> = [];
   let current: Node[] = [];
   for (const n of g.nodes) {
     if (!live.has(n)) continue;
-    const layer = byMain.get(n);
+    const layer = byAnchor.get(n);
     if (layer === undefined) {
       current.push(n);
       continue;
@@ -57,14 +56,14 @@ export function splitAroundBinaryLayers(model: Model, layers: readonly BinaryLay
   // The step that last reads each value (graph outputs count as read after the last step).
   const lastRead = new Map<Value, number>();
   groups.forEach((grp, i) => {
-    const reads = Array.isArray(grp) ? grp.flatMap((n) => n.inputs) : [grp.input];
+    const reads = Array.isArray(grp) ? grp.flatMap((n) => n.inputs) : [grp.input, grp.residual];
     for (const v of reads) if (v !== undefined) lastRead.set(v, i);
   });
   for (const v of g.outputs) lastRead.set(v, groups.length);
 
   const info = inferValueInfo(model);
   return groups.map((grp, i) => {
-    if (!Array.isArray(grp)) return { kind: 'xnor', layer: grp, input: grp.input.name, output: grp.output.name };
+    if (!Array.isArray(grp)) return { kind: 'xnor', layer: grp, input: grp.input.name, residual: grp.residual?.name, output: grp.output.name };
     const produced = new Set(grp.flatMap((n) => n.outputs));
     const inputs = [...new Set(grp.flatMap((n) => n.inputs))].filter(
       (v): v is Value => v !== undefined && !produced.has(v) && constantValue(v) === undefined,
@@ -77,18 +76,19 @@ export function splitAroundBinaryLayers(model: Model, layers: readonly BinaryLay
   });
 }
 
-/** Nodes whose results reach a graph output (binary layers count as reading their Sign input). */
-function liveNodes(g: Graph, byMain: ReadonlyMap<Node, BinaryLayer>, absorbed: ReadonlySet<Node>): Set<Node> {
+/** Nodes whose results reach a graph output (a binary layer's anchor reads its input and residual). */
+function liveNodes(g: Graph, byAnchor: ReadonlyMap<Node, BinaryLayer>, absorbed: ReadonlySet<Node>): Set<Node> {
   const needed = new Set<Value>(g.outputs);
   const live = new Set<Node>();
   const nodes = g.nodes;
   for (let i = nodes.length - 1; i >= 0; i--) {
     const n = nodes[i] as Node;
-    const layer = byMain.get(n);
+    const layer = byAnchor.get(n);
     if (layer !== undefined) {
       if (needed.has(layer.output)) {
         live.add(n);
         needed.add(layer.input);
+        if (layer.residual !== undefined) needed.add(layer.residual);
       }
       continue;
     }

@@ -50,6 +50,30 @@ test('XNOR-Net LeNet-5 and ResNet-20: the runner equals onnxruntime on the whole
   const resnet = await agree(xnorResnet20({ seed: 3 }), { input: randomInput([2, 1, 28, 28], 4) }, 'resnet20');
   assert.equal(resnet.layers.length, 18);
   assert.ok(resnet.layers.every((l) => l.kind === 'conv' && l.scaleFolded && l.batchNormFolded));
+  // Every block's second conv absorbs the shortcut Add: only the stem, the two projection shortcuts and the head remain.
+  assert.deepEqual(resnet.layers.filter((l) => l.residualFolded).map((l) => l.node), [0, 1, 2].flatMap((s) => [0, 1, 2].map((i) => `layer${s + 1}.${i}.conv2`)));
+  assert.equal(resnet.segments, 4);
+});
+
+test('residual Add: folded when shapes match exactly, left to onnxruntime when it broadcasts', async (t) => {
+  if (!needsXnorAddon(t)) return;
+  const rng = new Rng(4);
+  const b = new GraphBuilder('residual');
+  const x = b.input('x', 'float32', ['N', 8, 5, 5]);
+  const g = b.input('g', 'float32', ['N', 8, 1, 1]);
+  const conv = (name: string, v: Value): Value => {
+    const y = b.op('Conv', [b.op('Sign', [v]), b.initializer(`${name}.w`, signs(rng, [8, 8, 3, 3]))], { pads: [1, 1, 1, 1] }, { name });
+    return b.op('Mul', [y, b.constant(Array.from({ length: 8 }, () => rng.uniform(0.1, 1)), [1, 8, 1, 1])]);
+  };
+  const r1 = b.op('Add', [x, conv('c1', x)]);
+  r1.dtype = 'float32';
+  r1.shape = ['N', 8, 5, 5];
+  const r2 = b.op('Add', [conv('c2', r1), g]);
+  r2.dtype = 'float32';
+  b.output(r2, 'y');
+  const runner = await agree(b.build(), { x: randomInput([2, 8, 5, 5], 6), g: randomInput([2, 8, 1, 1], 7) }, 'residual');
+  assert.deepEqual(runner.layers.map((l) => [l.node, l.residualFolded]), [['c1', true], ['c2', false]]);
+  assert.equal(runner.segments, 1);
 });
 
 test('layer forms: bias, Gemm alpha/beta/C, transB = 0, unfoldable Mul, shared Sign, skipped layers', async (t) => {

@@ -39,6 +39,8 @@ export interface BinaryLayerInfo {
   readonly scaleFolded: boolean;
   /** Whether a BatchNormalization in front of the Sign was folded into the kernel. */
   readonly batchNormFolded: boolean;
+  /** Whether an Add of a residual tensor after the layer was folded into the kernel. */
+  readonly residualFolded: boolean;
 }
 
 /** Time spent in one step over the profiled runs. */
@@ -51,7 +53,10 @@ export interface StepTime {
 
 type Exec =
   | { readonly kind: 'onnxruntime'; readonly session: Session; readonly inputs: readonly string[]; readonly outputs: readonly string[]; readonly label: string }
-  | { readonly kind: 'xnor'; readonly layer: XnorLayer; readonly input: string; readonly output: string; readonly label: string };
+  | {
+    readonly kind: 'xnor'; readonly layer: XnorLayer; readonly input: string; readonly residual: string | undefined; readonly output: string;
+    readonly label: string;
+  };
 
 export class BinaryRunner {
   /** Which engine runs the binary layers. */
@@ -96,7 +101,7 @@ export class BinaryRunner {
     const layers = scan.layers.map((l): BinaryLayerInfo => ({
       node: l.node.name, kind: l.kind, outChannels: l.weights.outChannels,
       reduction: l.weights.inChannels * l.weights.kernel[0] * l.weights.kernel[1], scaleFolded: l.mul !== undefined,
-      batchNormFolded: l.batchNorm !== undefined,
+      batchNormFolded: l.batchNorm !== undefined, residualFolded: l.add !== undefined,
     }));
     const engine = opts.engine ?? 'auto';
     const addon = xnorAddon();
@@ -129,7 +134,7 @@ export class BinaryRunner {
     const env = new Map<string, Tensor>(Object.entries(feeds));
     for (const e of this.execs) {
       const t0 = this.times === undefined ? 0n : process.hrtime.bigint();
-      if (e.kind === 'xnor') env.set(e.output, runKernel(e.layer, env, e.input));
+      if (e.kind === 'xnor') env.set(e.output, runKernel(e, env));
       else {
         const f: Record<string, Tensor> = {};
         for (const n of e.inputs) f[n] = env.get(n) as Tensor;
@@ -174,15 +179,26 @@ async function prepare(step: Step, i: number, threads: number, isa: XnorIsa | 'a
     alpha: l.alpha, beta: l.beta, geometry: l.geometry, isa, threads, name: `${l.node.opType} '${l.node.name}'`,
     ...(l.inputAffine === undefined ? {} : { inputAffine: l.inputAffine }),
   });
-  return { kind: 'xnor', layer, input: step.input, output: step.output, label: `xnor ${l.node.name}` };
+  return { kind: 'xnor', layer, input: step.input, residual: step.residual, output: step.output, label: `xnor ${l.node.name}` };
 }
 
-function runKernel(layer: XnorLayer, env: ReadonlyMap<string, Tensor>, input: string): Tensor {
-  const x = env.get(input);
-  if (x === undefined) throw new SlimnetError('RUNTIME', `${layer.name}: its input '${input}' was not computed`);
-  if (!(x.data instanceof Float32Array)) throw new SlimnetError('RUNTIME', `${layer.name}: input '${input}' is ${x.dtype}, the XNOR kernel reads float32`);
+function runKernel(e: Extract<Exec, { kind: 'xnor' }>, env: ReadonlyMap<string, Tensor>): Tensor {
+  const x = floatInput(e, env, e.input);
   const dims = [...x.dims];
-  return new Tensor('float32', layer.outputDims(dims), layer.run(x.data, dims));
+  const outDims = e.layer.outputDims(dims);
+  if (e.residual === undefined) return new Tensor('float32', outDims, e.layer.run(x.data, dims));
+  const r = floatInput(e, env, e.residual);
+  if (r.dims.length !== outDims.length || r.dims.some((d, i) => d !== outDims[i])) {
+    throw new SlimnetError('RUNTIME', `${e.layer.name}: residual '${e.residual}' is [${r.dims.join(',')}], the layer output [${outDims.join(',')}]`);
+  }
+  return new Tensor('float32', outDims, e.layer.run(x.data, dims, undefined, r.data));
+}
+
+function floatInput(e: Extract<Exec, { kind: 'xnor' }>, env: ReadonlyMap<string, Tensor>, name: string): Tensor & { data: Float32Array } {
+  const x = env.get(name);
+  if (x === undefined) throw new SlimnetError('RUNTIME', `${e.layer.name}: its input '${name}' was not computed`);
+  if (!(x.data instanceof Float32Array)) throw new SlimnetError('RUNTIME', `${e.layer.name}: input '${name}' is ${x.dtype}, the XNOR kernel reads float32`);
+  return x as Tensor & { data: Float32Array };
 }
 
 async function releaseAll(execs: readonly Exec[]): Promise<void> {
