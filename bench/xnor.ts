@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { GraphBuilder } from '../src/ir/builder.js';
 import type { Model } from '../src/ir/graph.js';
 import { Tensor } from '../src/ir/tensor.js';
-import { compareBinaryLatency, xnorLenet5, xnorResnet20 } from '../src/compress/quantization/binary-deploy/index.js';
+import { compareBinaryLatency, median, withCpuTime, xnorLenet5, xnorResnet20 } from '../src/compress/quantization/binary-deploy/index.js';
 import { bestXnorIsa, packBinaryWeights, XNOR_ISAS, XnorLayer, xnorAddon, type XnorIsa } from '../src/kernels/xnor/index.js';
 import { loadModel } from '../src/onnx/index.js';
 import { summarize, timeInterleaved } from '../src/runtime/latency.js';
@@ -62,8 +62,8 @@ function floatLayer(s: LayerShape, rng: Rng): { model: Model; signs: Tensor } {
 }
 
 async function benchLayers(batches: readonly number[], runs: number, isas: readonly XnorIsa[]): Promise<void> {
-  console.log(`\n## Layers: XNOR kernel vs onnxruntime float (1 thread, median of ${runs} interleaved runs, ms)\n`);
-  console.log(`| layer | batch | MMAC | onnxruntime float | ${isas.map((i) => `xnor ${i}`).join(' | ')} | speedup (${isas[0] as string}) |`);
+  console.log(`\n## Layers: XNOR kernel vs onnxruntime float (1 thread, median of ${runs} interleaved runs, wall ms; CPU-time speedup in brackets)\n`);
+  console.log(`| layer | batch | MMAC | onnxruntime float | ${isas.map((i) => `xnor ${i}`).join(' | ')} | speedup wall (cpu), ${isas[0] as string} |`);
   console.log(`|---|---|---|---|${isas.map(() => '---|').join('')}---|`);
   const rng = new Rng(1);
   for (const s of LAYERS) {
@@ -78,10 +78,14 @@ async function benchLayers(batches: readonly number[], runs: number, isas: reado
         const x = new Tensor('float32', dims, Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => rng.normal()));
         const outDims = layers[0]?.outputDims(dims) ?? [];
         const macs = (outDims.reduce((a, b) => a * b, 1) * s.c * s.k * s.k) / 1e6;
-        const times = await timeInterleaved([() => session.run({ x }), ...layers.map((l) => () => l.run(x.data as Float32Array, dims))], { batchSize: n, runs, warmup: 5, blocks: 5, pauseMs: 10 });
+        const cpu: number[][] = [[], ...layers.map(() => [])];
+        const fns = [() => session.run({ x }), ...layers.map((l) => () => l.run(x.data as Float32Array, dims))].map((f, i) => withCpuTime(f, cpu[i] as number[]));
+        const times = await timeInterleaved(fns, { batchSize: n, runs, warmup: 5, blocks: 5, pauseMs: 10 });
         const med = times.map((t) => summarize(t, n, 1).medianMs);
+        const cmed = cpu.map((c) => median(c.slice(5)));
         const ort = med[0] as number;
-        console.log(`| ${s.name} | ${n} | ${macs.toFixed(1)} | ${ort.toFixed(3)} | ${med.slice(1).map((t) => t.toFixed(3)).join(' | ')} | **${(ort / (med[1] as number)).toFixed(1)}×** |`);
+        const fmt = (i: number): string => `${(med[i] as number).toFixed(3)}`;
+        console.log(`| ${s.name} | ${n} | ${macs.toFixed(1)} | ${fmt(0)} | ${layers.map((_, i) => fmt(i + 1)).join(' | ')} | **${(ort / (med[1] as number)).toFixed(1)}×** (${((cmed[0] as number) / (cmed[1] as number)).toFixed(1)}×) |`);
       }
     } finally {
       await session.release();
@@ -97,14 +101,14 @@ async function benchModels(batches: readonly number[], runs: number, paths: read
       { name: 'ResNet-20 XNOR (random ±1)', model: xnorResnet20({ seed: 1 }), baseline: resnet20({ seed: 1 }) },
     ];
   console.log(`\n## Models: BinaryRunner vs onnxruntime float on the same model (1 thread, median of ${runs} interleaved runs, ms)\n`);
-  console.log('| model | batch | binary layers | segments | onnxruntime float | runner | speedup | float net before binarization | max abs diff (max abs out) | argmax agree | time in kernel |');
+  console.log('| model | batch | binary layers | segments | onnxruntime float | runner | speedup wall (cpu) | float net before binarization | max abs diff (max abs out) | argmax agree | time in kernel |');
   console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const { name, model, baseline } of models) {
     for (const n of batches) {
       const r = await compareBinaryLatency(model, { batchSize: n, runs, warmup: 5, threads: 1, seed: n, ...(baseline === undefined ? {} : { baseline }) });
       const kernelMs = r.steps.filter((s) => s.engine === 'xnor').reduce((a, s) => a + s.totalMs, 0);
       const allMs = r.steps.reduce((a, s) => a + s.totalMs, 0);
-      console.log(`| ${name} | ${n} | ${r.layers.length} (${r.engine}) | ${r.segments} | ${r.onnxruntime.medianMs.toFixed(3)} | ${r.runner.medianMs.toFixed(3)} | **${r.speedup.toFixed(2)}×** | ${r.baseline?.medianMs.toFixed(3) ?? '-'} | ${r.maxAbsDiff.toExponential(1)} (${r.maxAbsOutput.toFixed(2)}) | ${(100 * r.argmaxAgreement).toFixed(0)} % | ${((100 * kernelMs) / Math.max(allMs, 1e-9)).toFixed(0)} % |`);
+      console.log(`| ${name} | ${n} | ${r.layers.length} (${r.engine}) | ${r.segments} | ${r.onnxruntime.medianMs.toFixed(3)} | ${r.runner.medianMs.toFixed(3)} | **${r.speedup.toFixed(2)}×** (${(r.cpuMs.onnxruntime / r.cpuMs.runner).toFixed(2)}×) | ${r.baseline?.medianMs.toFixed(3) ?? '-'} | ${r.maxAbsDiff.toExponential(1)} (${r.maxAbsOutput.toFixed(2)}) | ${(100 * r.argmaxAgreement).toFixed(0)} % | ${((100 * kernelMs) / Math.max(allMs, 1e-9)).toFixed(0)} % |`);
     }
   }
 }

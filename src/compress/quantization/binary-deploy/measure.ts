@@ -50,6 +50,29 @@ export interface BinaryLatencyResult {
   readonly steps: readonly StepTime[];
   /** The `baseline` model's latency, when one was given. */
   readonly baseline: LatencyResult | undefined;
+  /**
+   * Median process CPU time per run (user + system, ms) of onnxruntime, the runner and the baseline: on a
+   * shared machine wall time includes waiting for a core; CPU time of single-threaded work does not.
+   */
+  readonly cpuMs: { readonly onnxruntime: number; readonly runner: number; readonly baseline: number | undefined };
+}
+
+/** Wraps `f` so each call's process CPU time (ms) is appended to `into`. */
+export function withCpuTime(f: () => unknown, into: number[]): () => Promise<void> {
+  return async () => {
+    const c0 = process.cpuUsage();
+    await f();
+    const c = process.cpuUsage(c0);
+    into.push((c.user + c.system) / 1000);
+  };
+}
+
+/** The median of `xs` (NaN when empty). */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const n = s.length;
+  if (n === 0) return NaN;
+  return n % 2 === 1 ? (s[(n - 1) / 2] as number) : ((s[n / 2 - 1] as number) + (s[n / 2] as number)) / 2;
 }
 
 export async function compareBinaryLatency(model: Model, opts: BinaryLatencyOptions): Promise<BinaryLatencyResult> {
@@ -67,14 +90,17 @@ export async function compareBinaryLatency(model: Model, opts: BinaryLatencyOpti
     runner.stepTimes(true);
     const r = runner;
     const b = base;
-    const fns = [() => session.run(feeds), () => r.run(feeds), ...(b === undefined ? [] : [() => b.run(feeds)])];
+    const cpu: number[][] = [[], [], []];
+    const fns = [() => session.run(feeds), () => r.run(feeds), ...(b === undefined ? [] : [() => b.run(feeds)])].map((f, i) => withCpuTime(f, cpu[i] as number[]));
     const [tOrt, tRun, tBase] = (await timeInterleaved(fns, { ...opts, blocks: opts.blocks ?? 5 })) as [number[], number[], number[] | undefined];
+    const warm = opts.warmup ?? 10;
+    const cpuMs = { onnxruntime: median((cpu[0] as number[]).slice(warm)), runner: median((cpu[1] as number[]).slice(warm)), baseline: b === undefined ? undefined : median((cpu[2] as number[]).slice(warm)) };
     const onnxruntime = summarize(tOrt, opts.batchSize, threads);
     const timed = summarize(tRun, opts.batchSize, threads);
     const steps = runner.stepTimes().map((s) => ({ ...s, totalMs: s.totalMs / Math.max(1, s.runs), runs: 1 }));
     return {
       onnxruntime, runner: timed, speedup: onnxruntime.medianMs / timed.medianMs, engine: runner.engine, layers: runner.layers,
-      segments: runner.segments, ...agreement, steps, baseline: tBase === undefined ? undefined : summarize(tBase, opts.batchSize, threads),
+      segments: runner.segments, ...agreement, steps, baseline: tBase === undefined ? undefined : summarize(tBase, opts.batchSize, threads), cpuMs,
     };
   } finally {
     await base?.release();

@@ -10,6 +10,7 @@ import { expectClose } from '../../../testing/expect-close.js';
 import { needsXnorAddon } from '../../../testing/needs-xnor.js';
 import { Rng } from '../../../util/rng.js';
 import { findBinaryLayers } from './detect.js';
+import { packedModelSize } from './size.js';
 import { xnorLenet5, xnorResnet20 } from './fixtures.js';
 import { BinaryRunner } from './runner.js';
 
@@ -115,8 +116,21 @@ test('engine choice, fallback and bad feeds', async () => {
   assert.equal(ort.segments, 1);
   assert.match(ort.fallbackReason ?? '', /requested/);
   await assert.rejects(ort.run({}), (e: unknown) => isSlimnetError(e, 'INVALID_ARGUMENT') && /missing model input\(s\): input/.test(e.message));
-  const y = await ort.run({ input: randomInput([1, 1, 28, 28], 1) });
+  const first = ort.run({ input: randomInput([1, 1, 28, 28], 1) });
+  await assert.rejects(ort.run({ input: randomInput([1, 1, 28, 28], 1) }), (e: unknown) => isSlimnetError(e, 'RUNTIME') && /already running/.test(e.message));
+  const y = await first;
   assert.deepEqual(y.logits?.dims, [1, 10]);
   await ort.release();
   await assert.rejects(BinaryRunner.create(model, { threads: 0 }), (e: unknown) => isSlimnetError(e, 'INVALID_ARGUMENT'));
+});
+
+test('packed model size: ±1 Conv/Gemm weights at 1 bit, everything else as stored', () => {
+  const m = xnorLenet5({ seed: 0 });
+  const s = packedModelSize(m);
+  // conv2 [50, 20, 5, 5] (500 bits = 8 words per row) and fc1 [500, 800] (13 words per row).
+  assert.equal(s.binaryTensors, 2);
+  assert.equal(s.binaryWeights, 50 * 500 + 500 * 800);
+  assert.equal(s.binaryBytes, 24 + 50 * 8 * 8 + 24 + 500 * 13 * 8);
+  assert.equal(s.unpackedBytes - s.otherBytes, 4 * s.binaryWeights);
+  assert.equal(s.totalBytes, s.binaryBytes + s.otherBytes);
 });

@@ -56,6 +56,9 @@ type Exec =
   | {
     readonly kind: 'xnor'; readonly layer: XnorLayer; readonly input: string; readonly residual: string | undefined; readonly output: string;
     readonly label: string;
+    /** Output memory reused from run to run when the output is not a graph output (undefined: allocate each run). */
+    buffer: Float32Array | undefined;
+    readonly reuse: boolean;
   };
 
 export class BinaryRunner {
@@ -73,6 +76,7 @@ export class BinaryRunner {
   private readonly execs: readonly Exec[];
   private readonly constants: ReadonlyMap<string, Tensor>;
   private readonly times: Map<string, { ms: number; runs: number }> | undefined;
+  private running = false;
 
   private constructor(fields: {
     engine: 'xnor' | 'onnxruntime'; fallbackReason: string | undefined; layers: BinaryLayerInfo[]; skipped: readonly SkippedBinaryLayer[];
@@ -119,7 +123,8 @@ export class BinaryRunner {
     }
     const execs: Exec[] = [];
     try {
-      for (const [i, step] of splitAroundBinaryLayers(m, scan.layers).entries()) execs.push(await prepare(step, i, threads, opts.isa ?? 'auto', sessionOpts));
+      const outputs = new Set(m.graph.outputs.map((v) => v.name));
+    for (const [i, step] of splitAroundBinaryLayers(m, scan.layers).entries()) execs.push(await prepare(step, i, threads, opts.isa ?? 'auto', sessionOpts, outputs));
     } catch (e) {
       await releaseAll(execs);
       throw e;
@@ -127,8 +132,21 @@ export class BinaryRunner {
     return new BinaryRunner({ engine: 'xnor', fallbackReason: undefined, layers, skipped: scan.skipped, execs, model: m, profile: opts.profile === true });
   }
 
-  /** Runs the model; returns every graph output. */
+  /**
+   * Runs the model; returns every graph output (fresh tensors). One run at a time: intermediate kernel outputs
+   * live in buffers reused from run to run (like onnxruntime's arena), so a second concurrent run is refused.
+   */
   async run(feeds: Feeds): Promise<Record<string, Tensor>> {
+    if (this.running) throw new SlimnetError('RUNTIME', 'BinaryRunner.run is already running: await it before the next run');
+    this.running = true;
+    try {
+      return await this.runSteps(feeds);
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async runSteps(feeds: Feeds): Promise<Record<string, Tensor>> {
     const missing = this.inputNames.filter((n) => feeds[n] === undefined);
     if (missing.length > 0) throw new SlimnetError('INVALID_ARGUMENT', `missing model input(s): ${missing.join(', ')} (inputs: ${this.inputNames.join(', ')})`);
     const env = new Map<string, Tensor>(Object.entries(feeds));
@@ -169,7 +187,9 @@ export class BinaryRunner {
   }
 }
 
-async function prepare(step: Step, i: number, threads: number, isa: XnorIsa | 'auto', sessionOpts: { threads: number; allowSpinning: false }): Promise<Exec> {
+async function prepare(
+  step: Step, i: number, threads: number, isa: XnorIsa | 'auto', sessionOpts: { threads: number; allowSpinning: false }, graphOutputs: ReadonlySet<string>,
+): Promise<Exec> {
   if (step.kind === 'onnxruntime') {
     const session = await Session.create(step.model, sessionOpts);
     return { kind: 'onnxruntime', session, inputs: step.inputs, outputs: step.outputs, label: `segment ${i} (${step.nodes} nodes)` };
@@ -179,19 +199,27 @@ async function prepare(step: Step, i: number, threads: number, isa: XnorIsa | 'a
     alpha: l.alpha, beta: l.beta, geometry: l.geometry, isa, threads, name: `${l.node.opType} '${l.node.name}'`,
     ...(l.inputAffine === undefined ? {} : { inputAffine: l.inputAffine }),
   });
-  return { kind: 'xnor', layer, input: step.input, residual: step.residual, output: step.output, label: `xnor ${l.node.name}` };
+  return {
+    kind: 'xnor', layer, input: step.input, residual: step.residual, output: step.output, label: `xnor ${l.node.name}`, buffer: undefined,
+    reuse: !graphOutputs.has(step.output),
+  };
 }
 
 function runKernel(e: Extract<Exec, { kind: 'xnor' }>, env: ReadonlyMap<string, Tensor>): Tensor {
   const x = floatInput(e, env, e.input);
   const dims = [...x.dims];
   const outDims = e.layer.outputDims(dims);
-  if (e.residual === undefined) return new Tensor('float32', outDims, e.layer.run(x.data, dims));
+  const size = outDims.reduce((a, b) => a * b, 1);
+  // Fresh large buffers cost page faults on every run; an intermediate output can reuse last run's memory.
+  let out = e.buffer;
+  if (out === undefined || out.length !== size) out = new Float32Array(size);
+  if (e.reuse) e.buffer = out;
+  if (e.residual === undefined) return new Tensor('float32', outDims, e.layer.run(x.data, dims, out));
   const r = floatInput(e, env, e.residual);
   if (r.dims.length !== outDims.length || r.dims.some((d, i) => d !== outDims[i])) {
     throw new SlimnetError('RUNTIME', `${e.layer.name}: residual '${e.residual}' is [${r.dims.join(',')}], the layer output [${outDims.join(',')}]`);
   }
-  return new Tensor('float32', outDims, e.layer.run(x.data, dims, undefined, r.data));
+  return new Tensor('float32', outDims, e.layer.run(x.data, dims, out, r.data));
 }
 
 function floatInput(e: Extract<Exec, { kind: 'xnor' }>, env: ReadonlyMap<string, Tensor>, name: string): Tensor & { data: Float32Array } {
