@@ -5,3 +5,4 @@ export { BinaryRunner, type BinaryLayerInfo, type BinaryRunnerOptions, type Step
 export { xnorLenet5, xnorResnet20 } from './fixtures.js';
 export { compareBinaryLatency, median, withCpuTime, type BinaryLatencyOptions, type BinaryLatencyResult } from './measure.js';
 export { packedModelSize, type PackedModelSize } from './size.js';
+export { binaryReport, type BinaryReport, type BinaryReportOptions } from './report.js';
