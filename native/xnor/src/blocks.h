@@ -18,9 +18,9 @@ inline void for_row_blocks(const Rows& R, Block4 b4, Block4Masked b4m, Block1 b1
   }
 }
 
-// Stores the mismatch counts of row r for channels c0 .. c0+7 into the transposed tile (column r).
-inline void store_counts(const int64_t* counts, int c0, int r, int32_t* tile, int ldt) {
-  for (int l = 0; l < 8; l++) tile[static_cast<size_t>(c0 + l) * ldt + r] = static_cast<int32_t>(counts[l]);
+// Stores the mismatch counts of row r for channels c0 .. c0+7.
+inline void store_counts(const int64_t* counts, int c0, int r, Tile T) {
+  for (int l = 0; l < 8; l++) T.p[static_cast<size_t>(c0 + l) * T.sm + static_cast<size_t>(r) * T.sr] = static_cast<int32_t>(counts[l]);
 }
 
 }  // namespace xnor

@@ -77,7 +77,7 @@ void conv(Layer& L, const ConvShape& s, const float* x, float* out, Isa isa, int
   // About 64 KiB of row bits and 128 KiB of counts per chunk.
   const int chunk = std::max(4, std::min(8192 / Kw, 32768 / (L.MB * 8)) & ~3);
   const int chunks = static_cast<int>((total + chunk - 1) / chunk);
-  void (*dot)(const Layer&, const Rows&, int32_t*, int) =
+  void (*dot)(const Layer&, const Rows&, Tile) =
       isa == ISA_AVX512 ? dot_avx512 : isa == ISA_AVX2 ? dot_avx2 : dot_scalar;
 
   const int t = std::max(1, std::min(threads, chunks));
@@ -103,9 +103,11 @@ void conv(Layer& L, const ConvShape& s, const float* x, float* out, Isa isa, int
       R.bits = bits;
       R.mask = mask;
     }
-    int32_t* tile = sized(B.tile, static_cast<size_t>(L.MB) * 8 * chunk);
-    dot(L, R, tile, chunk);
-    finish_rows(L, R, tile, chunk, residual, out);
+    const int MP = L.MB * 8;
+    const Tile T = P == 1 ? Tile{sized(B.tile, static_cast<size_t>(MP) * chunk), 1, MP}
+                          : Tile{sized(B.tile, static_cast<size_t>(MP) * chunk), chunk, 1};
+    dot(L, R, T);
+    finish_rows(L, R, T, residual, out);
   });
 }
 

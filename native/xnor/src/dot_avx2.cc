@@ -18,7 +18,7 @@ static inline __m256i popcnt_bytes(__m256i v) {
 }
 
 template <int RB, bool MASKED>
-static inline void block256(const Layer& L, const Rows& R, int r, int mb, int32_t* tile, int ldt) {
+static inline void block256(const Layer& L, const Rows& R, int r, int mb, Tile T) {
   const int Kw = L.Kw;
   const __m256i zero = _mm256_setzero_si256();
   __m256i acc[RB][2];
@@ -56,26 +56,26 @@ static inline void block256(const Layer& L, const Rows& R, int r, int mb, int32_
   for (int j = 0; j < RB; j++) {
     _mm256_store_si256(reinterpret_cast<__m256i*>(counts), acc[j][0]);
     _mm256_store_si256(reinterpret_cast<__m256i*>(counts + 4), acc[j][1]);
-    store_counts(counts, c0, r + j, tile, ldt);
+    store_counts(counts, c0, r + j, T);
   }
 }
 
 template <int RB, bool MASKED>
-static void rows256(const Layer& L, const Rows& R, int r, int32_t* tile, int ldt) {
-  for (int mb = 0; mb < L.MB; mb++) block256<RB, MASKED>(L, R, r, mb, tile, ldt);
+static void rows256(const Layer& L, const Rows& R, int r, Tile T) {
+  for (int mb = 0; mb < L.MB; mb++) block256<RB, MASKED>(L, R, r, mb, T);
 }
 
-void dot_avx2(const Layer& L, const Rows& R, int32_t* tile, int ldt) {
+void dot_avx2(const Layer& L, const Rows& R, Tile T) {
   for_row_blocks(
-      R, [&](int r) { rows256<2, false>(L, R, r, tile, ldt); rows256<2, false>(L, R, r + 2, tile, ldt); },
-      [&](int r) { rows256<2, true>(L, R, r, tile, ldt); rows256<2, true>(L, R, r + 2, tile, ldt); },
-      [&](int r) { rows256<1, false>(L, R, r, tile, ldt); }, [&](int r) { rows256<1, true>(L, R, r, tile, ldt); });
+      R, [&](int r) { rows256<2, false>(L, R, r, T); rows256<2, false>(L, R, r + 2, T); },
+      [&](int r) { rows256<2, true>(L, R, r, T); rows256<2, true>(L, R, r + 2, T); },
+      [&](int r) { rows256<1, false>(L, R, r, T); }, [&](int r) { rows256<1, true>(L, R, r, T); });
 }
 
 }  // namespace xnor
 
 #else
 namespace xnor {
-void dot_avx2(const Layer& L, const Rows& R, int32_t* tile, int ldt) { dot_scalar(L, R, tile, ldt); }
+void dot_avx2(const Layer& L, const Rows& R, Tile T) { dot_scalar(L, R, T); }
 }  // namespace xnor
 #endif

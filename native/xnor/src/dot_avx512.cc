@@ -9,7 +9,7 @@
 namespace xnor {
 
 template <int RB, int NB, bool MASKED>
-static inline void block512(const Layer& L, const Rows& R, int r, int mb, int32_t* tile, int ldt) {
+static inline void block512(const Layer& L, const Rows& R, int r, int mb, Tile T) {
   const int Kw = L.Kw;
   __m512i acc[RB][NB];
   for (int j = 0; j < RB; j++)
@@ -34,7 +34,10 @@ static inline void block512(const Layer& L, const Rows& R, int r, int mb, int32_
   }
   for (int b = 0; b < NB; b++) {
     const int c0 = (mb + b) * 8;
-    if (RB == 4) {
+    if (T.sr != 1) {  // row-major: each row's 8 counts are contiguous
+      for (int j = 0; j < RB; j++)
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(T.p + static_cast<size_t>(r + j) * T.sr + c0), _mm512_maskz_cvtepi64_epi32(0xff, acc[j][b]));
+    } else if (RB == 4) {
       // 4 rows x 8 channels -> 8 channels x 4 rows: each channel's 4 counts land side by side in the tile.
       const __m256i c[4] = {_mm512_maskz_cvtepi64_epi32(0xff, acc[0][b]), _mm512_maskz_cvtepi64_epi32(0xff, acc[RB > 1 ? 1 : 0][b]),
                             _mm512_maskz_cvtepi64_epi32(0xff, acc[RB > 2 ? 2 : 0][b]), _mm512_maskz_cvtepi64_epi32(0xff, acc[RB > 3 ? 3 : 0][b])};
@@ -43,37 +46,37 @@ static inline void block512(const Layer& L, const Rows& R, int r, int mb, int32_
       const __m256i u[4] = {_mm256_unpacklo_epi64(t01lo, t23lo), _mm256_unpackhi_epi64(t01lo, t23lo),
                             _mm256_unpacklo_epi64(t01hi, t23hi), _mm256_unpackhi_epi64(t01hi, t23hi)};
       for (int l = 0; l < 4; l++) {
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(tile + static_cast<size_t>(c0 + l) * ldt + r), _mm256_castsi256_si128(u[l]));
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(tile + static_cast<size_t>(c0 + l + 4) * ldt + r), _mm256_extracti128_si256(u[l], 1));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(T.p + static_cast<size_t>(c0 + l) * T.sm + r), _mm256_castsi256_si128(u[l]));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(T.p + static_cast<size_t>(c0 + l + 4) * T.sm + r), _mm256_extracti128_si256(u[l], 1));
       }
     } else {
       alignas(64) int64_t counts[8];
       for (int j = 0; j < RB; j++) {
         _mm512_store_si512(counts, acc[j][b]);
-        store_counts(counts, c0, r + j, tile, ldt);
+        store_counts(counts, c0, r + j, T);
       }
     }
   }
 }
 
 template <int RB, bool MASKED>
-static void rows512(const Layer& L, const Rows& R, int r, int32_t* tile, int ldt) {
+static void rows512(const Layer& L, const Rows& R, int r, Tile T) {
   int mb = 0;
-  for (; mb + 2 <= L.MB; mb += 2) block512<RB, 2, MASKED>(L, R, r, mb, tile, ldt);
-  if (mb < L.MB) block512<RB, 1, MASKED>(L, R, r, mb, tile, ldt);
+  for (; mb + 2 <= L.MB; mb += 2) block512<RB, 2, MASKED>(L, R, r, mb, T);
+  if (mb < L.MB) block512<RB, 1, MASKED>(L, R, r, mb, T);
 }
 
-void dot_avx512(const Layer& L, const Rows& R, int32_t* tile, int ldt) {
+void dot_avx512(const Layer& L, const Rows& R, Tile T) {
   for_row_blocks(
-      R, [&](int r) { rows512<4, false>(L, R, r, tile, ldt); },
-      [&](int r) { rows512<4, true>(L, R, r, tile, ldt); }, [&](int r) { rows512<1, false>(L, R, r, tile, ldt); },
-      [&](int r) { rows512<1, true>(L, R, r, tile, ldt); });
+      R, [&](int r) { rows512<4, false>(L, R, r, T); },
+      [&](int r) { rows512<4, true>(L, R, r, T); }, [&](int r) { rows512<1, false>(L, R, r, T); },
+      [&](int r) { rows512<1, true>(L, R, r, T); });
 }
 
 }  // namespace xnor
 
 #else
 namespace xnor {
-void dot_avx512(const Layer& L, const Rows& R, int32_t* tile, int ldt) { dot_scalar(L, R, tile, ldt); }
+void dot_avx512(const Layer& L, const Rows& R, Tile T) { dot_scalar(L, R, T); }
 }  // namespace xnor
 #endif

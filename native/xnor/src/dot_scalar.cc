@@ -4,7 +4,7 @@
 namespace xnor {
 
 template <int RB, bool MASKED>
-static void rows_scalar(const Layer& L, const Rows& R, int r, int32_t* tile, int ldt) {
+static void rows_scalar(const Layer& L, const Rows& R, int r, Tile T) {
   const int Kw = L.Kw;
   const uint64_t* a[RB];
   const uint64_t* mk[RB];
@@ -23,15 +23,15 @@ static void rows_scalar(const Layer& L, const Rows& R, int r, int32_t* tile, int
         acc[j] += __builtin_popcountll(x);
       }
     }
-    for (int j = 0; j < RB; j++) tile[static_cast<size_t>(m) * ldt + r + j] = static_cast<int32_t>(acc[j]);
+    for (int j = 0; j < RB; j++) T.p[static_cast<size_t>(m) * T.sm + static_cast<size_t>(r + j) * T.sr] = static_cast<int32_t>(acc[j]);
   }
 }
 
-void dot_scalar(const Layer& L, const Rows& R, int32_t* tile, int ldt) {
+void dot_scalar(const Layer& L, const Rows& R, Tile T) {
   for_row_blocks(
-      R, [&](int r) { rows_scalar<4, false>(L, R, r, tile, ldt); },
-      [&](int r) { rows_scalar<4, true>(L, R, r, tile, ldt); }, [&](int r) { rows_scalar<1, false>(L, R, r, tile, ldt); },
-      [&](int r) { rows_scalar<1, true>(L, R, r, tile, ldt); });
+      R, [&](int r) { rows_scalar<4, false>(L, R, r, T); },
+      [&](int r) { rows_scalar<4, true>(L, R, r, T); }, [&](int r) { rows_scalar<1, false>(L, R, r, T); },
+      [&](int r) { rows_scalar<1, true>(L, R, r, T); });
 }
 
 }  // namespace xnor

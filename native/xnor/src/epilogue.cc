@@ -11,14 +11,14 @@
 namespace xnor {
 
 template <bool RESIDUAL>
-__attribute__((always_inline)) static inline void finish(const Layer& L, const Rows& R, const int32_t* tile, int ldt, const float* residual, float* out) {
+__attribute__((always_inline)) static inline void finish(const Layer& L, const Rows& R, Tile T, const float* residual, float* out) {
   if (R.strideM == 1) {  // one position per image (GEMM): channels are contiguous instead
     for (int r = 0; r < R.count; r++) {
       float* o = out + R.base[r];
       const float* res = RESIDUAL ? residual + R.base[r] : nullptr;
       const float v = static_cast<float>(R.valid[r]);
       for (int m = 0; m < L.M; m++) {
-        const float y = L.alpha[m] * (v - 2.0f * static_cast<float>(tile[static_cast<size_t>(m) * ldt + r])) + L.beta[m];
+        const float y = L.alpha[m] * (v - 2.0f * static_cast<float>(T.p[static_cast<size_t>(r) * T.sr + m])) + L.beta[m];
         o[m] = RESIDUAL ? y + res[m] : y;
       }
     }
@@ -31,7 +31,7 @@ __attribute__((always_inline)) static inline void finish(const Layer& L, const R
     for (int m = 0; m < L.M; m++) {
       const float a = L.alpha[m];
       const float b = L.beta[m];
-      const int32_t* t = tile + static_cast<size_t>(m) * ldt;
+      const int32_t* t = T.p + static_cast<size_t>(m) * T.sm;
       const int64_t at = R.base[i0] + static_cast<int64_t>(m) * R.strideM - i0;
       float* o = out + at;
       const float* res = RESIDUAL ? residual + at : nullptr;
@@ -44,9 +44,9 @@ __attribute__((always_inline)) static inline void finish(const Layer& L, const R
   }
 }
 
-XNOR_CLONES void finish_rows(const Layer& L, const Rows& R, const int32_t* tile, int ldt, const float* residual, float* out) {
-  if (residual != nullptr) finish<true>(L, R, tile, ldt, residual, out);
-  else finish<false>(L, R, tile, ldt, residual, out);
+XNOR_CLONES void finish_rows(const Layer& L, const Rows& R, Tile T, const float* residual, float* out) {
+  if (residual != nullptr) finish<true>(L, R, T, residual, out);
+  else finish<false>(L, R, T, residual, out);
 }
 
 }  // namespace xnor

@@ -43,7 +43,7 @@ void build_layer(Layer& L, const uint32_t* halves, int M, int K, const float* al
 constexpr int PB = 16;
 
 template <bool FULL, bool AFFINE>
-static inline void pack_block(const float* x, const float* pa, const float* pb, int c0, int c1, int HW, int p0, int pn,
+__attribute__((always_inline)) static inline void pack_block(const float* x, const float* pa, const float* pb, int c0, int c1, int HW, int p0, int pn,
                               uint64_t* sb, uint64_t* zb) {
   for (int j = 0; j < PB; j++) sb[j] = zb[j] = 0;
   for (int c = c0; c < c1; c++) {
@@ -60,8 +60,39 @@ static inline void pack_block(const float* x, const float* pa, const float* pb, 
   }
 }
 
+// One position per image (a GEMM input [N, K]): the channels of a word are 64 consecutive floats.
+template <bool AFFINE>
+__attribute__((always_inline)) static inline void pack_rows(const float* x, int n0, int n1, int C, const float* pa, const float* pb, uint64_t* bits,
+                             uint64_t* nz, uint8_t* zeros) {
+  const int Cw = words_for(C);
+  for (int n = n0; n < n1; n++) {
+    uint64_t missing = 0;
+    const float* xn = x + static_cast<size_t>(n) * C;
+    for (int cw = 0; cw < Cw; cw++) {
+      const int c0 = cw * 64;
+      const int c1 = C < c0 + 64 ? C : c0 + 64;
+      uint64_t sb = 0, zb = 0;
+      for (int c = c0; c < c1; c++) {
+        const float v = AFFINE ? pa[c] * xn[c] + pb[c] : xn[c];
+        sb |= static_cast<uint64_t>(v < 0.0f) << (c - c0);
+        zb |= static_cast<uint64_t>(v != 0.0f) << (c - c0);
+      }
+      const uint64_t all = c1 - c0 == 64 ? ~uint64_t{0} : (uint64_t{1} << (c1 - c0)) - 1;
+      bits[static_cast<size_t>(n) * Cw + cw] = sb;
+      nz[static_cast<size_t>(n) * Cw + cw] = zb;
+      missing |= all & ~zb;
+    }
+    zeros[n] = missing != 0 ? 1 : 0;
+  }
+}
+
 XNOR_CLONES void pack_signs(const float* x, int n0, int n1, int C, int HW, const float* pa, const float* pb,
                             uint64_t* bits, uint64_t* nz, uint8_t* zeros) {
+  if (HW == 1) {
+    if (pa != nullptr) pack_rows<true>(x, n0, n1, C, pa, pb, bits, nz, zeros);
+    else pack_rows<false>(x, n0, n1, C, pa, pb, bits, nz, zeros);
+    return;
+  }
   const int Cw = words_for(C);
   uint64_t sb[PB], zb[PB];
   for (int n = n0; n < n1; n++) {

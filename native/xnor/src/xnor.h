@@ -74,14 +74,22 @@ void im2col_bits(const ConvShape& s, int M, const uint64_t* abits, const uint64_
                  int64_t r0, int count, int Kw, uint64_t* bits, uint64_t* mask, int32_t* valid, uint8_t* full,
                  int64_t* base);
 
-// Dot kernels: tile[m * ldt + r] = popcount((a_r XOR w_m) AND mask_r) for every row r of R and channel
-// m < MB*8 (channels past M get counts of zero weights, never read).
-void dot_scalar(const Layer& L, const Rows& R, int32_t* tile, int ldt);
-void dot_avx2(const Layer& L, const Rows& R, int32_t* tile, int ldt);
-void dot_avx512(const Layer& L, const Rows& R, int32_t* tile, int ldt);
+// Mismatch counts of a chunk: count(m, r) at p[m * sm + r * sr]. Channel-major (sr = 1) when the output
+// has several positions per image, so the epilogue writes each channel's run contiguously; row-major
+// (sm = 1) for a GEMM, whose outputs are contiguous across channels.
+struct Tile {
+  int32_t* p;
+  int sm, sr;
+};
 
-// out[i] = alpha[m] * (valid[r] - 2 * tile[m * ldt + r]) + beta[m] (+ residual[i]), i = base[r] + m * strideM.
-void finish_rows(const Layer& L, const Rows& R, const int32_t* tile, int ldt, const float* residual, float* out);
+// Dot kernels: count(m, r) = popcount((a_r XOR w_m) AND mask_r) for every row r of R and channel m < MB*8
+// (the scalar kernel stops at M; channels past M are never read).
+void dot_scalar(const Layer& L, const Rows& R, Tile T);
+void dot_avx2(const Layer& L, const Rows& R, Tile T);
+void dot_avx512(const Layer& L, const Rows& R, Tile T);
+
+// out[i] = alpha[m] * (valid[r] - 2 * count(m, r)) + beta[m] (+ residual[i]), i = base[r] + m * strideM.
+void finish_rows(const Layer& L, const Rows& R, Tile T, const float* residual, float* out);
 
 // The whole convolution; `threads` >= 1 splits rows between threads; residual (or null) is added to out.
 void conv(Layer& L, const ConvShape& s, const float* x, float* out, Isa isa, int threads, const float* residual);
