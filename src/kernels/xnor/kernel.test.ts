@@ -122,3 +122,21 @@ test('wrong input shapes and buffers are typed errors', (t) => {
   err(() => layer.run(new Float32Array(27), [1, 3, 3, 3], new Float32Array(3)), /output buffer/);
   assert.throws(() => XnorLayer.create(packBinaryWeights(Tensor.f32([2, 2], [1, 1, 1, 1])), { alpha: new Float32Array(3) }), /alpha\/beta need 2/);
 });
+
+test('input affine (a folded BatchNorm) and residual: sign(a·x + b) with negative and zeroing channels, plus a residual', (t) => {
+  if (!needsXnorAddon(t)) return;
+  const cs: Case = { n: 2, c: 5, h: 6, w: 6, m: 7, k: 3, stride: 1, pad: [1, 1, 1, 1], dil: 1 };
+  const { x, wt, alpha, beta } = randomCase(cs, 42, 0);
+  // Channel 1 flips signs; channel 3 maps x = 0.5 exactly to 0 (2·0.5 − 1), so those inputs must count as zeros.
+  const scale = Float32Array.from([1, -2, 0.5, 2, 1]);
+  const shift = Float32Array.from([0, 0.3, -0.1, -1, 0.2]);
+  for (let i = 0; i < 36; i += 3) x[(3 * 36) + i] = 0.5;
+  const z = Float32Array.from(x, (v, i) => (scale[Math.floor(i / 36) % 5] as number) * v + (shift[Math.floor(i / 36) % 5] as number));
+  const residual = Float32Array.from({ length: cs.n * cs.m * 36 }, (_, i) => Math.sin(i));
+  const expected = referenceConv(z, cs, wt.data as Float32Array, alpha, beta).map((v, i) => v + (residual[i] as number));
+  for (const isa of isasHere()) {
+    const layer = XnorLayer.create(packBinaryWeights(wt), { alpha, beta, isa, inputAffine: { scale, shift }, geometry: { pads: [1, 1, 1, 1] } });
+    expectClose(layer.run(x, [2, 5, 6, 6], undefined, residual), expected, { rtol: 1e-5, atol: 1e-5, what: `affine + residual ${isa}` });
+  }
+  assert.throws(() => XnorLayer.create(packBinaryWeights(wt), { inputAffine: { scale: new Float32Array(4), shift: new Float32Array(4) } }), /inputAffine needs 5/);
+});
