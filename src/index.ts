@@ -15,6 +15,8 @@ export * from './zoo/index.js';
 export { pretrainedModelNames, pretrainedModels, resolvePretrained, type PretrainedEntry } from './zoo/pretrained.js';
 export * from './runtime/index.js';
 export * from './train/index.js';
+export * from './kernels/xnor/index.js';
+export * from './compress/quantization/binary-deploy/index.js';
 export { Rng } from './util/rng.js';
 export { atomicWrite, checkWritable } from './util/atomic-write.js';
 export { main as runCli } from './cli/main.js';

@@ -5,6 +5,7 @@ import { inspectCommand } from './inspect.js';
 import { pruneCommand } from './prune.js';
 import { sensitivityCommand } from './sensitivity.js';
 import { trainCommand } from './train.js';
+import { xnorCommand } from './xnor.js';
 
 function registry(list: readonly Command[]): readonly Command[] {
   const seen = new Set<string>();
@@ -15,4 +16,4 @@ function registry(list: readonly Command[]): readonly Command[] {
   return list;
 }
 
-export const commands = registry([inspectCommand, evalCommand, trainCommand, pruneCommand, sensitivityCommand]);
+export const commands = registry([inspectCommand, evalCommand, trainCommand, pruneCommand, sensitivityCommand, xnorCommand]);
