@@ -3,11 +3,12 @@
 # (when running as root with apt) the Debian packages used for data and cross-checks:
 #   dataset-fashion-mnist  - Fashion-MNIST IDX files in /usr/share/datasets/fashion-mnist
 #   python3-onnx           - onnx.checker for cross-check tests
+#   g++, make              - to build the native XNOR addon (native/xnor, scripts/build-native.sh)
 # Set SLIMNET_SKIP_APT=1 to skip the Debian part. Idempotent: does nothing that is already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-apt_pkgs=(dataset-fashion-mnist python3-onnx libonnx-testdata)
+apt_pkgs=(dataset-fashion-mnist python3-onnx libonnx-testdata g++ make)
 if [ "${SLIMNET_WITH_TORCH:-0}" = "1" ]; then apt_pkgs+=(python3-torch libopenblas0-openmp); fi
 
 missing=()
@@ -32,3 +33,6 @@ fi
 
 echo "setup: building TypeScript" >&2
 npx --no-install tsc -p tsconfig.json
+
+# The native XNOR + popcount addon (binary-network inference); fails clearly without a C++ compiler.
+bash scripts/build-native.sh

@@ -12,8 +12,11 @@ export type { GradContext, GradientRule, GradientTable } from './autodiff/rule.j
 export * as losses from './autodiff/losses.js';
 export * from './data/index.js';
 export * from './zoo/index.js';
+export { pretrainedModelNames, pretrainedModels, resolvePretrained, type PretrainedEntry } from './zoo/pretrained.js';
 export * from './runtime/index.js';
 export * from './train/index.js';
+export * from './kernels/xnor/index.js';
+export * from './compress/quantization/binary-deploy/index.js';
 export * as sharing from './compress/sharing/index.js';
 export { Rng } from './util/rng.js';
 export { atomicWrite, checkWritable } from './util/atomic-write.js';

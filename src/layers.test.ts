@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 const RANK: Readonly<Record<string, number>> = {
   ir: 0, util: 0, onnx: 1, passes: 2, metrics: 2, autodiff: 2, data: 2, zoo: 2,
-  runtime: 3, train: 4, compress: 4, report: 5, cli: 5, '.': 6,
+  runtime: 3, kernels: 3, train: 4, compress: 4, report: 5, cli: 5, '.': 6,
 };
 
 // Compiled tests run from dist/src; read the TypeScript sources.

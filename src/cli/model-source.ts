@@ -4,6 +4,7 @@ import { SlimnetError } from '../ir/errors.js';
 import type { Model } from '../ir/graph.js';
 import { loadModel } from '../onnx/index.js';
 import { buildZooModel, zooModelNames } from '../zoo/index.js';
+import { pretrainedModelNames, resolvePretrained } from '../zoo/pretrained.js';
 
 export interface ModelSource {
   readonly model: Model;
@@ -25,6 +26,8 @@ export interface ModelSourceOptions {
 export function resolveModel(spec: string, opts: ModelSourceOptions = {}): ModelSource {
   if (existsSync(spec)) return { model: loadModel(spec), path: spec, label: spec };
   const name = spec.startsWith('zoo:') ? spec.slice(4) : spec;
+  const pretrained = resolvePretrained(name);
+  if (pretrained !== undefined) return { model: loadModel(pretrained.path), path: pretrained.path, label: `zoo:${name}` };
   if (zooModelNames().includes(name)) {
     const model = buildZooModel(name, {
       ...(opts.seed === undefined ? {} : { seed: opts.seed }),
@@ -39,6 +42,6 @@ export function resolveModel(spec: string, opts: ModelSourceOptions = {}): Model
     looksLikeFile ? 'IO' : 'INVALID_ARGUMENT',
     looksLikeFile
       ? `model file '${spec}' does not exist`
-      : `'${spec}' is neither a model file nor a zoo model (zoo: ${zooModelNames().join(', ')})`,
+      : `'${spec}' is neither a model file nor a zoo model (untrained: ${zooModelNames().join(', ')}; pretrained: ${pretrainedModelNames().join(', ')})`,
   );
 }

@@ -67,40 +67,57 @@ export async function compareLatency(a: Model | Uint8Array, b: Model | Uint8Arra
 }
 
 async function compareOrMeasure(models: readonly (Model | Uint8Array)[], opts: CompareLatencyOptions): Promise<LatencyResult[]> {
-  const warmup = opts.warmup ?? 10;
-  const runs = opts.runs ?? 50;
   const threads = opts.threads ?? 1;
-  const blocks = Math.max(1, Math.min(opts.blocks ?? 5, runs));
-  const pause = opts.pauseMs ?? 20;
-  for (const [k, v] of [['batchSize', opts.batchSize], ['runs', runs], ['threads', threads]] as const) {
-    if (!Number.isInteger(v) || v < 1) throw new SlimnetError('INVALID_ARGUMENT', `${k} must be a positive integer, got ${v}`);
-  }
-  if (!Number.isInteger(warmup) || warmup < 0) throw new SlimnetError('INVALID_ARGUMENT', `warmup must be a non-negative integer, got ${warmup}`);
+  if (!Number.isInteger(threads) || threads < 1) throw new SlimnetError('INVALID_ARGUMENT', `threads must be a positive integer, got ${threads}`);
+  checkCounts(opts);
   const sessions: Session[] = [];
   try {
     for (const m of models) sessions.push(await Session.create(m, { threads, allowSpinning: false }));
     const feeds = sessions.map((s) => randomFeeds(s, opts));
-    const times: number[][] = sessions.map(() => []);
-    for (let i = 0; i < sessions.length; i++) {
-      for (let w = 0; w < warmup; w++) await (sessions[i] as Session).run(feeds[i] as Feeds);
-    }
-    for (let blk = 0; blk < blocks; blk++) {
-      const count = Math.floor((runs * (blk + 1)) / blocks) - Math.floor((runs * blk) / blocks);
-      for (let i = 0; i < sessions.length; i++) {
-        if (sessions.length > 1 && pause > 0) await sleep(pause);
-        const s = sessions[i] as Session;
-        const f = feeds[i] as Feeds;
-        for (let r = 0; r < count; r++) {
-          const t0 = process.hrtime.bigint();
-          await s.run(f);
-          (times[i] as number[]).push(Number(process.hrtime.bigint() - t0) / 1e6);
-        }
-      }
-    }
+    const times = await timeInterleaved(sessions.map((s, i) => () => s.run(feeds[i] as Feeds)), opts);
     return times.map((t) => summarize(t, opts.batchSize, threads));
   } finally {
     for (const s of sessions) await s.release();
   }
+}
+
+/** Options of `timeInterleaved`: the counting and pacing part of CompareLatencyOptions. */
+export type InterleaveOptions = Pick<CompareLatencyOptions, 'batchSize' | 'warmup' | 'runs' | 'blocks' | 'pauseMs'>;
+
+/**
+ * Times any set of runners the way compareLatency times models: `warmup` untimed calls each, then the timed
+ * runs split into blocks, every runner taking its share of a block in turn (A B C A B C ...) with a pause
+ * before each share. Returns the per-call times in ms, one array per runner.
+ */
+export async function timeInterleaved(fns: ReadonlyArray<() => unknown>, opts: InterleaveOptions): Promise<number[][]> {
+  checkCounts(opts);
+  const warmup = opts.warmup ?? 10;
+  const runs = opts.runs ?? 50;
+  const blocks = Math.max(1, Math.min(opts.blocks ?? 5, runs));
+  const pause = opts.pauseMs ?? 20;
+  for (const f of fns) for (let w = 0; w < warmup; w++) await f();
+  const times: number[][] = fns.map(() => []);
+  for (let blk = 0; blk < blocks; blk++) {
+    const count = Math.floor((runs * (blk + 1)) / blocks) - Math.floor((runs * blk) / blocks);
+    for (let i = 0; i < fns.length; i++) {
+      if (fns.length > 1 && pause > 0) await sleep(pause);
+      const f = fns[i] as () => unknown;
+      for (let r = 0; r < count; r++) {
+        const t0 = process.hrtime.bigint();
+        await f();
+        (times[i] as number[]).push(Number(process.hrtime.bigint() - t0) / 1e6);
+      }
+    }
+  }
+  return times;
+}
+
+function checkCounts(opts: InterleaveOptions): void {
+  for (const [k, v] of [['batchSize', opts.batchSize], ['runs', opts.runs ?? 50]] as const) {
+    if (!Number.isInteger(v) || v < 1) throw new SlimnetError('INVALID_ARGUMENT', `${k} must be a positive integer, got ${v}`);
+  }
+  const warmup = opts.warmup ?? 10;
+  if (!Number.isInteger(warmup) || warmup < 0) throw new SlimnetError('INVALID_ARGUMENT', `warmup must be a non-negative integer, got ${warmup}`);
 }
 
 /** Median, p90 (nearest rank), mean and min of timings in ms. */

@@ -6,6 +6,7 @@ import { pruneCommand } from './prune.js';
 import { sensitivityCommand } from './sensitivity.js';
 import { shareCommand } from './share.js';
 import { trainCommand } from './train.js';
+import { xnorCommand } from './xnor.js';
 
 function registry(list: readonly Command[]): readonly Command[] {
   const seen = new Set<string>();
@@ -16,4 +17,4 @@ function registry(list: readonly Command[]): readonly Command[] {
   return list;
 }
 
-export const commands = registry([inspectCommand, evalCommand, trainCommand, pruneCommand, sensitivityCommand, shareCommand]);
+export const commands = registry([inspectCommand, evalCommand, trainCommand, pruneCommand, sensitivityCommand, xnorCommand, shareCommand]);

@@ -1,0 +1,97 @@
+/**
+ * Folding a binary layer's neighbours into the kernel call: the BatchNormalization before the Sign (as a
+ * per-channel affine taken before the sign), the Mul by a per-channel scale after the Conv / Gemm (into
+ * alpha / beta), and an Add of a same-shaped tensor after that (a residual shortcut, added in the epilogue).
+ */
+import type { Model } from '../../../ir/graph.js';
+import type { Node } from '../../../ir/node.js';
+import { dimsEqual, type Shape } from '../../../ir/shape.js';
+import type { Tensor } from '../../../ir/tensor.js';
+import type { Value } from '../../../ir/value.js';
+import { packBinaryWeights } from '../../../kernels/xnor/packed.js';
+import { constantValue } from '../../../onnx/index.js';
+import type { inferValueInfo } from '../../../passes/infer-shapes.js';
+import type { BinaryLayer, Core } from './detect.js';
+
+type Infos = ReturnType<typeof inferValueInfo>;
+
+const isOnnx = (n: Node, op: string): boolean => n.opType === op && (n.domain === '' || n.domain === 'ai.onnx');
+
+/** The node reading `v`, when it is the only reader and `v` is not a graph output. */
+function soleConsumer(v: Value, model: Model): Node | undefined {
+  return v.uses.length === 1 && !model.graph.outputs.includes(v) ? v.uses[0]?.node : undefined;
+}
+
+export function foldNeighbours(c: Core, model: Model, info: Infos): BinaryLayer {
+  const y = c.node.output(0);
+  const mul = soleConsumer(y, model);
+  let scale: Float32Array | undefined;
+  if (mul !== undefined && isOnnx(mul, 'Mul') && mul.inputs.length === 2) {
+    const other = mul.inputs[mul.inputs[0] === y ? 1 : 0];
+    const s = other === undefined ? undefined : constantValue(other);
+    if (s !== undefined && (s.dtype === 'float32' || s.dtype === 'float64') && channelScale(s, c.m, c.kind)) {
+      const sv = s.toFloat32();
+      scale = Float32Array.from({ length: c.m }, (_, i) => sv[s.size === 1 ? 0 : i] as number);
+    }
+  }
+  const alpha = Float32Array.from({ length: c.m }, (_, i) => c.alpha * (scale?.[i] ?? 1));
+  const beta = Float32Array.from({ length: c.m }, (_, i) => (c.bias?.[i] ?? 0) * (scale?.[i] ?? 1));
+  const weights = packBinaryWeights(c.weight, { kind: c.kind, transB: c.transB, name: c.node.name, ...(scale === undefined ? {} : { scales: scale }) });
+  const folded = scale === undefined ? undefined : mul;
+  const out = folded?.output(0) ?? y;
+  const res = residualAdd(out, model, info);
+  const bn = foldableBatchNorm(c.sign.input(0), c.weight.dims[c.kind === 'gemm' && !c.transB ? 0 : 1] as number, model);
+  return {
+    kind: c.kind, node: c.node, sign: c.sign, mul: folded, input: bn?.node.input(0) ?? c.sign.input(0), batchNorm: bn?.node,
+    inputAffine: bn?.affine, output: res?.add.output(0) ?? out, add: res?.add, residual: res?.residual, weights, alpha, beta,
+    geometry: c.geometry,
+  };
+}
+
+/** An Add reading `out` and another float tensor of exactly the same (statically known) shape. */
+function residualAdd(out: Value, model: Model, info: Infos): { add: Node; residual: Value } | undefined {
+  const add = soleConsumer(out, model);
+  if (add === undefined || !isOnnx(add, 'Add') || add.inputs.length !== 2 || add.inputs[0] === add.inputs[1]) return undefined;
+  const residual = add.inputs[add.inputs[0] === out ? 1 : 0];
+  if (residual === undefined || constantValue(residual) !== undefined) return undefined;
+  const a = info.get(out);
+  const r = info.get(residual);
+  if (r?.dtype !== 'float32' || !sameShape(a?.shape, r.shape) || !sameShape(a?.shape, info.get(add.output(0))?.shape)) return undefined;
+  return { add, residual };
+}
+
+function sameShape(a: Shape | undefined, b: Shape | undefined): boolean {
+  return a !== undefined && b !== undefined && a.length === b.length && a.every((d, i) => d !== null && dimsEqual(d, b[i] ?? null));
+}
+
+/**
+ * An inference-mode BatchNormalization producing `x` from constant parameters, as y = scale[c]·x + shift[c]
+ * (scale = γ / sqrt(var + ε), shift = β − scale·mean); undefined when `x` is not such a node's output.
+ */
+function foldableBatchNorm(x: Value, channels: number, model: Model): { node: Node; affine: { scale: Float32Array; shift: Float32Array } } | undefined {
+  const bn = x.producer;
+  if (bn === undefined || !isOnnx(bn, 'BatchNormalization')) return undefined;
+  if (bn.attrInt('training_mode', 0) !== 0 || bn.outputs.slice(1).some((o) => o.uses.length > 0 || model.graph.outputs.includes(o))) return undefined;
+  const input = bn.inputs[0];
+  if (input === undefined || (input.dtype !== undefined && input.dtype !== 'float32')) return undefined;
+  const p = [1, 2, 3, 4].map((i) => (bn.inputs[i] === undefined ? undefined : constantValue(bn.inputs[i] as Value)));
+  if (p.some((t) => t === undefined || t.size !== channels)) return undefined;
+  const [gamma, betaT, mean, variance] = (p as Tensor[]).map((t) => t.toFloat32()) as [Float32Array, Float32Array, Float32Array, Float32Array];
+  const eps = bn.attrFloat('epsilon', 1e-5);
+  const scale = new Float32Array(channels);
+  const shift = new Float32Array(channels);
+  for (let c = 0; c < channels; c++) {
+    const a = (gamma[c] as number) / Math.sqrt((variance[c] as number) + eps);
+    scale[c] = a;
+    shift[c] = (betaT[c] as number) - a * (mean[c] as number);
+  }
+  return { node: bn, affine: { scale, shift } };
+}
+
+/** Whether a constant of these dims multiplies output channel m by element m (or everything by one value). */
+function channelScale(s: Tensor, m: number, kind: 'conv' | 'gemm'): boolean {
+  if (s.size === 1) return s.rank <= (kind === 'conv' ? 4 : 2);
+  if (s.size !== m) return false;
+  const d = s.dims.join(',');
+  return kind === 'conv' ? d === `1,${m},1,1` || d === `${m},1,1` : d === `${m}` || d === `1,${m}`;
+}
