@@ -9,7 +9,8 @@ import type { TrainProgress } from '../../train/types.js';
 import { optInt, optNumber, optString, type Command } from '../command.js';
 import { resolveModel } from '../model-source.js';
 
-function progressPrinter(): (p: TrainProgress) => void {
+/** Training progress on stderr: a live line on a terminal, one line per epoch. */
+export function progressPrinter(): (p: TrainProgress) => void {
   const tty = process.stderr.isTTY === true;
   return (p) => {
     const head = `epoch ${p.epoch}/${p.epochs} step ${p.step}/${p.steps}`;

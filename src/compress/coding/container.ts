@@ -108,3 +108,21 @@ export function unpack(bytes: Uint8Array): Model {
   if (!r.done) throw new SlimnetError('ONNX_DECODE', 'trailing bytes after the last container layer');
   return model;
 }
+
+/** Names of initializers whose bytes differ between `model` and `unpack(bytes)` (empty: bit-exact). */
+export function roundTripMismatches(model: Model, bytes: Uint8Array): string[] {
+  const back = unpack(bytes);
+  const bad: string[] = [];
+  const raw = (t: Tensor | undefined): Uint8Array | undefined => {
+    if (t === undefined) return undefined;
+    if (!ArrayBuffer.isView(t.data)) return new TextEncoder().encode(JSON.stringify([t.dims, t.data]));
+    return new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+  };
+  for (const [name, v] of model.graph.initializers) {
+    const a = raw(v.initializer);
+    const b = raw(back.graph.initializers.get(name)?.initializer);
+    if (a === undefined || b === undefined || a.length !== b.length || a.some((x, i) => x !== b[i])) bad.push(name);
+  }
+  for (const name of back.graph.initializers.keys()) if (!model.graph.initializers.has(name)) bad.push(name);
+  return bad;
+}
