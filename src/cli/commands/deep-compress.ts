@@ -13,6 +13,7 @@ import { saveModel } from '../../onnx/index.js';
 import { formatInt, formatPercent } from '../../report/format.js';
 import { formatMeasurement } from '../../report/measurement.js';
 import { formatTable } from '../../report/table.js';
+import { parseSchedule } from '../../train/schedule.js';
 import { atomicWrite, checkWritable } from '../../util/atomic-write.js';
 import { zooModelNames } from '../../zoo/index.js';
 import { optInt, optNumber, optString, type Command, type ParsedOptions } from '../command.js';
@@ -56,6 +57,7 @@ export const deepCompressCommand: Command = {
     'prune-options': { type: 'string', placeholder: 'K=V,...', description: 'pruning method options, e.g. cycles=4,epochsPerCycle=2' },
     'retrain-epochs': { type: 'string', placeholder: 'N', description: 'masked retraining epochs after pruning', default: '1' },
     'retrain-lr': { type: 'string', placeholder: 'RATE', description: 'retraining learning rate', default: '0.01' },
+    'retrain-schedule': { type: 'string', placeholder: 'SPEC', description: 'lr schedule of the final retraining (constant | cosine[:min] | step:E[:g] ...)', default: 'constant' },
     'weight-decay': { type: 'string', placeholder: 'WD', description: 'weight decay while retraining' },
     'conv-bits': { type: 'string', placeholder: 'B', description: 'k-means index bits of conv layers', default: '8' },
     'fc-bits': { type: 'string', placeholder: 'B', description: 'k-means index bits of fully-connected layers', default: '5' },
@@ -90,7 +92,7 @@ export const deepCompressCommand: Command = {
     const r = await deepCompress(source?.model ?? zooName, {
       dataset: data, trainEpochs: isZoo ? optInt(o, 'train-epochs', 3) : 0, trainLr: optNumber(o, 'train-lr', 0.01),
       pruneMethod: optString(o, 'prune') ?? 'magnitude', pruneSparsity: sparsityOf(o), pruneOptions: parseKeyValues(optString(o, 'prune-options'), 'prune-options'),
-      retrainEpochs: optInt(o, 'retrain-epochs', 1), retrainLr: optNumber(o, 'retrain-lr', 0.01), ...(wd === undefined ? {} : { weightDecay: wd }),
+      retrainEpochs: optInt(o, 'retrain-epochs', 1), retrainLr: optNumber(o, 'retrain-lr', 0.01), retrainSchedule: parseSchedule(optString(o, 'retrain-schedule') ?? 'constant'), ...(wd === undefined ? {} : { weightDecay: wd }),
       bits: { conv: optInt(o, 'conv-bits', 8), fc: optInt(o, 'fc-bits', 5) }, init: (optString(o, 'init') ?? 'linear') as 'linear' | 'density' | 'random',
       finetuneEpochs: optInt(o, 'finetune-epochs', 1), finetuneLr: optNumber(o, 'finetune-lr', 0.001),
       pack: { gapBits: { conv: optInt(o, 'conv-gap-bits', 8), fc: optInt(o, 'fc-gap-bits', 4) } },

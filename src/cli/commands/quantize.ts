@@ -3,7 +3,7 @@
  * the quantization registry. The command's flags are the common ones plus every method's declared options
  * (camelCase names spelled in kebab-case); a flag of another method is a typed error.
  */
-import type { MethodOptionSpec, RawOptionValues } from '../../compress/quantization/method.js';
+import { resolveMethodOptions, type MethodOptionSpec, type RawOptionValues } from '../../compress/quantization/method.js';
 import { quantizationMethod, quantizationMethods } from '../../compress/quantization/methods.js';
 import { quantize } from '../../compress/quantization/quantize.js';
 import { loadDataset } from '../../data/index.js';
@@ -92,6 +92,7 @@ function rawMethodOptions(method: string, o: ParsedOptions): RawOptionValues {
     }
     raw[f.option] = v;
   }
+  resolveMethodOptions(m, raw); // bad values fail here, before any data is loaded
   return raw;
 }
 

@@ -96,22 +96,31 @@ function elementsPerSample(v: Value): number {
   return dims.every((d) => typeof d === 'number') ? Math.max(1, dims.reduce((a: number, d) => a * (d as number), 1)) : 1;
 }
 
+/**
+ * y = (Clip(Round(x / scale) + z, qmin, qmax) − z) · scale with the type range of `qp` and its zero point z;
+ * `scale` may be a constant or computed from a trained parameter.
+ */
+export function addActivationFakeQuant(b: GraphBuilder, x: Value, scale: Value, qp: QParams, name: string): Value {
+  const { qmin, qmax } = qRange(qp.type);
+  const z = b.constant(qp.zeroPoint, [], `${name}/zero_point`);
+  const r = b.op('Round', [b.op('Div', [x, scale], {}, { name: `${name}/div` })], {}, { name: `${name}/round` });
+  const q = b.op('Clip', [b.op('Add', [r, z], {}, { name: `${name}/shift` }), b.constant(qmin, [], `${name}/qmin`), b.constant(qmax, [], `${name}/qmax`)], {}, { name: `${name}/clip` });
+  const y = b.op('Mul', [b.op('Sub', [q, z], {}, { name: `${name}/unshift` }), scale], {}, { name: `${name}/dequantize` });
+  y.dtype = 'float32';
+  y.shape = x.shape;
+  return y;
+}
+
 /** Inserts fake quantization after `a.value` (rewiring its uses; a graph output keeps its name). */
 function insertActivation(model: Model, b: GraphBuilder, a: ActQuant): void {
   const g = model.graph;
   const v = a.value;
-  const { qmin, qmax } = qRange(a.qp.type);
   const n = `qat/${v.name}`;
   const uses = [...v.uses];
   const scale = a.param === undefined
     ? b.constant(a.qp.scale, [], `${n}/scale`)
     : b.op('Mul', [g.initializers.get(a.param) as Value, b.constant(a.c, [], `${n}/grad_scale`)], {}, { name: `${n}/scale` });
-  const z = b.constant(a.qp.zeroPoint, [], `${n}/zero_point`);
-  const r = b.op('Round', [b.op('Div', [v, scale], {}, { name: `${n}/div` })], {}, { name: `${n}/round` });
-  const q = b.op('Clip', [b.op('Add', [r, z], {}, { name: `${n}/shift` }), b.constant(qmin, [], `${n}/qmin`), b.constant(qmax, [], `${n}/qmax`)], {}, { name: `${n}/clip` });
-  const y = b.op('Mul', [b.op('Sub', [q, z], {}, { name: `${n}/unshift` }), scale], {}, { name: `${n}/dequantize` });
-  y.dtype = 'float32';
-  y.shape = v.shape;
+  const y = addActivationFakeQuant(b, v, scale, a.qp, n);
   for (const u of uses) u.node.setInput(u.index, y);
   const out = g.outputs.indexOf(v);
   if (out >= 0) {
