@@ -22,6 +22,12 @@ import { progressPrinter } from './train.js';
 
 function sparsityOf(o: ParsedOptions): number | Readonly<Record<string, number>> {
   const file = optString(o, 'per-layer');
+  const spec = optString(o, 'sparsity') ?? '0.9';
+  if (file === undefined && spec.includes('=')) {
+    const kv = parseKeyValues(spec, 'sparsity');
+    for (const [k, v] of Object.entries(kv)) if (typeof v !== 'number') throw new SlimnetError('INVALID_ARGUMENT', `--sparsity ${k}=${String(v)}: expected a number`);
+    return kv as Record<string, number>;
+  }
   if (file === undefined) return optNumber(o, 'sparsity', 0.9);
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as Record<string, number>;
@@ -52,7 +58,7 @@ export const deepCompressCommand: Command = {
     'train-epochs': { type: 'string', placeholder: 'N', description: 'epochs to train a zoo model first', default: '3' },
     'train-lr': { type: 'string', placeholder: 'RATE', description: 'learning rate of that training (cosine)', default: '0.01' },
     prune: { type: 'string', placeholder: 'METHOD', description: 'unstructured pruning method (magnitude, iterative, agp...)', default: 'magnitude' },
-    sparsity: { type: 'string', placeholder: 'F', description: 'fraction of weights removed in every layer', default: '0.9' },
+    sparsity: { type: 'string', placeholder: 'F|L=F,...', description: 'fraction of weights removed in every layer, or per layer (fc1=0.92,fc2=0.91)', default: '0.9' },
     'per-layer': { type: 'string', placeholder: 'FILE', description: 'JSON file {layer: sparsity} instead of --sparsity' },
     'prune-options': { type: 'string', placeholder: 'K=V,...', description: 'pruning method options, e.g. cycles=4,epochsPerCycle=2' },
     'retrain-epochs': { type: 'string', placeholder: 'N', description: 'masked retraining epochs after pruning', default: '1' },
