@@ -42,6 +42,8 @@ export interface QuantizeInt8Options {
   readonly autoKeepFloatBelowDb?: number;
   /** Ops without a rule throw instead of staying float. */
   readonly strict?: boolean;
+  /** The final Gemm returns float logits from its integer kernel instead of uint8 (default true). */
+  readonly floatOutput?: boolean;
   /** Check onnxruntime fusion of the result (default true). */
   readonly checkFusion?: boolean;
   /** Quantization-aware training before export (see qat.ts); its perChannel follows `perChannel`. */
@@ -94,7 +96,7 @@ export async function quantizeInt8(model: Model, opts: QuantizeInt8Options): Pro
   let range: RangeOptions = { method, ...(opts.percentile === undefined ? {} : { percentile: opts.percentile }) };
   const planOpts = (keep: ReadonlySet<string>): PlanOptions => ({
     range, keepFloat: keep, ...(opts.activationType === undefined ? {} : { activationType: opts.activationType }),
-    symmetricActivations: opts.symmetricActivations === true, strict: opts.strict === true,
+    symmetricActivations: opts.symmetricActivations === true, strict: opts.strict === true, floatOutput: opts.floatOutput ?? true,
   });
   let qat: QuantizeInt8Report['qat'];
   if (opts.qat !== undefined) {
