@@ -7,7 +7,7 @@
  *     [--sparsity han | 0.92 | file.json] [--prune iterative] [--cycles 4] [--epochs-per-cycle 3]
  *     [--retrain-epochs 8] [--lr 0.01] [--weight-decay 0] [--pruned file.onnx (skip pruning)]
  *     [--bits "conv=8,fc=5;conv=8,fc=4"] [--gap "conv=8,fc=4;conv=5,fc=5"] [--finetune-epochs 2] [--finetune-lr 0.001]
- *     [--tolerance 0.1] [--threads 1] [--out runs/dc] [--limit N]
+ *     [--option key=value (more pruning-method options, e.g. scope=global)] [--tolerance 0.1] [--threads 1] [--out runs/dc] [--limit N]
  * Han et al.'s per-layer sparsities: LeNet-300-100 fc1 92 %, fc2 91 %, fc3 74 %; LeNet-5 conv1 34 %, conv2 88 %,
  * fc1 92 %, fc2 81 %.
  */
@@ -70,7 +70,7 @@ async function main(): Promise<void> {
       pruned: { type: 'string' }, bits: { type: 'string', default: 'conv=8,fc=5' }, gap: { type: 'string', default: 'conv=8,fc=4' },
       'finetune-epochs': { type: 'string', default: '2' }, 'finetune-lr': { type: 'string', default: '0.001' },
       tolerance: { type: 'string', default: '0.1' }, threads: { type: 'string', default: '1' }, out: { type: 'string', default: 'runs/dc' },
-      limit: { type: 'string' }, 'latency-runs': { type: 'string', default: '50' }, seed: { type: 'string', default: '0' },
+      option: { type: 'string', multiple: true, default: [] }, limit: { type: 'string' }, 'latency-runs': { type: 'string', default: '50' }, seed: { type: 'string', default: '0' },
     },
   });
   const t0 = Date.now();
@@ -89,9 +89,13 @@ async function main(): Promise<void> {
     console.log(`pruned model ${v.pruned}: test error ${pct(await err(pruned))}`);
   } else {
     const wd = v['weight-decay'] === undefined ? {} : { weightDecay: Number(v['weight-decay']) };
+    const extra = Object.fromEntries((v.option as string[]).map((kv) => {
+      const [k, x] = kv.split('=') as [string, string];
+      return [k, Number.isFinite(Number(x)) ? Number(x) : x];
+    }));
     const r = await pruneAndRetrain(model, {
       method: v.prune as string, sparsity: sparsityOf(v.sparsity as string, model), dataset: data, finetuneEpochs: Number(v['retrain-epochs']),
-      methodOptions: { cycles: Number(v.cycles), epochsPerCycle: Number(v['epochs-per-cycle']) }, lr: Number(v.lr), schedule: { kind: 'cosine' },
+      methodOptions: { cycles: Number(v.cycles), epochsPerCycle: Number(v['epochs-per-cycle']), ...extra }, lr: Number(v.lr), schedule: { kind: 'cosine' },
       threads, seed, skipBaseline: true, ...wd,
       onProgress: (p) => { if (p.kind === 'epoch') process.stderr.write(`  epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(4)}\n`); },
     });
