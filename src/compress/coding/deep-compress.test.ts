@@ -34,4 +34,5 @@ test('deepCompress trains a zoo model first and measures the result against the 
   assert.equal(r.measurement.error?.before, r.errorBefore);
   assert.equal(r.measurement.size.packed, r.bytes.length);
   await assert.rejects(deepCompress('lenet5', { dataset: data }), /must be trained first/);
+  await assert.rejects(deepCompress(r.input, { dataset: data, pruneSparsity: { fc9: 0.5 } }), /'fc9' is not a prunable weight or layer/);
 });

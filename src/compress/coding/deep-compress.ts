@@ -16,6 +16,7 @@ import { train } from '../../train/trainer.js';
 import type { TrainProgress } from '../../train/types.js';
 import { buildZooModel } from '../../zoo/index.js';
 import { measureCompression, type CompressionMeasurement } from '../measure.js';
+import { prunableWeights } from '../pruning/common/prunable.js';
 import type { SparsityStats } from '../pruning/common/sparsity.js';
 import type { MethodOptions } from '../pruning/unstructured/methods.js';
 import { pruneAndRetrain } from '../pruning/unstructured/pipeline.js';
@@ -106,9 +107,11 @@ export async function deepCompress(model: Model | string, opts: DeepCompressOpti
     log(`training ${typeof model === 'string' ? model : 'the model'} for ${trainEpochs} epoch(s)`);
     input = (await train({ ...common, model: input, epochs: trainEpochs, lr: opts.trainLr ?? 0.01, schedule: { kind: 'cosine' }, validate: false })).model;
   }
+  const sparsity = opts.pruneSparsity ?? 0.9;
+  if (typeof sparsity !== 'number') prunableWeights(input, { only: Object.keys(sparsity) }); // unknown layer names throw here
   log(`pruning (${opts.pruneMethod ?? 'magnitude'}) and retraining`);
   const pruned = await pruneAndRetrain(input, {
-    ...common, method: opts.pruneMethod ?? 'magnitude', sparsity: opts.pruneSparsity ?? 0.9, finetuneEpochs: opts.retrainEpochs ?? 1,
+    ...common, method: opts.pruneMethod ?? 'magnitude', sparsity, finetuneEpochs: opts.retrainEpochs ?? 1,
     methodOptions: opts.pruneOptions ?? {}, lr: opts.retrainLr ?? 0.01,
     ...(opts.retrainSchedule === undefined ? {} : { schedule: opts.retrainSchedule }),
     ...(opts.weightDecay === undefined ? {} : { weightDecay: opts.weightDecay }),
