@@ -4,7 +4,7 @@
  * container bytes and the ratio vs the dense float32 weights for every combination, then the best ratio whose
  * error is within --tolerance pp of the baseline, with its per-layer size table and measured latency.
  *   node dist/bench/deep-compress.js --model runs/lenet-300-100.onnx [--data mnist]
- *     [--sparsity han | 0.92 | file.json] [--prune iterative] [--cycles 4] [--epochs-per-cycle 3]
+ *     [--sparsity han | 0.92 | file.json | 'step1;step2' (prune in steps, retraining after each)] [--prune iterative] [--cycles 4] [--epochs-per-cycle 3]
  *     [--retrain-epochs 8] [--lr 0.01] [--weight-decay 0] [--pruned file.onnx (skip pruning)]
  *     [--bits "conv=8,fc=5;conv=8,fc=4"] [--gap "conv=8,fc=4;conv=5,fc=5"] [--finetune-epochs 2] [--finetune-lr 0.001]
  *     [--option key=value (more pruning-method options, e.g. scope=global)] [--tolerance 0.1] [--threads 1] [--out runs/dc] [--limit N]
@@ -93,14 +93,18 @@ async function main(): Promise<void> {
       const [k, x] = kv.split('=') as [string, string];
       return [k, Number.isFinite(Number(x)) ? Number(x) : x];
     }));
-    const r = await pruneAndRetrain(model, {
-      method: v.prune as string, sparsity: sparsityOf(v.sparsity as string, model), dataset: data, finetuneEpochs: Number(v['retrain-epochs']),
-      methodOptions: { cycles: Number(v.cycles), epochsPerCycle: Number(v['epochs-per-cycle']), ...extra }, lr: Number(v.lr), schedule: { kind: 'cosine' },
-      threads, seed, skipBaseline: true, ...wd,
-      onProgress: (p) => { if (p.kind === 'epoch') process.stderr.write(`  epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(4)}\n`); },
-    });
-    pruned = r.model;
-    console.log(`pruned (${v.prune}, sparsity ${v.sparsity}): test error ${pct(r.prunedError)} right after the last cut -> ${pct(r.afterError)} after retraining (${r.seconds.toFixed(0)} s)`);
+    // Each ';'-separated step prunes further and retrains with the full schedule (learning-rate rewinding).
+    pruned = model;
+    for (const step of (v.sparsity as string).split(';').filter((x) => x.trim() !== '')) {
+      const r = await pruneAndRetrain(pruned, {
+        method: v.prune as string, sparsity: sparsityOf(step, model), dataset: data, finetuneEpochs: Number(v['retrain-epochs']),
+        methodOptions: { cycles: Number(v.cycles), epochsPerCycle: Number(v['epochs-per-cycle']), ...extra }, lr: Number(v.lr), schedule: { kind: 'cosine' },
+        threads, seed, skipBaseline: true, ...wd,
+        onProgress: (p) => { if (p.kind === 'epoch') process.stderr.write(`  epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(4)}\n`); },
+      });
+      pruned = r.model;
+      console.log(`pruned (${v.prune}, sparsity ${step}): test error ${pct(r.prunedError)} right after the last cut -> ${pct(r.afterError)} after retraining (${r.seconds.toFixed(0)} s)`);
+    }
     saveModel(pruned, join(v.out as string, `${tag}.pruned.onnx`));
   }
   const s = sparsityStats(pruned);
