@@ -14,6 +14,7 @@ import { quantize } from '../src/compress/quantization/quantize.js';
 import { loadDataset } from '../src/data/load.js';
 import { loadModel, saveModel } from '../src/onnx/index.js';
 import { formatMeasurement } from '../src/report/measurement.js';
+import { formatSummary } from '../src/report/summary.js';
 
 async function main(): Promise<void> {
   const { values: v, positionals } = parseArgs({
@@ -44,7 +45,7 @@ async function main(): Promise<void> {
     });
     const rep = r.report as unknown as QuantizeInt8Report;
     console.log(`\n== ${path} (${rep.format}, ${rep.method}, ${rep.perChannel ? 'per-channel' : 'per-tensor'}, QAT ${rep.qat?.epochs ?? 0} epochs${rep.qat?.learnScales === true ? ' + learned scales' : ''}; ${r.seconds.toFixed(1)} s)`);
-    console.log(r.summary.join('\n'));
+    console.log(formatSummary(r.summary));
     console.log(formatMeasurement(r.measurement!).join('\n'));
     if (v.out !== undefined) {
       mkdirSync(v.out, { recursive: true });

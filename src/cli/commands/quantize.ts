@@ -11,6 +11,7 @@ import { SlimnetError } from '../../ir/errors.js';
 import { saveModel } from '../../onnx/index.js';
 import { formatBytes } from '../../report/format.js';
 import { formatMeasurement } from '../../report/measurement.js';
+import { formatSummary } from '../../report/summary.js';
 import { atomicWrite, checkWritable } from '../../util/atomic-write.js';
 import { optInt, optString, requirePositional, type Command, type OptionSpecs, type ParsedOptions } from '../command.js';
 import { resolveModel } from '../model-source.js';
@@ -135,7 +136,7 @@ export const quantizeCommand: Command = {
       return 0;
     }
     io.out(`${source.label}: quantize --method ${r.method} (${r.seconds.toFixed(1)} s)`);
-    io.out(r.summary.join('\n'));
+    io.out(formatSummary(r.summary));
     io.out('');
     if (r.measurement !== undefined) io.out(formatMeasurement(r.measurement).join('\n'));
     io.out(`saved ${out}${packedPath !== undefined && r.packed !== undefined ? ` and ${packedPath} (${formatBytes(r.packed.bytes.length)}, ${r.packed.description})` : ''}`);

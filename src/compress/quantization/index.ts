@@ -5,7 +5,7 @@
 export {
   optionalNumber, optionBoolean, optionInteger, optionList, optionNumber, optionString, requireData, resolveMethodOptions,
   type MethodOptionSpec, type MethodOptionSpecs, type MethodOptionType, type MethodOptionValues, type PackedForm,
-  type QuantizationMethod, type QuantizeContext, type QuantizeOutcome, type RawOptionValues,
+  type QuantizationMethod, type QuantizeContext, type QuantizeOutcome, type RawOptionValues, type SummaryBlock, type SummaryTable,
 } from './method.js';
 export { checkMethods, quantizationMethod, quantizationMethods } from './methods.js';
 export { quantize, type QuantizeOptions, type QuantizeResult } from './quantize.js';

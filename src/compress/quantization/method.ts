@@ -20,7 +20,7 @@
  *        const data = requireData(ctx, 'twn');           // typed error when the caller gave no data
  *        const epochs = optionInteger(options, 'epochs'); // defaults are already filled in
  *        ...
- *        return { model: out, report: { ... }, summary: ['...'] , packed: { ... } };
+ *        return { model: out, report: { ... }, summary: ['one line', { columns: ['layer', 'bits'], rows }], packed: { ... } };
  *      },
  *    };
  *    ```
@@ -90,13 +90,22 @@ export interface PackedForm {
   readonly description: string;
 }
 
+/** A table in a method's summary: headers and rows of cells (the CLI aligns and prints it). */
+export interface SummaryTable {
+  readonly columns: readonly string[];
+  readonly rows: ReadonlyArray<readonly string[]>;
+}
+
+/** One block of a method's human-readable summary: a line (may contain newlines) or a table. */
+export type SummaryBlock = string | SummaryTable;
+
 export interface QuantizeOutcome {
   /** The quantized model as ONNX that onnxruntime executes (never the input object). */
   readonly model: Model;
   /** Method-specific details, JSON-serialisable (printed by --json). */
   readonly report: Readonly<Record<string, unknown>>;
-  /** Human-readable lines (tables allowed) summarising the report. */
-  readonly summary: readonly string[];
+  /** Human-readable summary of the report: lines and tables. */
+  readonly summary: readonly SummaryBlock[];
   /** The packed form, when the method stores the model more compactly than ONNX. */
   readonly packed?: PackedForm;
 }

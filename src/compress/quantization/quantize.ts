@@ -6,7 +6,7 @@ import type { Dataset } from '../../data/types.js';
 import type { Model } from '../../ir/graph.js';
 import type { TrainProgress } from '../../train/types.js';
 import { measureCompression, type CompressionMeasurement, type MeasureOptions } from '../measure.js';
-import { resolveMethodOptions, type MethodOptionValues, type PackedForm, type RawOptionValues } from './method.js';
+import { resolveMethodOptions, type MethodOptionValues, type PackedForm, type RawOptionValues, type SummaryBlock } from './method.js';
 import { quantizationMethod } from './methods.js';
 
 export interface QuantizeOptions {
@@ -35,7 +35,7 @@ export interface QuantizeResult {
   readonly options: MethodOptionValues;
   readonly model: Model;
   readonly report: Readonly<Record<string, unknown>>;
-  readonly summary: readonly string[];
+  readonly summary: readonly SummaryBlock[];
   readonly packed?: PackedForm;
   readonly measurement?: CompressionMeasurement;
   /** Wall-clock seconds of the method itself (without measuring). */

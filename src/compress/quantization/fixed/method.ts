@@ -6,7 +6,6 @@
  */
 import { SlimnetError } from '../../../ir/errors.js';
 import type { Model } from '../../../ir/graph.js';
-import { formatTable } from '../../../report/table.js';
 import { packWithReport } from '../../coding/container.js';
 import { optionInteger, optionalNumber, optionString, requireData, type PackedForm, type QuantizationMethod } from '../method.js';
 import { finetuneFixedPoint } from './finetune.js';
@@ -78,7 +77,7 @@ export const fixedMethod: QuantizationMethod = {
     return {
       model: out,
       report: { weightBits: weightBits ?? 32, activationBits: activationBits ?? 32, scheme: dynamic ? 'dynamic' : 'static', rounding, finetuneEpochs: epochs, weights, activations, ...(pack === undefined ? {} : { pack: pack.report }) },
-      summary: [formatTable([{ header: 'tensor' }, { header: 'kind' }, { header: 'bits' }, { header: 'frac bits' }, { header: 'int bits' }], rows)],
+      summary: [{ columns: ['tensor', 'kind', 'bits', 'frac bits', 'int bits'], rows }],
       ...(packed === undefined ? {} : { packed }),
     };
   },

@@ -3,15 +3,14 @@
  * activations) exported as QOperator or QDQ, with a per-layer SQNR report and an onnxruntime fusion check;
  * optionally quantization-aware training first (`qatEpochs`, `learnScales`).
  */
-import { formatTable } from '../../../report/table.js';
 import {
-  optionalNumber, optionBoolean, optionInteger, optionList, optionNumber, optionString, requireData, type QuantizationMethod,
+  optionalNumber, optionBoolean, optionInteger, optionList, optionNumber, optionString, requireData, type QuantizationMethod, type SummaryBlock,
 } from '../method.js';
 import { quantizeInt8, type QuantizeInt8Report } from './pipeline.js';
 import type { CalibrationMethod } from './ranges.js';
 
-function summary(r: QuantizeInt8Report): string[] {
-  const lines = [
+function summary(r: QuantizeInt8Report): SummaryBlock[] {
+  const lines: SummaryBlock[] = [
     `${r.format}, ${r.method} calibration, ${r.perChannel ? 'per-channel' : 'per-tensor'} int8 weights, uint8 activations; ` +
       `folded ${r.foldedBatchNorms} BatchNorm and ${r.foldedRelus.length} Relu; ${r.quantizedNodes} quantized nodes`,
   ];
@@ -21,10 +20,10 @@ function summary(r: QuantizeInt8Report): string[] {
     const last = r.qat.history[r.qat.history.length - 1];
     lines.push(`quantization-aware training: ${r.qat.epochs} epoch(s)${r.qat.learnScales ? ', learned activation scales' : ''}${last === undefined ? '' : `, final train loss ${last.trainLoss.toFixed(4)}`}`);
   }
-  lines.push('', formatTable(
-    [{ header: 'layer' }, { header: 'op' }, { header: 'SQNR dB (cumulative)' }],
-    r.layers.map((l) => [l.node, l.opType, Number.isFinite(l.sqnrDb) ? l.sqnrDb.toFixed(1) : 'exact']),
-  ));
+  lines.push('', {
+    columns: ['layer', 'op', 'SQNR dB (cumulative)'],
+    rows: r.layers.map((l) => [l.node, l.opType, Number.isFinite(l.sqnrDb) ? l.sqnrDb.toFixed(1) : 'exact']),
+  });
   const f = r.fusion;
   if (f !== undefined) {
     lines.push(`onnxruntime: ${f.integerNodes} integer kernels; ${f.fused ? 'no unfused QDQ' : `UNFUSED: ${f.unfused.join(', ')}`}; float compute left: ${f.floatNodes.join(', ') || 'none'}`);

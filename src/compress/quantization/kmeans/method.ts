@@ -2,8 +2,6 @@
  * `quantize --method kmeans`: Deep Compression's weight sharing on its own — per-layer k-means codebooks
  * (pruned zeros stay out), optional codebook fine-tuning, and the Huffman-coded container as packed form.
  */
-import { formatInt } from '../../../report/format.js';
-import { formatTable } from '../../../report/table.js';
 import { packWithReport } from '../../coding/container.js';
 import { formatSizeTable } from '../../coding/size-table.js';
 import { optionalNumber, optionInteger, optionNumber, optionString, requireData, type QuantizationMethod } from '../method.js';
@@ -57,10 +55,10 @@ export const kmeansMethod: QuantizationMethod = {
       model: out,
       report: { layers: rows, finetuneEpochs: epochs, ...(finetuneError === undefined ? {} : { finetuneTestError: finetuneError }), pack: packed.report },
       summary: [
-        formatTable(
-          [{ header: 'layer' }, { header: 'kind' }, { header: 'bits' }, { header: 'centroids' }, { header: 'params' }, { header: 'nonzero' }],
-          rows.map((r) => [r.layer, r.kind, String(r.bits), String(r.centroids), formatInt(r.params), formatInt(r.nonzero)]),
-        ),
+        {
+          columns: ['layer', 'kind', 'bits', 'centroids', 'params', 'nonzero'],
+          rows: rows.map((r) => [r.layer, r.kind, String(r.bits), String(r.centroids), String(r.params), String(r.nonzero)]),
+        },
         '',
         formatSizeTable(packed.report),
       ],
