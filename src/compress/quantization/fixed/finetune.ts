@@ -32,6 +32,8 @@ export interface FixedFinetuneOptions {
   readonly seed?: number;
   readonly threads?: number;
   readonly inProcess?: boolean;
+  /** Validate on the test split after each epoch (default true; testError is NaN without). */
+  readonly validate?: boolean;
   readonly onProgress?: (p: TrainProgress) => void;
 }
 
@@ -67,6 +69,7 @@ export async function finetuneFixedPoint(model: Model, opts: FixedFinetuneOption
     ...(opts.threads === undefined ? {} : { threads: opts.threads }),
     ...(opts.inProcess === undefined ? {} : { inProcess: opts.inProcess }),
     ...(opts.onProgress === undefined ? {} : { onProgress: opts.onProgress }),
+    ...(opts.validate === undefined ? {} : { validate: opts.validate }),
     hooks: {
       transforms: (p) => (formats[p.name] === undefined ? undefined : fixedWeightTransform(formats[p.name]!, p.name)),
       rules: new Map([['Round', ROUND_STE]]),

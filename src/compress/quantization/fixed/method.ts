@@ -51,7 +51,7 @@ export const fixedMethod: QuantizationMethod = {
       ctx.log?.(`fixed: STE fine-tuning for ${epochs} epoch(s)`);
       const r = await finetuneFixedPoint(model, {
         ...bits, dynamic, rounding, dataset: data, epochs, lr: optionalNumber(o, 'lr') ?? 0.001, batchSize: optionInteger(o, 'batchSize'),
-        seed: ctx.seed ?? 0, threads: ctx.threads ?? 2, calibrationSamples: optionInteger(o, 'calibrationSamples'),
+        seed: ctx.seed ?? 0, threads: ctx.threads ?? 2, calibrationSamples: optionInteger(o, 'calibrationSamples'), validate: false,
         ...(ctx.inProcess === undefined ? {} : { inProcess: ctx.inProcess }),
         ...(ctx.onProgress === undefined ? {} : { onProgress: ctx.onProgress }),
       });
