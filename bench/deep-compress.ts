@@ -6,6 +6,7 @@
  *   node dist/bench/deep-compress.js --model runs/lenet-300-100.onnx [--data mnist]
  *     [--sparsity han | 0.92 | file.json | 'step1;step2' (prune in steps, retraining after each)] [--prune iterative] [--cycles 4] [--epochs-per-cycle 3]
  *     [--retrain-epochs 8] [--lr 0.01] [--weight-decay 0] [--pruned file.onnx (skip pruning)]
+ *     [--start file.onnx (prune further from this already pruned model; the baseline stays --model)]
  *     [--bits "conv=8,fc=5;conv=8,fc=4"] [--gap "conv=8,fc=4;conv=5,fc=5"] [--finetune-epochs 2] [--finetune-lr 0.001]
  *     [--option key=value (more pruning-method options, e.g. scope=global)] [--tolerance 0.1] [--threads 1] [--out runs/dc] [--limit N]
  * Han et al.'s per-layer sparsities: LeNet-300-100 fc1 92 %, fc2 91 %, fc3 74 %; LeNet-5 conv1 34 %, conv2 88 %,
@@ -67,7 +68,7 @@ async function main(): Promise<void> {
       sparsity: { type: 'string', default: 'han' }, prune: { type: 'string', default: 'iterative' },
       cycles: { type: 'string', default: '4' }, 'epochs-per-cycle': { type: 'string', default: '3' },
       'retrain-epochs': { type: 'string', default: '8' }, lr: { type: 'string', default: '0.01' }, 'weight-decay': { type: 'string' },
-      pruned: { type: 'string' }, bits: { type: 'string', default: 'conv=8,fc=5' }, gap: { type: 'string', default: 'conv=8,fc=4' },
+      pruned: { type: 'string' }, start: { type: 'string' }, bits: { type: 'string', default: 'conv=8,fc=5' }, gap: { type: 'string', default: 'conv=8,fc=4' },
       'finetune-epochs': { type: 'string', default: '2' }, 'finetune-lr': { type: 'string', default: '0.001' },
       tolerance: { type: 'string', default: '0.1' }, threads: { type: 'string', default: '1' }, out: { type: 'string', default: 'runs/dc' },
       option: { type: 'string', multiple: true, default: [] }, limit: { type: 'string' }, 'latency-runs': { type: 'string', default: '50' }, seed: { type: 'string', default: '0' },
@@ -94,7 +95,7 @@ async function main(): Promise<void> {
       return [k, Number.isFinite(Number(x)) ? Number(x) : x];
     }));
     // Each ';'-separated step prunes further and retrains with the full schedule (learning-rate rewinding).
-    pruned = model;
+    pruned = v.start === undefined ? model : loadModel(v.start);
     for (const step of (v.sparsity as string).split(';').filter((x) => x.trim() !== '')) {
       const r = await pruneAndRetrain(pruned, {
         method: v.prune as string, sparsity: sparsityOf(step, model), dataset: data, finetuneEpochs: Number(v['retrain-epochs']),
