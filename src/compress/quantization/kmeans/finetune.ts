@@ -11,7 +11,7 @@ import { cloneModel } from '../../../train/graph-edit.js';
 import { defaultTrainableParams } from '../../../train/params.js';
 import { train } from '../../../train/trainer.js';
 import type { EpochStats, TrainProgress } from '../../../train/types.js';
-import { codebookModel, codebookName, readCodebooks } from './codebook-graph.js';
+import { codebookModel, codebookName, readCodebooks, stepName } from './codebook-graph.js';
 import { applyShared, type SharedLayer } from './share.js';
 
 export interface FinetuneCodebooksOptions {
@@ -26,6 +26,11 @@ export interface FinetuneCodebooksOptions {
   readonly momentum?: number;
   /** Also train biases, BatchNorm and unshared weights (default false: codebooks only). */
   readonly trainOthers?: boolean;
+  /**
+   * Per-centroid step normalisation (default true): each centroid moves by lr × the mean of its weights'
+   * gradients instead of their sum (see CodebookGraphOptions.normalizeSteps); false is the paper's raw sum.
+   */
+  readonly normalizeSteps?: boolean;
   readonly seed?: number;
   readonly threads?: number;
   /** Validate after each epoch (default true). */
@@ -44,9 +49,11 @@ export interface FinetuneCodebooksResult {
 }
 
 export async function finetuneCodebooks(model: Model, shared: readonly SharedLayer[], opts: FinetuneCodebooksOptions): Promise<FinetuneCodebooksResult> {
-  const cbModel = codebookModel(model, shared);
+  const cbModel = codebookModel(model, shared, { normalizeSteps: opts.normalizeSteps ?? true });
   const codebooks = new Set(shared.map((l) => codebookName(l.name)));
-  const frozen = opts.trainOthers === true ? [] : defaultTrainableParams(cbModel.graph).map((v) => v.name).filter((n) => !codebooks.has(n));
+  const steps = new Set(shared.map((l) => stepName(l.name)));
+  const frozen = defaultTrainableParams(cbModel.graph).map((v) => v.name)
+    .filter((n) => !codebooks.has(n) && (opts.trainOthers !== true || steps.has(n)));
   const r = await train({
     model: cbModel,
     dataset: opts.dataset,
