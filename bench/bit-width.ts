@@ -3,7 +3,8 @@
  * without and with STE fine-tuning, and k-means weight sharing without and with codebook fine-tuning, each
  * row the test error and its increase over the float model, plus the packed size where there is one.
  *   node dist/bench/bit-width.js --model runs/lenet5.onnx [--data mnist] [--fixed 16,8,6,4] [--kmeans 8,5,4,3,2]
- *     [--ft-epochs 1] [--ft-limit N (fine-tune on the first N training samples)] [--lr 0.001] [--scheme dynamic]
+ *     [--ft-epochs 1] [--ft-limit N (fine-tune on the first N training samples)] [--lr 0.001 (fixed point)]
+ *     [--kmeans-lr 0.2 (codebooks; steps normalised per cluster)] [--scheme dynamic]
  *     [--threads 1] [--no-ft]
  */
 import { parseArgs } from 'node:util';
@@ -20,7 +21,7 @@ async function main(): Promise<void> {
     options: {
       model: { type: 'string', default: 'runs/lenet5.onnx' }, data: { type: 'string', default: 'mnist' },
       fixed: { type: 'string', default: '16,8,6,4' }, kmeans: { type: 'string', default: '8,5,4,3,2' },
-      'ft-epochs': { type: 'string', default: '1' }, 'ft-limit': { type: 'string' }, lr: { type: 'string', default: '0.001' },
+      'ft-epochs': { type: 'string', default: '1' }, 'ft-limit': { type: 'string' }, lr: { type: 'string', default: '0.001' }, 'kmeans-lr': { type: 'string', default: '0.2' },
       scheme: { type: 'string', default: 'dynamic' }, threads: { type: 'string', default: '1' }, 'no-ft': { type: 'boolean', default: false },
     },
   });
@@ -32,11 +33,12 @@ async function main(): Promise<void> {
   const base = (await evaluate(model, data.test, { threads })).top1Error;
   const dense = encodeModel(model).length;
   const epochs = v['no-ft'] === true ? 0 : Number(v['ft-epochs']);
-  console.log(`${v.model} on ${data.name}: float test error ${pct(base)}, ${dense} B ONNX; fine-tuning ${epochs} epoch(s) on ${ftData.train.count} samples, lr ${v.lr}`);
+  console.log(`${v.model} on ${data.name}: float test error ${pct(base)}, ${dense} B ONNX; fine-tuning ${epochs} epoch(s) on ${ftData.train.count} samples, lr ${v.lr} (k-means ${v['kmeans-lr']})`);
   console.log('method  bits W/A   error (no FT)    Δ pp   error (FT)     Δ pp   packed B   ratio');
   const run = async (method: string, options: Record<string, string>, ft: boolean): Promise<{ error: number; packed?: number }> => {
+    const lr = method === 'kmeans' ? v['kmeans-lr'] as string : v.lr as string;
     const r = await quantize(model, {
-      method, options: { ...options, ...(ft ? { finetuneEpochs: String(epochs), lr: v.lr as string } : {}) }, data: ft ? ftData : data, threads,
+      method, options: { ...options, ...(ft ? { finetuneEpochs: String(epochs), lr } : {}) }, data: ft ? ftData : data, threads,
       measure: false,
     });
     const error = (await evaluate(r.model, data.test, { threads })).top1Error;

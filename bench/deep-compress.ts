@@ -7,7 +7,7 @@
  *     [--sparsity han | 0.92 | file.json | 'step1;step2' (prune in steps, retraining after each)] [--prune iterative] [--cycles 4] [--epochs-per-cycle 3]
  *     [--retrain-epochs 8] [--lr 0.01] [--weight-decay 0] [--pruned file.onnx (skip pruning)]
  *     [--start file.onnx (prune further from this already pruned model; the baseline stays --model)]
- *     [--bits "conv=8,fc=5;conv=8,fc=4"] [--gap "conv=8,fc=4;conv=5,fc=5"] [--finetune-epochs 2] [--finetune-lr 0.001]
+ *     [--bits "conv=8,fc=5;conv=8,fc=4"] [--gap "conv=8,fc=4;conv=5,fc=5"] [--finetune-epochs 2] [--finetune-lr 0.2]
  *     [--option key=value (more pruning-method options, e.g. scope=global)] [--tolerance 0.1] [--threads 1] [--out runs/dc] [--limit N]
  * Han et al.'s per-layer sparsities: LeNet-300-100 fc1 92 %, fc2 91 %, fc3 74 %; LeNet-5 conv1 34 %, conv2 88 %,
  * fc1 92 %, fc2 81 %.
@@ -69,7 +69,7 @@ async function main(): Promise<void> {
       cycles: { type: 'string', default: '4' }, 'epochs-per-cycle': { type: 'string', default: '3' },
       'retrain-epochs': { type: 'string', default: '8' }, lr: { type: 'string', default: '0.01' }, 'weight-decay': { type: 'string' },
       pruned: { type: 'string' }, start: { type: 'string' }, bits: { type: 'string', default: 'conv=8,fc=5' }, gap: { type: 'string', default: 'conv=8,fc=4' },
-      'finetune-epochs': { type: 'string', default: '2' }, 'finetune-lr': { type: 'string', default: '0.001' },
+      'finetune-epochs': { type: 'string', default: '2' }, 'finetune-lr': { type: 'string', default: '0.2' },
       tolerance: { type: 'string', default: '0.1' }, threads: { type: 'string', default: '1' }, out: { type: 'string', default: 'runs/dc' },
       option: { type: 'string', multiple: true, default: [] }, limit: { type: 'string' }, 'latency-runs': { type: 'string', default: '50' }, seed: { type: 'string', default: '0' },
     },

@@ -27,7 +27,7 @@ export const fixedMethod: QuantizationMethod = {
     rounding: { type: 'string', choices: ['nearest', 'stochastic'], default: 'nearest', description: 'weight rounding' },
     calibrationSamples: { type: 'integer', placeholder: 'N', min: 1, default: 256, description: 'samples to measure activation ranges on' },
     finetuneEpochs: { type: 'integer', placeholder: 'N', min: 0, default: 0, description: 'fine-tuning epochs (0 = none)' },
-    lr: { type: 'number', placeholder: 'RATE', min: 0, description: 'fine-tuning learning rate (default 0.001)' },
+    lr: { type: 'number', placeholder: 'RATE', min: 0, default: 0.001, description: 'fine-tuning learning rate' },
     batchSize: { type: 'integer', placeholder: 'N', min: 1, default: 64, description: 'fine-tuning mini-batch size' },
   },
   async run(model, o, ctx) {

@@ -45,7 +45,7 @@ export const int8Method: QuantizationMethod = {
     autoKeepDb: { type: 'number', placeholder: 'DB', description: 'also keep float every layer whose SQNR is below DB' },
     qatEpochs: { type: 'integer', placeholder: 'N', min: 0, default: 0, description: 'quantization-aware training epochs before export (0 = post-training only)' },
     learnScales: { type: 'boolean', description: 'QAT: learn the activation scales (LSQ)' },
-    lr: { type: 'number', placeholder: 'RATE', min: 0, description: 'fine-tuning learning rate (default 0.001)' },
+    lr: { type: 'number', placeholder: 'RATE', min: 0, default: 0.001, description: 'fine-tuning learning rate' },
     batchSize: { type: 'integer', placeholder: 'N', min: 1, default: 64, description: 'fine-tuning mini-batch size' },
   },
   async run(model, o, ctx) {

@@ -20,7 +20,7 @@ export const kmeansMethod: QuantizationMethod = {
     init: { type: 'string', choices: ['linear', 'density', 'random'], default: 'linear', description: 'centroid initialisation' },
     iterations: { type: 'integer', placeholder: 'N', min: 1, default: 50, description: 'k-means (Lloyd) iterations at most' },
     finetuneEpochs: { type: 'integer', placeholder: 'N', min: 0, default: 1, description: 'codebook fine-tuning epochs (0 = none)' },
-    lr: { type: 'number', placeholder: 'RATE', min: 0, description: 'fine-tuning learning rate (default 0.001)' },
+    lr: { type: 'number', placeholder: 'RATE', min: 0, default: 0.2, description: 'fine-tuning learning rate (k-means: centroid steps are normalised per cluster)' },
     batchSize: { type: 'integer', placeholder: 'N', min: 1, default: 64, description: 'fine-tuning mini-batch size' },
   },
   async run(model, o, ctx) {
@@ -36,7 +36,7 @@ export const kmeansMethod: QuantizationMethod = {
     if (epochs > 0) {
       ctx.log?.(`kmeans: fine-tuning ${layers.length} codebooks for ${epochs} epoch(s)`);
       const r = await finetuneCodebooks(out, layers, {
-        dataset: requireData(ctx, 'kmeans', 'codebook fine-tuning (or --finetune-epochs 0)'), epochs, lr: optionalNumber(o, 'lr') ?? 0.001,
+        dataset: requireData(ctx, 'kmeans', 'codebook fine-tuning (or --finetune-epochs 0)'), epochs, lr: optionNumber(o, 'lr'),
         batchSize: optionNumber(o, 'batchSize'), seed: ctx.seed ?? 0, threads: ctx.threads ?? 2, validate: false,
         ...(ctx.inProcess === undefined ? {} : { inProcess: ctx.inProcess }),
         ...(ctx.onProgress === undefined ? {} : { onProgress: ctx.onProgress }),
