@@ -7,7 +7,8 @@
 import { SlimnetError } from '../../../ir/errors.js';
 import type { Model } from '../../../ir/graph.js';
 import { packWithReport } from '../../coding/container.js';
-import { optionInteger, optionalNumber, optionString, requireData, type PackedForm, type QuantizationMethod } from '../method.js';
+import { optionBoolean, optionInteger, optionalNumber, optionString, requireData, type PackedForm, type QuantizationMethod } from '../method.js';
+import { foldedCopy } from '../common/fold-bn.js';
 import { finetuneFixedPoint } from './finetune.js';
 import type { FixedFormat, FixedRounding } from './fixed-point.js';
 import { fixedPointQuantize } from './quantize.js';
@@ -27,10 +28,12 @@ export const fixedMethod: QuantizationMethod = {
     rounding: { type: 'string', choices: ['nearest', 'stochastic'], default: 'nearest', description: 'weight rounding' },
     calibrationSamples: { type: 'integer', placeholder: 'N', min: 1, default: 256, description: 'samples to measure activation ranges on' },
     finetuneEpochs: { type: 'integer', placeholder: 'N', min: 0, default: 0, description: 'fine-tuning epochs (0 = none)' },
+    keepBatchNorm: { type: 'boolean', description: 'do not fold BatchNorm into the preceding Conv first (folded layers fine-tune without batch statistics)' },
     lr: { type: 'number', placeholder: 'RATE', min: 0, default: 0.001, description: 'fine-tuning learning rate' },
     batchSize: { type: 'integer', placeholder: 'N', min: 1, default: 64, description: 'fine-tuning mini-batch size' },
   },
-  async run(model, o, ctx) {
+  async run(input, o, ctx) {
+    const { model, folded } = optionBoolean(o, 'keepBatchNorm') ? { model: input, folded: 0 } : foldedCopy(input);
     const wb = optionInteger(o, 'weightBits');
     const ab = optionInteger(o, 'activationBits');
     for (const [k, v] of [['weightBits', wb], ['activationBits', ab]] as const) {
@@ -76,7 +79,7 @@ export const fixedMethod: QuantizationMethod = {
     const rows = [...formatRows('parameter', weights), ...formatRows('activation', activations)];
     return {
       model: out,
-      report: { weightBits: weightBits ?? 32, activationBits: activationBits ?? 32, scheme: dynamic ? 'dynamic' : 'static', rounding, finetuneEpochs: epochs, weights, activations, ...(pack === undefined ? {} : { pack: pack.report }) },
+      report: { foldedBatchNorms: folded, weightBits: weightBits ?? 32, activationBits: activationBits ?? 32, scheme: dynamic ? 'dynamic' : 'static', rounding, finetuneEpochs: epochs, weights, activations, ...(pack === undefined ? {} : { pack: pack.report }) },
       summary: [{ columns: ['tensor', 'kind', 'bits', 'frac bits', 'int bits'], rows }],
       ...(packed === undefined ? {} : { packed }),
     };

@@ -9,7 +9,7 @@ import type { Model } from '../../../ir/graph.js';
 import { decodeModel, encodeModel } from '../../../onnx/index.js';
 import { inferShapes } from '../../../passes/infer-shapes.js';
 import { calibrate, type CalibrationOptions } from './calibrate.js';
-import { foldBatchNorm } from './fold-bn.js';
+import { foldBatchNorm } from '../common/fold-bn.js';
 import { checkFusion, type FusionReport } from './fusion.js';
 import { layerErrors, type LayerError } from './layer-error.js';
 import { calibrationTargets, planQuantization, type PlanOptions, type QuantPlan } from './plan.js';

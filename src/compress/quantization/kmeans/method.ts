@@ -4,7 +4,8 @@
  */
 import { packWithReport } from '../../coding/container.js';
 import { formatSizeTable } from '../../coding/size-table.js';
-import { optionalNumber, optionInteger, optionNumber, optionString, requireData, type QuantizationMethod } from '../method.js';
+import { optionBoolean, optionalNumber, optionInteger, optionNumber, optionString, requireData, type QuantizationMethod } from '../method.js';
+import { foldedCopy } from '../common/fold-bn.js';
 import { finetuneCodebooks } from './finetune.js';
 import type { KmeansInit } from './kmeans1d.js';
 import { kmeansShare } from './share.js';
@@ -22,8 +23,10 @@ export const kmeansMethod: QuantizationMethod = {
     finetuneEpochs: { type: 'integer', placeholder: 'N', min: 0, default: 1, description: 'codebook fine-tuning epochs (0 = none)' },
     lr: { type: 'number', placeholder: 'RATE', min: 0, default: 0.2, description: 'fine-tuning learning rate (k-means: centroid steps are normalised per cluster)' },
     batchSize: { type: 'integer', placeholder: 'N', min: 1, default: 64, description: 'fine-tuning mini-batch size' },
+    keepBatchNorm: { type: 'boolean', description: 'do not fold BatchNorm into the preceding Conv first (folded layers fine-tune without batch statistics)' },
   },
-  async run(model, o, ctx) {
+  async run(input, o, ctx) {
+    const { model, folded } = optionBoolean(o, 'keepBatchNorm') ? { model: input, folded: 0 } : foldedCopy(input);
     const all = optionalNumber(o, 'bits');
     const bits = all ?? { conv: optionInteger(o, 'convBits'), fc: optionInteger(o, 'fcBits') };
     const shared = kmeansShare(model, {
@@ -53,7 +56,7 @@ export const kmeansMethod: QuantizationMethod = {
     });
     return {
       model: out,
-      report: { layers: rows, finetuneEpochs: epochs, ...(finetuneError === undefined ? {} : { finetuneTestError: finetuneError }), pack: packed.report },
+      report: { foldedBatchNorms: folded, layers: rows, finetuneEpochs: epochs, ...(finetuneError === undefined ? {} : { finetuneTestError: finetuneError }), pack: packed.report },
       summary: [
         {
           columns: ['layer', 'kind', 'bits', 'centroids', 'params', 'nonzero'],
