@@ -1,65 +1,55 @@
 /**
- * Post-training int8 end to end: quantize trained models, then report test error before / after, file size
- * ratio, per-layer SQNR, onnxruntime fusion and the measured latency speedup vs float at batch 1 and 64
- * (median of interleaved runs via compareLatency, 1 thread).
- *   node dist/bench/quantize-int8.js [--dataset mnist] [--method minmax|percentile|entropy] [--format qoperator|qdq]
- *        [--per-tensor] [--batches 8] [--runs 50] [--auto-keep-db X] [--out dir] model.onnx [more.onnx ...]
+ * int8 end to end through quantize(): post-training (or QAT) int8 of trained models, then test error before /
+ * after, file size ratio, per-layer SQNR, onnxruntime fusion and the measured latency speedup vs float at
+ * batch 1 and 64 (median of interleaved runs via compareLatency, 1 thread).
+ *   node dist/bench/quantize-int8.js [--data mnist] [--calibration minmax|percentile|entropy] [--format qoperator|qdq]
+ *        [--per-tensor] [--batches 8] [--runs 50] [--auto-keep-db X] [--keep-float a,b] [--qat-epochs N]
+ *        [--learn-scales] [--lr 0.001] [--qat-limit N] [--threads 1] [--out dir] model.onnx [more.onnx ...]
  */
 import { mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { quantizeInt8, type CalibrationMethod } from '../src/compress/quantization/int8/index.js';
+import type { QuantizeInt8Report } from '../src/compress/quantization/int8/pipeline.js';
+import { quantize } from '../src/compress/quantization/quantize.js';
 import { loadDataset } from '../src/data/load.js';
-import { encodeModel, loadModel, saveModel } from '../src/onnx/index.js';
-import { compareLatency } from '../src/runtime/latency.js';
-import { evaluate } from '../src/runtime/evaluate.js';
+import { loadModel, saveModel } from '../src/onnx/index.js';
+import { formatMeasurement } from '../src/report/measurement.js';
+import { formatSummary } from '../src/report/summary.js';
 
 async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({
+  const { values: v, positionals } = parseArgs({
     allowPositionals: true,
     options: {
-      dataset: { type: 'string', default: 'mnist' },
-      method: { type: 'string', default: 'minmax' },
-      format: { type: 'string', default: 'qoperator' },
-      'per-tensor': { type: 'boolean', default: false },
-      batches: { type: 'string', default: '8' },
-      runs: { type: 'string', default: '50' },
-      'auto-keep-db': { type: 'string' },
-      'test-limit': { type: 'string' },
-      out: { type: 'string' },
+      data: { type: 'string', default: 'mnist' }, calibration: { type: 'string', default: 'percentile' }, format: { type: 'string', default: 'qoperator' },
+      'per-tensor': { type: 'boolean', default: false }, batches: { type: 'string', default: '8' }, runs: { type: 'string', default: '50' },
+      'auto-keep-db': { type: 'string' }, 'keep-float': { type: 'string' }, 'qat-epochs': { type: 'string', default: '0' },
+      'learn-scales': { type: 'boolean', default: false }, lr: { type: 'string' }, 'qat-limit': { type: 'string' },
+      percentile: { type: 'string' }, threads: { type: 'string', default: '1' }, out: { type: 'string' },
     },
   });
   if (positionals.length === 0) throw new Error('give one or more trained model files');
-  const dataset = loadDataset(values.dataset as string);
-  const runs = Number(values.runs);
-  const limit = values['test-limit'] === undefined ? {} : { limit: Number(values['test-limit']) };
+  const full = loadDataset(v.data as string);
+  const qatData = v['qat-limit'] === undefined ? full : loadDataset(v.data as string, { limit: Number(v['qat-limit']), testLimit: full.test.count });
   for (const path of positionals) {
     const model = loadModel(path);
-    const t0 = Date.now();
-    const { model: q, report } = await quantizeInt8(model, {
-      dataset: dataset.train, calibrationBatches: Number(values.batches), method: values.method as CalibrationMethod,
-      format: values.format as 'qdq' | 'qoperator', perChannel: values['per-tensor'] !== true,
-      ...(values['auto-keep-db'] === undefined ? {} : { autoKeepFloatBelowDb: Number(values['auto-keep-db']) }),
+    const options: Record<string, string | boolean> = {
+      calibration: v.calibration as string, format: v.format as string, perTensor: v['per-tensor'] === true, calibrationBatches: v.batches as string,
+      qatEpochs: v['qat-epochs'] as string, learnScales: v['learn-scales'] === true,
+      ...(v.lr === undefined ? {} : { lr: v.lr }), ...(v.percentile === undefined ? {} : { percentile: v.percentile }),
+      ...(v['auto-keep-db'] === undefined ? {} : { autoKeepDb: v['auto-keep-db'] }), ...(v['keep-float'] === undefined ? {} : { keepFloat: v['keep-float'] }),
+    };
+    const r = await quantize(model, {
+      method: 'int8', options, data: Number(v['qat-epochs']) > 0 ? { ...qatData, test: full.test } : full, threads: Number(v.threads),
+      measure: { latencyRuns: Number(v.runs) },
+      onProgress: (p) => { if (p.kind === 'epoch') process.stderr.write(`  QAT epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(4)}\n`); },
     });
-    const secs = (Date.now() - t0) / 1000;
-    const before = await evaluate(model, dataset.test, { threads: 1, ...limit });
-    const after = await evaluate(q, dataset.test, { threads: 1, ...limit });
-    const fb = encodeModel(model).length;
-    const qb = encodeModel(q).length;
-    console.log(`\n== ${path} (${report.format}, ${report.method}, ${report.perChannel ? 'per-channel' : 'per-tensor'}; quantized in ${secs.toFixed(1)} s)`);
-    console.log(`folded BN: ${report.foldedBatchNorms}, folded Relu: ${report.foldedRelus.length}, quantized nodes: ${report.quantizedNodes}, kept float: ${[...report.keptFloat, ...report.autoKeptFloat].join(', ') || '-'}`);
-    console.log('layer SQNR (dB): ' + report.layers.map((l) => `${l.node}=${l.sqnrDb.toFixed(1)}`).join(' '));
-    const f = report.fusion;
-    if (f !== undefined) console.log(`fusion: ${f.fused ? 'ok' : 'UNFUSED ' + f.unfused.join(',')}; integer kernels ${f.integerNodes}; float compute nodes left: ${f.floatNodes.join(',') || '-'}`);
-    console.log(`top-1 error: ${(100 * before.top1Error).toFixed(2)} % -> ${(100 * after.top1Error).toFixed(2)} % (${(100 * (after.top1Error - before.top1Error)).toFixed(2)} pp, ${after.count} test samples)`);
-    console.log(`file size: ${fb} -> ${qb} bytes (${(fb / qb).toFixed(2)}x smaller)`);
-    for (const batchSize of [1, 64]) {
-      const c = await compareLatency(model, q, { batchSize, runs, threads: 1 });
-      console.log(`latency batch ${batchSize}: float ${c.a.medianMs.toFixed(3)} ms, int8 ${c.b.medianMs.toFixed(3)} ms (median of ${runs}), speedup ${c.speedup.toFixed(2)}x`);
-    }
-    if (values.out !== undefined) {
-      mkdirSync(values.out, { recursive: true });
-      saveModel(q, join(values.out, basename(path).replace(/\.onnx$/, `.int8-${report.format}.onnx`)), { protect: [path] });
+    const rep = r.report as unknown as QuantizeInt8Report;
+    console.log(`\n== ${path} (${rep.format}, ${rep.method}, ${rep.perChannel ? 'per-channel' : 'per-tensor'}, QAT ${rep.qat?.epochs ?? 0} epochs${rep.qat?.learnScales === true ? ' + learned scales' : ''}; ${r.seconds.toFixed(1)} s)`);
+    console.log(formatSummary(r.summary));
+    console.log(formatMeasurement(r.measurement!).join('\n'));
+    if (v.out !== undefined) {
+      mkdirSync(v.out, { recursive: true });
+      saveModel(r.model, join(v.out, basename(path).replace(/\.onnx$/, `.int8-${rep.format}.onnx`)), { protect: [path] });
     }
   }
 }

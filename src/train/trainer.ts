@@ -57,6 +57,8 @@ export function prepareTraining(opts: TrainOptions): TrainRequest {
     ...(hooks.terms === undefined ? {} : { terms: hooks.terms }),
     ...(hooks.transforms === undefined ? {} : { transforms: hooks.transforms }),
     ...(hooks.loss === undefined ? {} : { loss: hooks.loss }),
+    ...(hooks.rules === undefined ? {} : { rules: hooks.rules }),
+    ...(hooks.trainable === undefined ? {} : { trainable: hooks.trainable }),
   });
   if (info.extraInputs.length > 0) {
     throw new SlimnetError('INVALID_ARGUMENT', `the loss declares extra inputs (${info.extraInputs.map((i) => i.name).join(', ')}) that the training loop cannot feed`);
@@ -92,7 +94,9 @@ function inferenceWithTransforms(source: Model, opts: TrainOptions): Model {
   if (select === undefined) return source;
   const m = cloneModel(source);
   inferShapes(m);
-  insertTransforms(new GraphBuilder(m.graph), selectTrainable(m, { ...(opts.hooks?.frozen === undefined ? {} : { frozen: opts.hooks.frozen }) }), select);
+  const hooks = opts.hooks ?? {};
+  const which = { ...(hooks.frozen === undefined ? {} : { frozen: hooks.frozen }), ...(hooks.trainable === undefined ? {} : { trainable: hooks.trainable }) };
+  insertTransforms(new GraphBuilder(m.graph), selectTrainable(m, which), select);
   return m;
 }
 

@@ -5,7 +5,8 @@ import type { Model } from '../ir/graph.js';
 import type { ZooOptions } from '../zoo/options.js';
 import type { TransformSelector } from './graph-edit.js';
 import type { OptimizerSpec } from './optimizer.js';
-import type { LossTerm } from './regularizers.js';
+import type { GradientRule } from '../autodiff/rule.js';
+import type { LossTerm, ParamRef } from './regularizers.js';
 import type { Schedule } from './schedule.js';
 import type { LossBuilder, TrainingGraphInfo } from './training-graph.js';
 
@@ -25,6 +26,10 @@ export interface TrainHooks {
   readonly transforms?: TransformSelector;
   /** Replaces the default softmax cross-entropy (must not add extra inputs: the loop feeds only image and labels). */
   readonly loss?: LossBuilder;
+  /** Gradient rules added to / overriding the built-in table, e.g. a straight-through rule for Round. */
+  readonly rules?: ReadonlyMap<string, GradientRule>;
+  /** Overrides the default choice of trainable parameters (e.g. to train learned quantization scales). */
+  readonly trainable?: (p: ParamRef) => boolean;
 }
 
 export interface TrainOptions {

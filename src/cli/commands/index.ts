@@ -1,8 +1,11 @@
 /** Every CLI command, registered once here; a duplicate name is a programming error. */
 import type { Command } from '../command.js';
+import { deepCompressCommand } from './deep-compress.js';
 import { evalCommand } from './eval.js';
 import { inspectCommand } from './inspect.js';
+import { packCommand, unpackCommand } from './pack.js';
 import { pruneCommand } from './prune.js';
+import { quantizeCommand } from './quantize.js';
 import { sensitivityCommand } from './sensitivity.js';
 import { shareCommand } from './share.js';
 import { trainCommand } from './train.js';
@@ -17,4 +20,7 @@ function registry(list: readonly Command[]): readonly Command[] {
   return list;
 }
 
-export const commands = registry([inspectCommand, evalCommand, trainCommand, pruneCommand, sensitivityCommand, xnorCommand, shareCommand]);
+export const commands = registry([
+  inspectCommand, evalCommand, trainCommand, pruneCommand, sensitivityCommand,
+  quantizeCommand, deepCompressCommand, packCommand, unpackCommand, xnorCommand, shareCommand,
+]);

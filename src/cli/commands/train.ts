@@ -9,7 +9,7 @@ import type { TrainProgress } from '../../train/types.js';
 import { optInt, optNumber, optString, type Command } from '../command.js';
 import { resolveModel } from '../model-source.js';
 
-/** Training progress on stderr (one line per epoch; a live line on a terminal). */
+/** Training progress on stderr: a live line on a terminal, one line per epoch. */
 export function progressPrinter(): (p: TrainProgress) => void {
   const tty = process.stderr.isTTY === true;
   return (p) => {

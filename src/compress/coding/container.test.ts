@@ -56,3 +56,17 @@ test('layers with too many distinct values stay raw ONNX; bad magic throws', () 
   bad[0] = 0;
   assert.throws(() => unpack(bad), /magic/);
 });
+
+test('a layer without zeros is stored without relative indices (gap width 0) and still round-trips bit for bit', () => {
+  const shared = kmeansShare(buildZooModel('lenet-300-100', { seed: 4, width: 0.25 }), { bits: 3 }).model;
+  const { bytes, report } = packWithReport(shared);
+  assert.ok(report.layers.length === 3 && report.layers.every((l) => l.gapBits === 0 && l.indexBits === 0 && l.nonzero === l.params), JSON.stringify(report.layers.map((l) => [l.gapBits, l.indexBits])));
+  const back = unpack(bytes);
+  for (const l of report.layers) assert.deepEqual(bitsOf(back, l.name), bitsOf(shared, l.name), l.name);
+  // One exact zero brings the relative indices back.
+  const w = shared.graph.initializers.get('fc2.weight')!.initializer!.data as Float32Array;
+  w[5] = 0;
+  const again = packWithReport(shared);
+  assert.ok(again.report.layers.find((l) => l.name === 'fc2.weight')!.gapBits > 0);
+  assert.equal((unpack(again.bytes).graph.initializers.get('fc2.weight')!.initializer!.data as Float32Array)[5], 0);
+});

@@ -14,7 +14,8 @@ import { ByteReader, ByteWriter } from './bits.js';
 import { codebookOf, readLayer, writeLayer, type LayerSizes } from './layer-codec.js';
 
 export const MAGIC = 'SLDC';
-export const VERSION = 1;
+/** Version written; version 1 (no dense-layer form) is still read. */
+export const VERSION = 2;
 
 export interface PackOptions {
   /** Gap (relative index) bits: one number, or per layer kind (default the paper's { conv: 8, fc: 4 }). */
@@ -91,7 +92,7 @@ export function unpack(bytes: Uint8Array): Model {
   const r = new ByteReader(bytes);
   if (new TextDecoder().decode(r.bytes(4)) !== MAGIC) throw new SlimnetError('ONNX_DECODE', `not a slimnet Deep Compression container (magic ${MAGIC} missing)`);
   const version = r.u8();
-  if (version !== VERSION) throw new SlimnetError('ONNX_DECODE', `container version ${version} is not supported (expected ${VERSION})`);
+  if (version !== 1 && version !== VERSION) throw new SlimnetError('ONNX_DECODE', `container version ${version} is not supported (expected 1 or ${VERSION})`);
   const model = decodeModel(r.block());
   const count = r.u32();
   for (let i = 0; i < count; i++) {
@@ -107,4 +108,22 @@ export function unpack(bytes: Uint8Array): Model {
   }
   if (!r.done) throw new SlimnetError('ONNX_DECODE', 'trailing bytes after the last container layer');
   return model;
+}
+
+/** Names of initializers whose bytes differ between `model` and `unpack(bytes)` (empty: bit-exact). */
+export function roundTripMismatches(model: Model, bytes: Uint8Array): string[] {
+  const back = unpack(bytes);
+  const bad: string[] = [];
+  const raw = (t: Tensor | undefined): Uint8Array | undefined => {
+    if (t === undefined) return undefined;
+    if (!ArrayBuffer.isView(t.data)) return new TextEncoder().encode(JSON.stringify([t.dims, t.data]));
+    return new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+  };
+  for (const [name, v] of model.graph.initializers) {
+    const a = raw(v.initializer);
+    const b = raw(back.graph.initializers.get(name)?.initializer);
+    if (a === undefined || b === undefined || a.length !== b.length || a.some((x, i) => x !== b[i])) bad.push(name);
+  }
+  for (const name of back.graph.initializers.keys()) if (!model.graph.initializers.has(name)) bad.push(name);
+  return bad;
 }

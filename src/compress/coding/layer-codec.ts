@@ -56,8 +56,12 @@ export function writeLayer(out: ByteWriter, data: Float32Array, codebook: Uint32
   const raw = new Uint32Array(data.buffer, data.byteOffset, data.length);
   const pos = new Map<number, number>();
   codebook.forEach((b, i) => pos.set(b, i));
-  const rel = encodeRelative(data.length, (i) => raw[i] !== 0, gapBits);
-  const clusters = new Uint32Array(rel.gaps.length - rel.fillers);
+  let dense = true;
+  for (let i = 0; i < raw.length && dense; i++) dense = raw[i] !== 0;
+  // A layer without zeros needs no relative indices: gap width 0 marks it (no gap table, no gap stream).
+  const rel = dense ? { gaps: new Uint32Array(0), fillers: 0 } : encodeRelative(data.length, (i) => raw[i] !== 0, gapBits);
+  const width = dense ? 0 : gapBits;
+  const clusters = new Uint32Array(dense ? raw.length : rel.gaps.length - rel.fillers);
   let n = 0;
   for (let i = 0; i < raw.length; i++) if (raw[i] !== 0) clusters[n++] = pos.get(raw[i] as number) as number;
   const histogram = (syms: Uint32Array, size: number): Float64Array => {
@@ -66,13 +70,13 @@ export function writeLayer(out: ByteWriter, data: Float32Array, codebook: Uint32
     return f;
   };
   const idxLen = codeLengths(histogram(clusters, k), MAX_CODE_LENGTH);
-  const gapLen = codeLengths(histogram(rel.gaps, 2 ** gapBits), MAX_CODE_LENGTH);
+  const gapLen = dense ? new Uint8Array(0) : codeLengths(histogram(rel.gaps, 2 ** gapBits), MAX_CODE_LENGTH);
   const wIdx = new BitWriter();
   encodeSymbols(clusters, idxLen, wIdx);
   const wGap = new BitWriter();
   encodeSymbols(rel.gaps, gapLen, wGap);
   const start = out.length;
-  out.u8(gapBits);
+  out.u8(width);
   out.u32(k);
   for (const b of codebook) out.f32bits(b);
   out.u32(clusters.length);
@@ -80,11 +84,11 @@ export function writeLayer(out: ByteWriter, data: Float32Array, codebook: Uint32
   out.bytes(idxLen);
   out.bytes(gapLen);
   out.block(wIdx.finish());
-  out.block(wGap.finish());
+  if (!dense) out.block(wGap.finish());
   return {
-    params: data.length, nonzero: clusters.length, bits, gapBits, fillers: rel.fillers,
+    params: data.length, nonzero: clusters.length, bits, gapBits: width, fillers: rel.fillers,
     weightBits: wIdx.length, indexBits: wGap.length,
-    fixedWeightBits: clusters.length * bits, fixedIndexBits: rel.gaps.length * gapBits,
+    fixedWeightBits: clusters.length * bits, fixedIndexBits: rel.gaps.length * width,
     codebookBytes: 4 * k, totalBytes: out.length - start,
   };
 }
@@ -97,10 +101,12 @@ export function readLayer(r: ByteReader, size: number): Float32Array {
   const nonzero = r.u32();
   const entries = r.u32();
   const idxLen = r.bytes(k);
-  const gapLen = r.bytes(2 ** gapBits);
+  // Gap width 0: a layer without zeros, stored without relative indices.
+  const gapLen = gapBits === 0 ? new Uint8Array(0) : r.bytes(2 ** gapBits);
   const clusters = decodeSymbols(nonzero, idxLen, new BitReader(r.block()));
-  const gaps = decodeSymbols(entries, gapLen, new BitReader(r.block()));
-  const positions = decodeRelative(gaps, gapBits, size);
+  const positions = gapBits === 0
+    ? Int32Array.from({ length: size }, (_, i) => i)
+    : decodeRelative(decodeSymbols(entries, gapLen, new BitReader(r.block())), gapBits, size);
   if (positions.length !== nonzero) throw new SlimnetError('ONNX_DECODE', `layer has ${positions.length} positions for ${nonzero} weights`);
   const raw = new Uint32Array(size);
   positions.forEach((p, i) => {

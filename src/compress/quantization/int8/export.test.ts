@@ -49,7 +49,7 @@ const xs = new Tensor('float32', [16, 2, 8, 8], data.images.slice(0, 16 * 128));
 
 test('QOperator and QDQ run in onnxruntime, agree within one output step, and stay close to float', async () => {
   const float = tinyNet();
-  const opts = { dataset: data, calibrationBatches: 2, batchSize: 32 } as const;
+  const opts = { dataset: data, calibrationBatches: 2, batchSize: 32, floatOutput: false } as const;
   const qop = await quantizeInt8(float, { ...opts, format: 'qoperator' });
   const qdq = await quantizeInt8(float, { ...opts, format: 'qdq' });
   const ops = qop.model.graph.nodes.map((n) => n.opType);
@@ -74,6 +74,23 @@ test('QOperator and QDQ run in onnxruntime, agree within one output step, and st
   }
   assert.ok(maxErr < 0.1 * range, `int8 max error ${maxErr} vs output range ${range}`);
   for (const l of qop.report.layers) assert.ok(l.sqnrDb > 15, `${l.node}: ${l.sqnrDb} dB`);
+});
+
+test('float logits: the final QGemm returns float and matches the fake-quantized model to float rounding', async () => {
+  const float = tinyNet();
+  const opts = { dataset: data, calibrationBatches: 2, batchSize: 32, floatOutput: true } as const;
+  const qop = await quantizeInt8(float, { ...opts, format: 'qoperator' });
+  const qdq = await quantizeInt8(float, { ...opts, format: 'qdq' });
+  const fc = qop.model.graph.nodes.find((n) => n.opType === 'QGemm');
+  assert.equal(fc?.inputs.length, 7);
+  assert.equal(fc?.output().name, 'logits');
+  assert.ok(!qop.model.graph.nodes.some((n) => n.opType === 'DequantizeLinear'), qop.model.graph.nodes.map((n) => n.opType).join(','));
+  assert.equal(qop.report.fusion?.fused, true);
+  assert.equal(qdq.report.fusion?.fused, true);
+  const a = await run(qop.model, xs);
+  const fake = await run(qdq.model, xs, 'disabled');
+  const range = Math.max(...[...fake].map(Math.abs));
+  for (let i = 0; i < a.length; i++) assert.ok(Math.abs((a[i] as number) - (fake[i] as number)) <= 1e-4 * range, `element ${i}: ${a[i]} vs ${fake[i]}`);
 });
 
 test('per-channel weights: one scale per output channel, far smaller error on a small channel', async () => {

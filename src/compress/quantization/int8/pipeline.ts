@@ -9,13 +9,15 @@ import type { Model } from '../../../ir/graph.js';
 import { decodeModel, encodeModel } from '../../../onnx/index.js';
 import { inferShapes } from '../../../passes/infer-shapes.js';
 import { calibrate, type CalibrationOptions } from './calibrate.js';
-import { foldBatchNorm } from './fold-bn.js';
+import { foldBatchNorm } from '../common/fold-bn.js';
 import { checkFusion, type FusionReport } from './fusion.js';
 import { layerErrors, type LayerError } from './layer-error.js';
-import { calibrationTargets, planQuantization, type QuantPlan } from './plan.js';
+import { calibrationTargets, planQuantization, type PlanOptions, type QuantPlan } from './plan.js';
 import { exportQdq } from './qdq.js';
 import { exportQOperator } from './qoperator.js';
-import type { CalibrationMethod, TensorStats } from './ranges.js';
+import type { EpochStats } from '../../../train/types.js';
+import { quantizationAwareTraining, type QatOptions, type QatScale } from './qat.js';
+import type { CalibrationMethod, RangeOptions, TensorStats } from './ranges.js';
 
 export interface QuantizeInt8Options {
   /** Calibration data (usually the training split). */
@@ -40,8 +42,12 @@ export interface QuantizeInt8Options {
   readonly autoKeepFloatBelowDb?: number;
   /** Ops without a rule throw instead of staying float. */
   readonly strict?: boolean;
+  /** The final Gemm returns float logits from its integer kernel instead of uint8 (default true). */
+  readonly floatOutput?: boolean;
   /** Check onnxruntime fusion of the result (default true). */
   readonly checkFusion?: boolean;
+  /** Quantization-aware training before export (see qat.ts); its perChannel follows `perChannel`. */
+  readonly qat?: Omit<QatOptions, 'perChannel'>;
 }
 
 export interface QuantizeInt8Report {
@@ -57,6 +63,8 @@ export interface QuantizeInt8Report {
   readonly autoKeptFloat: readonly string[];
   readonly quantizedNodes: number;
   readonly fusion?: FusionReport;
+  /** Quantization-aware training, when it ran: epochs, activation scales before / after, training history. */
+  readonly qat?: { readonly epochs: number; readonly learnScales: boolean; readonly scales: readonly QatScale[]; readonly history: readonly EpochStats[] };
 }
 
 function clone(model: Model): Model {
@@ -74,26 +82,36 @@ export async function quantizeInt8(model: Model, opts: QuantizeInt8Options): Pro
   const perChannel = opts.perChannel ?? true;
   const format = opts.format ?? 'qoperator';
   if (format !== 'qdq' && format !== 'qoperator') throw new SlimnetError('INVALID_ARGUMENT', `format must be 'qdq' or 'qoperator', got '${String(format)}'`);
-  const base = clone(model);
+  let base = clone(model);
   const foldedBatchNorms = foldBatchNorm(base);
   inferShapes(base);
   const cal: CalibrationOptions = {
     split: opts.dataset, method, batches: opts.calibrationBatches ?? 4, batchSize: opts.batchSize ?? 64,
   };
-  const stats: Map<string, TensorStats> = await calibrate(base, calibrationTargets(base), cal);
+  let stats: Map<string, TensorStats> = await calibrate(base, calibrationTargets(base), cal);
   const evalOpts: CalibrationOptions = { ...cal, method: 'minmax' };
-  const plan = (keep: ReadonlySet<string>): { m: Model; p: QuantPlan } => {
-    const m = clone(base);
-    const p = planQuantization(m, stats, {
-      range: { method, ...(opts.percentile === undefined ? {} : { percentile: opts.percentile }) },
-      keepFloat: keep, ...(opts.activationType === undefined ? {} : { activationType: opts.activationType }),
-      symmetricActivations: opts.symmetricActivations === true, strict: opts.strict === true,
-    });
-    return { m, p };
-  };
   const byName = new Set(opts.keepFloat ?? []);
   const missing = [...byName].filter((n) => !base.graph.nodes.some((x) => x.name === n));
   if (missing.length > 0) throw new SlimnetError('INVALID_ARGUMENT', `keepFloat names unknown node(s): ${missing.join(', ')}`);
+  let range: RangeOptions = { method, ...(opts.percentile === undefined ? {} : { percentile: opts.percentile }) };
+  const planOpts = (keep: ReadonlySet<string>): PlanOptions => ({
+    range, keepFloat: keep, ...(opts.activationType === undefined ? {} : { activationType: opts.activationType }),
+    symmetricActivations: opts.symmetricActivations === true, strict: opts.strict === true, floatOutput: opts.floatOutput ?? true,
+  });
+  let qat: QuantizeInt8Report['qat'];
+  if (opts.qat !== undefined) {
+    const r = await quantizationAwareTraining(base, stats, planOpts(byName), { ...opts.qat, perChannel });
+    base = r.model;
+    inferShapes(base);
+    stats = r.stats;
+    range = { method: 'minmax' }; // the trained ranges are exact
+    qat = { epochs: opts.qat.epochs, learnScales: opts.qat.learnScales === true, scales: r.scales, history: r.history };
+  }
+  const plan = (keep: ReadonlySet<string>): { m: Model; p: QuantPlan } => {
+    const m = clone(base);
+    const p = planQuantization(m, stats, planOpts(keep));
+    return { m, p };
+  };
   let keep = new Set(byName);
   let { m, p } = plan(keep);
   let named = layersOf(p);
@@ -117,6 +135,7 @@ export async function quantizeInt8(model: Model, opts: QuantizeInt8Options): Pro
   const report: QuantizeInt8Report = {
     format, method, perChannel, foldedBatchNorms, foldedRelus: p.foldedRelus, layers, keptFloat: [...byName], autoKeptFloat: auto,
     quantizedNodes: p.nodes.size, ...(opts.checkFusion === false ? {} : { fusion: await checkFusion(m) }),
+    ...(qat === undefined ? {} : { qat }),
   };
   return { model: m, report };
 }

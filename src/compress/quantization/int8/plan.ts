@@ -22,6 +22,11 @@ export interface PlanOptions {
   readonly keepFloat?: ReadonlySet<string>;
   /** Throw UnsupportedOpError for ops without a rule (default false: they stay float). */
   readonly strict?: boolean;
+  /**
+   * A Gemm whose output is a graph output (the logits) returns float from its integer kernel (QGemm without
+   * output scale) instead of uint8 (default false).
+   */
+  readonly floatOutput?: boolean;
 }
 
 export interface QuantPlan {
@@ -31,6 +36,8 @@ export interface QuantPlan {
   readonly act: Map<Value, QParams>;
   /** Names of Relu nodes folded into their producer. */
   readonly foldedRelus: readonly string[];
+  /** Quantized nodes whose output stays float (integer kernel with float output). */
+  readonly floatOutputs: ReadonlySet<Node>;
 }
 
 /** Values to calibrate: float inputs and the outputs of every op with a rule (and of Relus). */
@@ -76,6 +83,7 @@ export function planQuantization(model: Model, stats: ReadonlyMap<string, Tensor
   const foldedRelus = symmetric ? [] : foldRelus(model, keep);
   const act = new Map<Value, QParams>();
   const nodes = new Map<Node, QuantRule>();
+  const floatOutputs = new Set<Node>();
   const qp = (v: Value): QParams | undefined => {
     const known = act.get(v);
     if (known !== undefined) return known;
@@ -99,10 +107,13 @@ export function planQuantization(model: Model, stats: ReadonlyMap<string, Tensor
       continue;
     }
     const ins = rule.activations.map((i) => n.input(i));
-    const params = [...ins, n.output()].map(qp);
+    const floatOut = opts.floatOutput === true && rule.kind === 'gemm' && g.outputs.includes(n.output());
+    const values = floatOut ? ins : [...ins, n.output()];
+    const params = values.map(qp);
     if (params.some((p) => p === undefined)) continue;
-    [...ins, n.output()].forEach((v, i) => act.set(v, params[i] as QParams));
+    values.forEach((v, i) => act.set(v, params[i] as QParams));
     nodes.set(n, rule);
+    if (floatOut) floatOutputs.add(n);
   }
-  return { nodes, act, foldedRelus };
+  return { nodes, act, foldedRelus, floatOutputs };
 }

@@ -45,6 +45,11 @@ export function exportQOperator(model: Model, plan: QuantPlan, opts: ExportOptio
   let usesMs = false;
   for (const [n, rule] of plan.nodes) {
     const out = n.output();
+    if (plan.floatOutputs.has(n)) {
+      floatOutputGemm(model, n, actArgs(n.input(0)), qparams(n.input(0)).scale, opts.perChannel && rule.weightAxis !== undefined ? rule.weightAxis(n) : undefined);
+      usesMs = true;
+      continue;
+    }
     const qp = qparams(out);
     const qout = new Value(g.uniqueName(`${out.name}_quantized`), qp.type, out.shape);
     const attrs: Record<string, AttributeInput> = Object.fromEntries(n.attributes);
@@ -85,6 +90,18 @@ export function exportQOperator(model: Model, plan: QuantPlan, opts: ExportOptio
   if (usesMs && !model.opsetImports.has(MS_DOMAIN)) model.opsetImports.set(MS_DOMAIN, 1);
   dropUnusedInitializers(g);
   g.sortTopologically();
+}
+
+/** Replaces a float Gemm by QGemm with float output (no y_scale / y_zero_point); the output value is kept. */
+function floatOutputGemm(model: Model, n: Node, a: Value[], inputScale: number, axis: number | undefined): void {
+  const g = model.graph;
+  const out = n.output();
+  const attrs: Record<string, AttributeInput> = Object.fromEntries(n.attributes);
+  delete attrs['beta'];
+  const inputs = [...a, ...weightArgs(model, n, inputScale, axis)];
+  n.setOutput(0, new Value(g.uniqueName(`${out.name}_replaced`)));
+  addNodeWithOutputs(g, 'QGemm', inputs, [out], attrs, MS_DOMAIN, `${n.name}_quant`);
+  g.removeNode(n, true);
 }
 
 /** [w_q, w_scale, w_zero_point, bias_q | undefined] for a weighted node. */

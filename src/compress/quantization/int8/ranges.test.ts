@@ -50,3 +50,16 @@ test('entropy threshold clips a heavy tail well below the max, and keeps a unifo
   const tu = entropyThreshold(su.hist as Float64Array, su.histMax as number, 128);
   assert.ok(tu > 0.9 * (su.histMax as number), `uniform threshold ${tu}`);
 });
+
+test('entropy keeps the range of a ReLU output: the spike of exact zeros is left out of the histogram', () => {
+  const rng = new Rng(2);
+  const data = new Float32Array(40000);
+  for (let i = 0; i < data.length; i++) data[i] = i % 2 === 0 ? 0 : Math.abs(rng.normal());
+  const s = statsOf(data);
+  assert.equal((s.hist as Float64Array).reduce((a, b) => a + b, 0), 20000);
+  const t = entropyThreshold(s.hist as Float64Array, s.histMax as number, 256);
+  assert.ok(t > 2.5, `threshold ${t} of max ${s.histMax}`);
+  const r = chooseRange(s, { method: 'entropy' });
+  assert.equal(r.lo, 0);
+  assert.ok(r.hi > 2.5);
+});

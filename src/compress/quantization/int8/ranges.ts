@@ -19,16 +19,20 @@ export interface TensorStats {
 
 export const HISTOGRAM_BINS = 2048;
 
-/** Adds |x| of `data` into `hist` (bins over [0, histMax]; values above land in the last bin). */
+/**
+ * Adds |x| of `data` into `hist` (bins over [0, histMax]; values above land in the last bin). Exact zeros
+ * are left out: every range represents 0 exactly, and the spike a ReLU leaves at 0 (often half the values)
+ * would otherwise dominate the distribution — the entropy search then cuts at the first candidate, where
+ * no bins merge, clipping most of the real range.
+ */
 export function accumulateHistogram(hist: Float64Array, histMax: number, data: ArrayLike<number>): void {
   const bins = hist.length;
-  if (histMax <= 0) {
-    hist[0] = (hist[0] as number) + data.length;
-    return;
-  }
+  if (histMax <= 0) return;
   const k = bins / histMax;
   for (let i = 0; i < data.length; i++) {
-    const b = Math.min(bins - 1, Math.floor(Math.abs(data[i] as number) * k));
+    const x = data[i] as number;
+    if (x === 0) continue;
+    const b = Math.min(bins - 1, Math.floor(Math.abs(x) * k));
     hist[b] = (hist[b] as number) + 1;
   }
 }

@@ -11,7 +11,7 @@ import { cloneModel } from '../../../train/graph-edit.js';
 import { defaultTrainableParams } from '../../../train/params.js';
 import { train } from '../../../train/trainer.js';
 import type { EpochStats, TrainProgress } from '../../../train/types.js';
-import { codebookModel, codebookName, readCodebooks } from './codebook-graph.js';
+import { codebookModel, codebookName, readCodebooks, stepName } from './codebook-graph.js';
 import { applyShared, type SharedLayer } from './share.js';
 
 export interface FinetuneCodebooksOptions {
@@ -19,13 +19,18 @@ export interface FinetuneCodebooksOptions {
   readonly datasetOptions?: LoadDatasetOptions;
   /** Epochs (default 1). */
   readonly epochs?: number;
-  /** Learning rate (default 0.001). */
+  /** Learning rate (default 0.2 with normalised steps, 0.001 with the raw sum). */
   readonly lr?: number;
   readonly batchSize?: number;
   /** SGD momentum (default 0.9). */
   readonly momentum?: number;
   /** Also train biases, BatchNorm and unshared weights (default false: codebooks only). */
   readonly trainOthers?: boolean;
+  /**
+   * Per-centroid step normalisation (default true): each centroid moves by lr × the mean of its weights'
+   * gradients instead of their sum (see CodebookGraphOptions.normalizeSteps); false is the paper's raw sum.
+   */
+  readonly normalizeSteps?: boolean;
   readonly seed?: number;
   readonly threads?: number;
   /** Validate after each epoch (default true). */
@@ -44,15 +49,17 @@ export interface FinetuneCodebooksResult {
 }
 
 export async function finetuneCodebooks(model: Model, shared: readonly SharedLayer[], opts: FinetuneCodebooksOptions): Promise<FinetuneCodebooksResult> {
-  const cbModel = codebookModel(model, shared);
+  const cbModel = codebookModel(model, shared, { normalizeSteps: opts.normalizeSteps ?? true });
   const codebooks = new Set(shared.map((l) => codebookName(l.name)));
-  const frozen = opts.trainOthers === true ? [] : defaultTrainableParams(cbModel.graph).map((v) => v.name).filter((n) => !codebooks.has(n));
+  const steps = new Set(shared.map((l) => stepName(l.name)));
+  const frozen = defaultTrainableParams(cbModel.graph).map((v) => v.name)
+    .filter((n) => !codebooks.has(n) && (opts.trainOthers !== true || steps.has(n)));
   const r = await train({
     model: cbModel,
     dataset: opts.dataset,
     ...(opts.datasetOptions === undefined ? {} : { datasetOptions: opts.datasetOptions }),
     epochs: opts.epochs ?? 1,
-    lr: opts.lr ?? 0.001,
+    lr: opts.lr ?? ((opts.normalizeSteps ?? true) ? 0.2 : 0.001),
     momentum: opts.momentum ?? 0.9,
     ...(opts.batchSize === undefined ? {} : { batchSize: opts.batchSize }),
     ...(opts.seed === undefined ? {} : { seed: opts.seed }),

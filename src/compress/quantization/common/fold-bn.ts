@@ -8,6 +8,7 @@ import type { Node } from '../../../ir/node.js';
 import { Tensor } from '../../../ir/tensor.js';
 import type { Value } from '../../../ir/value.js';
 import { constantValue } from '../../../onnx/index.js';
+import { cloneModel } from '../../../train/graph-edit.js';
 
 function constOf(v: Value | undefined): Float32Array | undefined {
   if (v === undefined) return undefined;
@@ -62,4 +63,11 @@ export function foldBatchNorm(model: Model): number {
     folded++;
   }
   return folded;
+}
+
+/** A copy of `model` with every foldable BatchNormalization folded into its Conv; returns it and the count. */
+export function foldedCopy(model: Model): { readonly model: Model; readonly folded: number } {
+  const m = cloneModel(model);
+  const folded = foldBatchNorm(m);
+  return { model: m, folded };
 }

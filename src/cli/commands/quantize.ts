@@ -1,0 +1,145 @@
+/**
+ * `slimnet quantize model.onnx --method NAME [method options] --out q.onnx [--packed q.sldc]`: any method of
+ * the quantization registry. The command's flags are the common ones plus every method's declared options
+ * (camelCase names spelled in kebab-case); a flag of another method is a typed error.
+ */
+import { resolveMethodOptions, type MethodOptionSpec, type RawOptionValues } from '../../compress/quantization/method.js';
+import { quantizationMethod, quantizationMethods } from '../../compress/quantization/methods.js';
+import { quantize } from '../../compress/quantization/quantize.js';
+import { loadDataset } from '../../data/index.js';
+import { SlimnetError } from '../../ir/errors.js';
+import { saveModel } from '../../onnx/index.js';
+import { formatBytes } from '../../report/format.js';
+import { formatMeasurement } from '../../report/measurement.js';
+import { formatSummary } from '../../report/summary.js';
+import { atomicWrite, checkWritable } from '../../util/atomic-write.js';
+import { optInt, optString, requirePositional, type Command, type OptionSpecs, type ParsedOptions } from '../command.js';
+import { resolveModel } from '../model-source.js';
+import { progressPrinter } from './train.js';
+
+const COMMAND_OPTIONS: OptionSpecs = {
+  method: { type: 'string', placeholder: 'NAME', description: `quantization method: ${quantizationMethods.map((m) => m.name).join(', ')}` },
+  data: { type: 'string', placeholder: 'mnist|fashion-mnist|PATH', description: 'calibration / fine-tuning (train split) and evaluation (test split) data', default: 'mnist' },
+  limit: { type: 'string', placeholder: 'N', description: 'use only the first N training and test samples (quick runs)' },
+  'test-limit': { type: 'string', placeholder: 'N', description: 'evaluate on the first N test samples only' },
+  threads: { type: 'string', placeholder: 'N', description: 'onnxruntime threads for calibration, training and evaluation', default: '2' },
+  seed: { type: 'string', placeholder: 'N', description: 'seed of everything random', default: '0' },
+  'latency-runs': { type: 'string', placeholder: 'N', description: 'timed latency runs per model and batch size (0 = skip)', default: '50' },
+  out: { type: 'string', placeholder: 'PATH', description: 'where to write the quantized ONNX model' },
+  packed: { type: 'string', placeholder: 'PATH', description: "also write the method's packed form (kmeans, fixed <= 8 bits: .sldc container)" },
+};
+
+/** camelCase option name -> kebab-case flag. */
+export function flagOf(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+interface MethodFlag {
+  readonly option: string;
+  readonly methods: string[];
+  readonly spec: MethodOptionSpec;
+}
+
+function methodFlags(): Map<string, MethodFlag> {
+  const flags = new Map<string, MethodFlag>();
+  for (const m of quantizationMethods) {
+    for (const [option, spec] of Object.entries(m.options)) {
+      const flag = flagOf(option);
+      if (Object.hasOwn(COMMAND_OPTIONS, flag) || flag === 'json' || flag === 'help') throw new Error(`quantization method '${m.name}' option '${option}' collides with the quantize command's --${flag}`);
+      const f = flags.get(flag);
+      if (f === undefined) flags.set(flag, { option, methods: [m.name], spec });
+      else f.methods.push(m.name);
+    }
+  }
+  return flags;
+}
+
+const FLAGS = methodFlags();
+
+function flagSpecs(): OptionSpecs {
+  const out: Record<string, OptionSpecs[string]> = { ...COMMAND_OPTIONS };
+  for (const [flag, f] of FLAGS) {
+    out[flag] = {
+      type: f.spec.type === 'boolean' ? 'boolean' : 'string',
+      placeholder: f.spec.choices?.join('|') ?? f.spec.placeholder ?? 'VALUE',
+      description: `${f.spec.description} [${f.methods.join(', ')}]`,
+    };
+  }
+  return out;
+}
+
+function methodHelp(): string {
+  const lines = ['methods (defaults per method):'];
+  for (const m of quantizationMethods) {
+    lines.push(`  ${m.name}: ${m.summary}${m.reference === undefined ? '' : ` (${m.reference})`}`);
+    for (const [name, spec] of Object.entries(m.options)) {
+      const def = spec.default === undefined ? '' : ` = ${String(spec.default)}`;
+      lines.push(`      --${flagOf(name)}${def}`);
+    }
+  }
+  lines.push('', 'Every run prints test error, size (ONNX, and packed form) with the ratio, and latency at batch 1 and 64.');
+  return lines.join('\n');
+}
+
+/** The selected method's options from the parsed flags; a flag of another method is an error. */
+function rawMethodOptions(method: string, o: ParsedOptions): RawOptionValues {
+  const m = quantizationMethod(method);
+  const raw: Record<string, string | boolean> = {};
+  for (const [flag, f] of FLAGS) {
+    const v = o[flag];
+    if (v === undefined) continue;
+    if (!Object.hasOwn(m.options, f.option)) {
+      throw new SlimnetError('INVALID_ARGUMENT', `--${flag} is an option of ${f.methods.join(', ')}, not of --method ${method} (see slimnet quantize --help)`);
+    }
+    raw[f.option] = v;
+  }
+  resolveMethodOptions(m, raw); // bad values fail here, before any data is loaded
+  return raw;
+}
+
+export const quantizeCommand: Command = {
+  name: 'quantize',
+  summary: 'Quantize a model (int8, fixed point, k-means sharing...) and measure error, size and latency.',
+  positionals: '<model.onnx|zoo-name>',
+  options: flagSpecs(),
+  details: methodHelp(),
+  async run(positionals, o, io) {
+    const source = resolveModel(requirePositional(this, positionals, 0, 'a model'));
+    const method = optString(o, 'method');
+    if (method === undefined) throw new SlimnetError('INVALID_ARGUMENT', `slimnet quantize: --method is required (${quantizationMethods.map((m) => m.name).join(', ')})`);
+    const raw = rawMethodOptions(method, o);
+    const out = optString(o, 'out');
+    if (out === undefined) throw new SlimnetError('INVALID_ARGUMENT', 'slimnet quantize: --out PATH is required (where to write the quantized model)');
+    const protect = source.path === undefined ? [] : [source.path];
+    checkWritable(out, { protect });
+    const packedPath = optString(o, 'packed');
+    if (packedPath !== undefined) checkWritable(packedPath, { protect: [...protect, out] });
+    const limit = optString(o, 'limit') === undefined ? undefined : optInt(o, 'limit', 0);
+    const testLimit = optString(o, 'test-limit') === undefined ? limit : optInt(o, 'test-limit', 0);
+    const data = loadDataset(optString(o, 'data') ?? 'mnist', { ...(limit === undefined ? {} : { limit }), ...(testLimit === undefined ? {} : { testLimit }) });
+    const json = o.json === true;
+    const r = await quantize(source.model, {
+      method, options: raw, data, threads: optInt(o, 'threads', 2), seed: optInt(o, 'seed', 0),
+      measure: { latencyRuns: optInt(o, 'latency-runs', 50) },
+      ...(json ? {} : { onProgress: progressPrinter(), log: (m: string) => io.err(m) }),
+    });
+    saveModel(r.model, out, { protect });
+    if (packedPath !== undefined && r.packed === undefined) {
+      throw new SlimnetError('INVALID_ARGUMENT', `--method ${method} with these options has no packed form (the ONNX model was saved to ${out}); drop --packed`);
+    }
+    if (packedPath !== undefined && r.packed !== undefined) atomicWrite(packedPath, r.packed.bytes, { protect: [...protect, out] });
+    if (json) {
+      io.out(JSON.stringify({
+        model: source.label, method: r.method, options: r.options, out, ...(packedPath === undefined ? {} : { packed: packedPath }),
+        seconds: r.seconds, report: r.report, measurement: r.measurement,
+      }, null, 2));
+      return 0;
+    }
+    io.out(`${source.label}: quantize --method ${r.method} (${r.seconds.toFixed(1)} s)`);
+    io.out(formatSummary(r.summary));
+    io.out('');
+    if (r.measurement !== undefined) io.out(formatMeasurement(r.measurement).join('\n'));
+    io.out(`saved ${out}${packedPath !== undefined && r.packed !== undefined ? ` and ${packedPath} (${formatBytes(r.packed.bytes.length)}, ${r.packed.description})` : ''}`);
+    return 0;
+  },
+};

@@ -1,0 +1,69 @@
+/**
+ * quantize(): the library call behind `slimnet quantize` — looks the method up in the registry, checks
+ * its options, runs it, and measures the result against the input (test error, size, ratio, latency).
+ */
+import type { Dataset } from '../../data/types.js';
+import type { Model } from '../../ir/graph.js';
+import type { TrainProgress } from '../../train/types.js';
+import { measureCompression, type CompressionMeasurement, type MeasureOptions } from '../measure.js';
+import { resolveMethodOptions, type MethodOptionValues, type PackedForm, type RawOptionValues, type SummaryBlock } from './method.js';
+import { quantizationMethod } from './methods.js';
+
+export interface QuantizeOptions {
+  /** A registered method name (see quantizationMethods). */
+  readonly method: string;
+  /** Method options by their camelCase names; strings are parsed (as from a command line). */
+  readonly options?: RawOptionValues;
+  /** Data for calibration / fine-tuning (train split) and the error measurement (test split). */
+  readonly data?: Dataset;
+  /** onnxruntime threads for calibration, training and evaluation (default 2). */
+  readonly threads?: number;
+  /** Seed of everything random (default 0). */
+  readonly seed?: number;
+  /** Measurement settings; false skips measuring (default: error on the test split, size, latency). */
+  readonly measure?: Omit<MeasureOptions, 'test' | 'packedBytes' | 'threads'> | false;
+  readonly onProgress?: (p: TrainProgress) => void;
+  readonly log?: (message: string) => void;
+  readonly signal?: AbortSignal;
+  /** Train in the calling thread (tests). */
+  readonly inProcess?: boolean;
+}
+
+export interface QuantizeResult {
+  readonly method: string;
+  /** The checked options with defaults filled in. */
+  readonly options: MethodOptionValues;
+  readonly model: Model;
+  readonly report: Readonly<Record<string, unknown>>;
+  readonly summary: readonly SummaryBlock[];
+  readonly packed?: PackedForm;
+  readonly measurement?: CompressionMeasurement;
+  /** Wall-clock seconds of the method itself (without measuring). */
+  readonly seconds: number;
+}
+
+export async function quantize(model: Model, opts: QuantizeOptions): Promise<QuantizeResult> {
+  const method = quantizationMethod(opts.method);
+  const options = resolveMethodOptions(method, opts.options ?? {});
+  const t0 = Date.now();
+  const out = await method.run(model, options, {
+    threads: opts.threads ?? 2, seed: opts.seed ?? 0,
+    ...(opts.data === undefined ? {} : { data: opts.data }),
+    ...(opts.onProgress === undefined ? {} : { onProgress: opts.onProgress }),
+    ...(opts.log === undefined ? {} : { log: opts.log }),
+    ...(opts.signal === undefined ? {} : { signal: opts.signal }),
+    ...(opts.inProcess === undefined ? {} : { inProcess: opts.inProcess }),
+  });
+  const seconds = (Date.now() - t0) / 1000;
+  const measurement = opts.measure === false ? undefined : await measureCompression(model, out.model, {
+    ...opts.measure, threads: opts.threads ?? 2,
+    ...(opts.data === undefined ? {} : { test: opts.data.test }),
+    ...(out.packed === undefined ? {} : { packedBytes: out.packed.bytes.length }),
+    ...(opts.log === undefined || opts.measure?.log !== undefined ? {} : { log: opts.log }),
+  });
+  return {
+    method: method.name, options, model: out.model, report: out.report, summary: out.summary, seconds,
+    ...(out.packed === undefined ? {} : { packed: out.packed }),
+    ...(measurement === undefined ? {} : { measurement }),
+  };
+}
