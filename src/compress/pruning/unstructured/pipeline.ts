@@ -50,7 +50,7 @@ export async function pruneAndRetrain(model: Model, o: PruneAndRetrainOptions): 
   const retrain: RetrainOptions = { ...o, dataset: data };
   const pruned = await method.run(model, { sparsity: o.sparsity, data, retrain, options: o.methodOptions ?? {} });
   const prunedError = await err(pruned.model);
-  const tuned = await finetune(pruned.model, pruned.masks, epochs, retrain, { final: true, seedOffset: 1000 });
+  const tuned = await finetune(pruned.model, pruned.masks, epochs, retrain, { seedOffset: 1000 });
   const afterError = epochs === 0 ? prunedError : await err(tuned);
   return { model: tuned, masks: pruned.masks, stats: sparsityStats(tuned), beforeError, prunedError, afterError, seconds: (Date.now() - t0) / 1000 };
 }

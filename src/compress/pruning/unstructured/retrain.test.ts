@@ -25,7 +25,7 @@ function assertMasked(model: Model, masks: Masks): void {
 
 test('iterative prune → retrain: masks stay exactly zero through train(), sparsity grows to the target', async () => {
   const seen: number[] = [];
-  const r = await iterativePrune(small(), { sparsity: 0.75, cycles: 2, retrain: retrain(), onCycle: (_, s) => seen.push(s.stats.sparsity) });
+  const r = await iterativePrune(small(), { sparsity: 0.75, cycles: 2, retrain: retrain(), onCycle: (_, s) => void seen.push(s.stats.sparsity) });
   expectClose(seen, [0.5, 0.75], { atol: 1e-3 });
   assertMasked(r.model, r.masks);
   const before = small().graph.initializers.get('fc2.weight')?.initializer?.data as Float32Array;
@@ -35,7 +35,7 @@ test('iterative prune → retrain: masks stay exactly zero through train(), spar
 
 test('AGP at epoch granularity follows the cubic schedule', async () => {
   const seen: number[] = [];
-  const r = await agpPrune(small(), { sparsity: 0.8, steps: 2, recoveryEpochs: 1, retrain: retrain(), onSegment: (_, s) => seen.push(s.stats.sparsity) });
+  const r = await agpPrune(small(), { sparsity: 0.8, steps: 2, recoveryEpochs: 1, retrain: retrain(), onSegment: (_, s) => void seen.push(s.stats.sparsity) });
   expectClose(seen, [0, 0.8 - 0.8 * 0.125, 0.8], { atol: 1e-3 });
   assertMasked(r.model, r.masks);
 });
