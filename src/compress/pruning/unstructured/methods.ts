@@ -73,11 +73,11 @@ function criterionStep(name: string, c: Omit<MethodContext, 'sparsity'>): PruneS
 }
 
 const SCOPE = "'layer' (each layer at the target) or 'global' (one threshold)";
-const NORMALIZE = 'global scope: compare |w| / std(layer), i.e. Han\'s quality × std threshold (default true)';
+const NORMALIZE = 'global scope: compare |w| / std(layer), i.e. Han\'s quality × std threshold (default false)';
 const CRITERION = "pruning step: 'magnitude' (default), 'obd' or 'lobs' (their options apply)";
 
 const magnitude = (c: Omit<MethodContext, 'sparsity'>, fallback: 'layer' | 'global'): PruneStep =>
-  magnitudeStep({ scope: scope(c.options, fallback), normalizeByStd: flag(c.options, 'normalize', true) });
+  magnitudeStep({ scope: scope(c.options, fallback), normalizeByStd: flag(c.options, 'normalize', false) });
 
 const builtins: UnstructuredMethod[] = [
   {
@@ -114,7 +114,7 @@ const builtins: UnstructuredMethod[] = [
     options: { coefficient: `penalty coefficient (default ${penalty === 'l1' ? '1e-5' : '1e-4'})`, epochs: 'regularized epochs (default 1)', scope: `${SCOPE}; default layer`, normalize: NORMALIZE },
     run: (model, c) => regularizedPrune(model, {
       penalty, coefficient: num(c.options, 'coefficient', penalty === 'l1' ? 1e-5 : 1e-4), epochs: num(c.options, 'epochs', 1),
-      sparsity: c.sparsity, scope: scope(c.options, 'layer'), normalizeByStd: flag(c.options, 'normalize', true), retrain: c.retrain,
+      sparsity: c.sparsity, scope: scope(c.options, 'layer'), normalizeByStd: flag(c.options, 'normalize', false), retrain: c.retrain,
     }),
   })),
   {
