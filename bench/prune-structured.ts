@@ -2,8 +2,12 @@
  * Structured pruning end to end: prune trained models to a MACs target, fine-tune, and report MACs,
  * params, test error before / after and the measured onnxruntime speedup at batch 1 and 64 (median of
  * interleaved runs via compareLatency, 1 thread).
- *   node dist/bench/prune-structured.js [--dataset mnist] [--macs 0.5] [--criterion l1] [--finetune 1]
- *        [--steps 1] [--train-limit 60000] [--runs 50] [--out pruned-dir] model.onnx [more.onnx ...]
+ *   node dist/bench/prune-structured.js [--dataset mnist] [--macs 0.5 | 3x] [--criterion l1] [--finetune 1]
+ *        [--steps 1] [--final 0] [--lr 0.005] [--wd 0] [--per-layer auto] [--ranking local|global]
+ *        [--sparsity-epochs 1] [--coefficient 1e-4] [--round-to 1] [--threads 2] [--train-limit 60000]
+ *        [--runs 50] [--out pruned-dir] model.onnx [more.onnx ...]
+ * Each step's fine-tuning runs a cosine decay from --lr; --final N adds N more epochs (cosine from --lr / 2)
+ * after the last step. `--macs 3x` means 3× fewer MACs (a fraction 1 − 1/3 removed).
  */
 import { mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -13,6 +17,8 @@ import { loadDataset } from '../src/data/load.js';
 import { loadModel, saveModel } from '../src/onnx/index.js';
 import { compareLatency } from '../src/runtime/latency.js';
 import { evaluate } from '../src/runtime/evaluate.js';
+import { parseTarget } from '../src/cli/commands/prune.js';
+import { train as trainModel } from '../src/train/trainer.js';
 
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -27,6 +33,14 @@ async function main(): Promise<void> {
       'round-to': { type: 'string', default: '1' },
       runs: { type: 'string', default: '50' },
       lr: { type: 'string', default: '0.005' },
+      wd: { type: 'string', default: '0' },
+      final: { type: 'string', default: '0' },
+      'per-layer': { type: 'string' },
+      ranking: { type: 'string', default: 'local' },
+      'sparsity-epochs': { type: 'string', default: '1' },
+      coefficient: { type: 'string', default: '1e-4' },
+      threads: { type: 'string', default: '2' },
+      seed: { type: 'string', default: '0' },
       out: { type: 'string' },
     },
   });
@@ -36,26 +50,37 @@ async function main(): Promise<void> {
   const limit = values['train-limit'] === undefined ? {} : { limit: Number(values['train-limit']) };
   const dataset = loadDataset(values.dataset as string, limit);
   const runs = Number(values.runs);
+  const threads = Number(values.threads);
   const rows: string[] = [];
   for (const path of positionals) {
     const model = loadModel(path);
     const t0 = Date.now();
     const before = await evaluate(model, dataset.test);
+    const train = { lr: Number(values.lr), batchSize: 64, weightDecay: Number(values.wd), threads, seed: Number(values.seed), schedule: { kind: 'cosine' as const } };
     const r = await structuredPrune(model, {
-      criterion, target: { macsRatio: Number(values.macs) }, steps: Number(values.steps), finetuneEpochs: Number(values.finetune),
-      roundTo: Number(values['round-to']), dataset, train: { lr: Number(values.lr), batchSize: 64 },
+      criterion, target: { macsRatio: parseTarget(values.macs as string) }, steps: Number(values.steps), finetuneEpochs: Number(values.finetune),
+      roundTo: Number(values['round-to']), dataset, train, ranking: values.ranking === 'global' ? 'global' : 'local',
+      sparsity: { epochs: Number(values['sparsity-epochs']), coefficient: Number(values.coefficient) },
+      ...(values['per-layer'] === 'auto' ? { perLayer: 'auto' as const } : {}),
       onProgress: (m) => process.stderr.write(`${basename(path)}: ${m}\n`),
     });
+    let pruned = r.model;
+    const finalEpochs = Number(values.final);
+    if (finalEpochs > 0) {
+      const t = await trainModel({ ...train, lr: Number(values.lr) / 2, model: pruned, dataset, epochs: finalEpochs, seed: Number(values.seed) + 99 });
+      pruned = t.model;
+      process.stderr.write(`${basename(path)}: final fine-tuning ${finalEpochs} epoch(s): test error ${(t.testError * 100).toFixed(2)}%\n`);
+    }
     const seconds = (Date.now() - t0) / 1000;
-    const after = await evaluate(r.model, dataset.test);
-    const lat1 = await compareLatency(model, r.model, { batchSize: 1, runs, warmup: 10, threads: 1 });
-    const lat64 = await compareLatency(model, r.model, { batchSize: 64, runs, warmup: 5, threads: 1 });
+    const after = await evaluate(pruned, dataset.test);
+    const lat1 = await compareLatency(model, pruned, { batchSize: 1, runs, warmup: 10, threads: 1 });
+    const lat64 = await compareLatency(model, pruned, { batchSize: 64, runs, warmup: 5, threads: 1 });
     if (values.out !== undefined) {
       mkdirSync(values.out, { recursive: true });
-      saveModel(r.model, join(values.out, basename(path).replace(/\.onnx$/, '.pruned.onnx')));
+      saveModel(pruned, join(values.out, basename(path).replace(/\.onnx$/, '.pruned.onnx')), { protect: [path] });
     }
-    const pruned = r.groups.filter((g) => g.status === 'pruned').map((g) => `${g.name} ${g.size}->${g.kept}`).join(', ');
-    process.stderr.write(`${basename(path)}: groups: ${pruned}\n`);
+    const groups = r.groups.filter((g) => g.status === 'pruned').map((g) => `${g.name} ${g.size}->${g.kept}`).join(', ');
+    process.stderr.write(`${basename(path)}: groups: ${groups}\n`);
     rows.push([
       basename(path), criterion,
       `${(r.before.macs / 1e6).toFixed(2)}M -> ${(r.after.macs / 1e6).toFixed(2)}M (${(r.before.macs / r.after.macs).toFixed(2)}x)`,

@@ -15,6 +15,9 @@ export { regularizedPrune, type RegularizedOptions } from './regularized.js';
 export {
   agpPrune, finetune, iterativePrune, magnitudeStep, type AgpOptions, type CycleAction, type FinetuneExtra, type IterativeOptions, type PruneStep,
 } from './retrain.js';
+export {
+  autoSparsities, DEFAULT_LAYER_SPARSITIES, layerSensitivity, type LayerCurve, type LayerPoint, type LayerSensitivityOptions, type LayerSensitivityResult,
+} from './sensitivity.js';
 export { agpSparsity, iterativeSparsities, type AgpSchedule } from './schedule.js';
 export { kthSmallest, masksFromScores, type ScoredWeight, type SelectOptions } from './select.js';
 export type { PruneResult, RetrainOptions, SparsityTarget } from './types.js';
