@@ -94,6 +94,7 @@ if (method === 'agp') {
     const recovery = Number(values.recovery);
     const r = await agpPrune(base, {
       sparsity: target, steps, recoveryEpochs: recovery, retrain, step: magnitudeStep({ scope: options['scope'] === 'layer' ? 'layer' : 'global' }),
+      onSegment: (epoch, r) => void process.stderr.write(`agp ${target}: epoch ${epoch}/${steps + recovery}, sparsity ${(r.stats.sparsity * 100).toFixed(1)} %, ${((Date.now() - t0) / 1000).toFixed(0)} s\n`),
     });
     report({ label: `agp ${target}`, stats: r.stats, error: await testError(r.model), epochs: steps + recovery, model: r.model });
   }
