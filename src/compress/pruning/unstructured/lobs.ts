@@ -9,8 +9,8 @@
  * inverse of the full H and is not downdated, an approximation). Once the layer's mask is final, each row
  * gets the exact multi-weight OBS update from its original weights w⁰: with kept set R and removed set S,
  * w_R = w⁰_R + H_RR⁻¹ H_RS w⁰_S (the minimiser of δwᵀHδw with w_S = 0), w_S = 0.
- * A uniform target with scope 'global' is split into per-layer sparsities like Han et al.'s
- * quality × std threshold (one threshold on |w| / std(layer)); ConvTranspose layers use magnitude.
+ * A uniform target with scope 'global' is split into per-layer sparsities by one global magnitude threshold
+ * (on |w|, or on |w| / std(layer) with normalizeByStd); ConvTranspose layers use magnitude.
  */
 import type { Split } from '../../../data/types.js';
 import { SlimnetError } from '../../../ir/errors.js';
@@ -27,8 +27,10 @@ import type { PruneResult, SparsityTarget } from './types.js';
 export interface LobsOptions extends PrunableOptions, MomentOptions {
   /** Target sparsity (uniform or per layer). */
   readonly sparsity: SparsityTarget;
-  /** 'layer' (default): every layer at the target; 'global': per-layer targets from one |w|/std threshold. */
+  /** 'layer' (default): every layer at the target; 'global': per-layer targets from one magnitude threshold. */
   readonly scope?: 'layer' | 'global';
+  /** Global scope: the threshold compares |w| / std(layer) (default false: |w|). */
+  readonly normalizeByStd?: boolean;
   /** Relative damping of H (default 1e-2 × mean diagonal). */
   readonly damping?: number;
   /** Removal batches per layer (default 8; more is closer to one-at-a-time OBS and slower). */
@@ -168,7 +170,7 @@ function layerTargets(weights: readonly PrunableWeight[], o: LobsOptions): Map<P
   const out = new Map<PrunableWeight, number>();
   if (o.scope === 'global') {
     if (typeof o.sparsity !== 'number') throw new SlimnetError('INVALID_ARGUMENT', 'global L-OBS takes one sparsity, not a per-layer map');
-    const masks = magnitudeMasks(weights, { sparsity: o.sparsity, scope: 'global', normalizeByStd: true });
+    const masks = magnitudeMasks(weights, { sparsity: o.sparsity, scope: 'global', normalizeByStd: o.normalizeByStd ?? false });
     for (const w of weights) {
       const m = masks[w.name] as Float32Array;
       out.set(w, Math.min(0.999, 1 - m.reduce((a, x) => a + x, 0) / m.length));

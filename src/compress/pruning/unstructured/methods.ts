@@ -141,10 +141,10 @@ const builtins: UnstructuredMethod[] = [
     description: 'Layer-wise OBS (Dong et al. 2017) on Conv / FC layers (im2col inputs for conv) with the OBS weight update',
     options: {
       samples: 'samples for the layer Hessians (default 1024)', damping: 'relative damping (default 0.01)', steps: 'removal batches per layer (default 8)',
-      scope: `${SCOPE} (global: per-layer targets from one |w|/std threshold); default layer`,
+      scope: `${SCOPE} (global: per-layer targets from one magnitude threshold); default layer`, normalize: NORMALIZE,
     },
     step: (c) => (model, sparsity) => lobsPrune(model, c.data.train, {
-      sparsity, scope: scope(c.options, 'layer'), samples: num(c.options, 'samples', 1024), damping: num(c.options, 'damping', 1e-2), steps: num(c.options, 'steps', 8),
+      sparsity, scope: scope(c.options, 'layer'), normalizeByStd: flag(c.options, 'normalize', false), samples: num(c.options, 'samples', 1024), damping: num(c.options, 'damping', 1e-2), steps: num(c.options, 'steps', 8),
       ...(c.retrain.threads === undefined ? {} : { threads: c.retrain.threads }),
     }),
     run: (model, c) => criterionStep('lobs', c)(model, c.sparsity, undefined),
