@@ -17,3 +17,4 @@ export * from './train/index.js';
 export { Rng } from './util/rng.js';
 export { atomicWrite, checkWritable } from './util/atomic-write.js';
 export { main as runCli } from './cli/main.js';
+export * as pruning from './compress/pruning/index.js';
