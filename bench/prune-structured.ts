@@ -3,7 +3,7 @@
  * params, test error before / after and the measured onnxruntime speedup at batch 1 and 64 (median of
  * interleaved runs via compareLatency, 1 thread).
  *   node dist/bench/prune-structured.js [--dataset mnist] [--macs 0.5 | 3x] [--criterion l1] [--finetune 1]
- *        [--steps 1] [--final 0] [--lr 0.005] [--wd 0] [--per-layer auto] [--ranking local|global]
+ *        [--steps 1] [--final 0] [--lr 0.005] [--wd 0] [--per-layer auto] [--ranking local|global] [--exclude g1,g2]
  *        [--sparsity-epochs 1] [--coefficient 1e-4] [--round-to 1] [--threads 2] [--train-limit 60000]
  *        [--runs 50] [--out pruned-dir] model.onnx [more.onnx ...]
  * Each step's fine-tuning runs a cosine decay from --lr; --final N adds N more epochs (cosine from --lr / 2)
@@ -37,6 +37,7 @@ async function main(): Promise<void> {
       final: { type: 'string', default: '0' },
       'per-layer': { type: 'string' },
       ranking: { type: 'string', default: 'local' },
+      exclude: { type: 'string', default: '' },
       'sparsity-epochs': { type: 'string', default: '1' },
       coefficient: { type: 'string', default: '1e-4' },
       threads: { type: 'string', default: '2' },
@@ -60,6 +61,7 @@ async function main(): Promise<void> {
     const r = await structuredPrune(model, {
       criterion, target: { macsRatio: parseTarget(values.macs as string) }, steps: Number(values.steps), finetuneEpochs: Number(values.finetune),
       roundTo: Number(values['round-to']), dataset, train, ranking: values.ranking === 'global' ? 'global' : 'local',
+      exclude: (values.exclude as string).split(',').filter((x) => x !== ''),
       sparsity: { epochs: Number(values['sparsity-epochs']), coefficient: Number(values.coefficient) },
       ...(values['per-layer'] === 'auto' ? { perLayer: 'auto' as const } : {}),
       onProgress: (m) => process.stderr.write(`${basename(path)}: ${m}\n`),

@@ -93,7 +93,7 @@ async function runUnstructured(source: ModelSource, method: string, o: ParsedOpt
 /** Structured options from --options (SSL / slimming training, policy knobs). */
 function structuredExtras(m: MethodOptions): Partial<StructuredPruneOptions> {
   const num = (k: string): number | undefined => (typeof m[k] === 'number' ? (m[k] as number) : undefined);
-  const known = ['sparsityEpochs', 'coefficient', 'ranking', 'roundTo', 'minChannels', 'threshold', 'calibrationSamples'];
+  const known = ['sparsityEpochs', 'coefficient', 'ranking', 'roundTo', 'minChannels', 'threshold', 'calibrationSamples', 'exclude'];
   for (const k of Object.keys(m)) if (!known.includes(k)) throw new SlimnetError('INVALID_ARGUMENT', `--options: unknown structured option '${k}' (known: ${known.join(', ')})`);
   const ranking = m['ranking'];
   if (ranking !== undefined && ranking !== 'local' && ranking !== 'global') throw new SlimnetError('INVALID_ARGUMENT', `--options ranking must be 'local' or 'global'`);
@@ -102,6 +102,7 @@ function structuredExtras(m: MethodOptions): Partial<StructuredPruneOptions> {
   return {
     ...(e === undefined && c === undefined ? {} : { sparsity: { ...(e === undefined ? {} : { epochs: e }), ...(c === undefined ? {} : { coefficient: c }) } }),
     ...(ranking === undefined ? {} : { ranking }),
+    ...(m['exclude'] === undefined ? {} : { exclude: String(m['exclude']).split(';').filter((x) => x !== '') }),
     ...(num('roundTo') === undefined ? {} : { roundTo: num('roundTo') as number }),
     ...(num('minChannels') === undefined ? {} : { minChannels: num('minChannels') as number }),
     ...(num('threshold') === undefined ? {} : { threshold: num('threshold') as number }),
@@ -146,7 +147,8 @@ function methodHelp(): string {
   return [
     'Unstructured methods (--target = sparsity of the weights, or Nx; --options key=value,...):', ...lines, '',
     `Structured criteria (${CRITERION_NAMES.join(', ')}): --target = fraction of MACs removed, or Nx;`,
-    '  --options sparsityEpochs=N,coefficient=C (ssl / slimming training), ranking=local|global, roundTo=N, minChannels=N, threshold=T, calibrationSamples=N',
+    '  --options sparsityEpochs=N,coefficient=C (ssl / slimming training), ranking=local|global, roundTo=N (kept channels a multiple of N:',
+    '  onnxruntime\'s conv kernels gain most from multiples of 8 / 16), minChannels=N, threshold=T, calibrationSamples=N, exclude=group1;group2',
   ].join('\n');
 }
 
