@@ -1,7 +1,8 @@
 /**
  * Structured pruning end to end: prune trained models to a MACs target, fine-tune, and report MACs,
  * params, test error before / after and the measured onnxruntime speedup at batch 1 and 64 (median of
- * interleaved runs via compareLatency, 1 thread).
+ * interleaved runs via compareLatency, 1 thread), plus the median process CPU time per run (robust to a
+ * loaded machine's preemptions).
  *   node dist/bench/prune-structured.js [--dataset mnist] [--macs 0.5 | 3x] [--criterion l1] [--finetune 1]
  *        [--steps 1] [--final 0] [--lr 0.005] [--wd 0] [--per-layer auto] [--ranking local|global] [--exclude g1,g2]
  *        [--sparsity-epochs 1] [--coefficient 1e-4] [--round-to 1] [--threads 2] [--train-limit 60000]
@@ -15,10 +16,15 @@ import { parseArgs } from 'node:util';
 import { CRITERION_NAMES, structuredPrune, type CriterionName } from '../src/compress/pruning/structured/index.js';
 import { loadDataset } from '../src/data/load.js';
 import { loadModel, saveModel } from '../src/onnx/index.js';
-import { compareLatency } from '../src/runtime/latency.js';
+import { compareLatency, type LatencyComparison } from '../src/runtime/latency.js';
 import { evaluate } from '../src/runtime/evaluate.js';
 import { parseTarget } from '../src/cli/commands/prune.js';
 import { train as trainModel } from '../src/train/trainer.js';
+
+function cpuText(l: LatencyComparison, digits: number): string {
+  if (l.a.cpu === undefined || l.b.cpu === undefined) return 'n/a';
+  return `${l.a.cpu.medianMs.toFixed(digits)} -> ${l.b.cpu.medianMs.toFixed(digits)} ms (${(l.cpuSpeedup ?? NaN).toFixed(2)}x)`;
+}
 
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -90,10 +96,12 @@ async function main(): Promise<void> {
       `${(before.top1Error * 100).toFixed(2)}% -> ${(after.top1Error * 100).toFixed(2)}%`,
       `${lat1.a.medianMs.toFixed(3)} -> ${lat1.b.medianMs.toFixed(3)} ms (${lat1.speedup.toFixed(2)}x)`,
       `${lat64.a.medianMs.toFixed(2)} -> ${lat64.b.medianMs.toFixed(2)} ms (${lat64.speedup.toFixed(2)}x)`,
+      `${cpuText(lat1, 3)}`, `${cpuText(lat64, 2)}`,
       `${seconds.toFixed(0)} s`,
     ].join(' | '));
   }
-  process.stdout.write('model | criterion | MACs | params | test error | latency b=1 | latency b=64 | prune+finetune time\n');
+  process.stdout.write(`model | criterion | MACs | params | test error | latency b=1 | latency b=64 | CPU time b=1 | CPU time b=64 | prune+finetune time\n`);
+  process.stdout.write(`(latency: wall-clock median of ${runs} interleaved runs, 1 thread; CPU time: median process CPU time per run)\n`);
   for (const row of rows) process.stdout.write(`${row}\n`);
 }
 

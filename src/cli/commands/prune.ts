@@ -133,7 +133,10 @@ async function runStructured(source: ModelSource, criterion: CriterionName, o: P
   ));
   io.out(`MACs ${formatSi(r.before.macs)} -> ${formatSi(r.after.macs)} (${(r.before.macs / r.after.macs).toFixed(2)}x fewer); params ${formatInt(r.before.params)} -> ${formatInt(r.after.params)}`);
   io.out(`test error ${formatPercent(before)} -> ${formatPercent(after)}`);
-  for (const l of lat) io.out(`latency batch ${l.a.batchSize}: ${formatMs(l.a.medianMs)} -> ${formatMs(l.b.medianMs)} (${l.speedup.toFixed(2)}x, median of ${l.a.runs} runs, 1 thread)`);
+  for (const l of lat) {
+    const cpu = l.a.cpu === undefined || l.b.cpu === undefined ? '' : `; CPU time ${formatMs(l.a.cpu.medianMs)} -> ${formatMs(l.b.cpu.medianMs)} (${(l.cpuSpeedup ?? NaN).toFixed(2)}x)`;
+    io.out(`latency batch ${l.a.batchSize}: ${formatMs(l.a.medianMs)} -> ${formatMs(l.b.medianMs)} (${l.speedup.toFixed(2)}x, median of ${l.a.runs} interleaved runs, 1 thread${cpu})`);
+  }
   io.out(`saved ${out} (smaller dense ONNX)`);
   return 0;
 }
