@@ -6,7 +6,8 @@
  *    with the method's criterion (earlier zeros stay), retrains with masks for `--epochs` (one count, or one
  *    per rung with the last repeating; cosine decay from `--lr`, restarted per rung), and is evaluated on the whole test split;
  *  - agp: one gradual-pruning run per final sparsity in `--targets` (cubic schedule over `--agp-steps`
- *    epochs, then `--recovery` epochs; one cosine schedule over the whole run);
+ *    epochs, then `--recovery` epochs; one cosine schedule over the whole run); the pruning step is global
+ *    magnitude, or OBD / L-OBS with `--option criterion=obd|lobs`;
  *  - data-free: Srinivas & Babu neuron merging at each unit ratio in `--targets`, no data, no retraining
  *    (`--epochs N` adds an N-epoch fine-tuning column).
  * `ratio` = all parameters of the baseline / nonzero parameters (biases included, as Han et al. count);
@@ -22,7 +23,7 @@ import { parseArgs } from 'node:util';
 import { sparsityStats, type SparsityStats } from '../src/compress/pruning/common/sparsity.js';
 import { dataFreePrune } from '../src/compress/pruning/unstructured/data-free.js';
 import { unstructuredMethod, type MethodOptions } from '../src/compress/pruning/unstructured/methods.js';
-import { agpPrune, finetune, iterativePrune, magnitudeStep } from '../src/compress/pruning/unstructured/retrain.js';
+import { agpPrune, finetune, iterativePrune, magnitudeStep, type PruneStep } from '../src/compress/pruning/unstructured/retrain.js';
 import type { RetrainOptions } from '../src/compress/pruning/unstructured/types.js';
 import { loadDataset } from '../src/data/load.js';
 import type { Model } from '../src/ir/graph.js';
@@ -87,16 +88,25 @@ console.log(`${values.model}: ${values.method}, baseline test error ${pct(baseEr
 console.log(`retraining: ${values.epochs} epoch(s) per rung, lr ${values.lr} cosine, weight decay ${values.wd}, batch ${values.batch}; options ${JSON.stringify(options)}`);
 console.log('rung        sparsity  nonzero/params    ratio  w-ratio  test err  Δ pp  epochs  seconds');
 
+/** AGP's pruning step: global magnitude, or the registry step named by `--option criterion=obd|lobs`. */
+function agpStep(): PruneStep {
+  const c = options['criterion'];
+  if (c === undefined) return magnitudeStep({ scope: options['scope'] === 'layer' ? 'layer' : 'global' });
+  const m = unstructuredMethod(String(c));
+  if (m.step === undefined) throw new Error(`'${String(c)}' has no pruning step`);
+  return m.step({ data, retrain, options });
+}
+
 const method = values.method as string;
 if (method === 'agp') {
   for (const target of list(values.targets as string)) {
     const steps = Number(values['agp-steps']);
     const recovery = Number(values.recovery);
     const r = await agpPrune(base, {
-      sparsity: target, steps, recoveryEpochs: recovery, retrain, step: magnitudeStep({ scope: options['scope'] === 'layer' ? 'layer' : 'global' }),
+      sparsity: target, steps, recoveryEpochs: recovery, retrain, step: agpStep(),
       onSegment: (epoch, r) => void process.stderr.write(`agp ${target}: epoch ${epoch}/${steps + recovery}, sparsity ${(r.stats.sparsity * 100).toFixed(1)} %, ${((Date.now() - t0) / 1000).toFixed(0)} s\n`),
     });
-    report({ label: `agp ${target}`, stats: r.stats, error: await testError(r.model), epochs: steps + recovery, model: r.model });
+    report({ label: `agp${options['criterion'] === undefined ? '' : `-${String(options['criterion'])}`} ${target}`, stats: r.stats, error: await testError(r.model), epochs: steps + recovery, model: r.model });
   }
 } else if (method === 'data-free') {
   for (const ratio of list(values.targets as string)) {

@@ -8,6 +8,7 @@ import { expectClose } from '../../../testing/expect-close.js';
 import { Rng } from '../../../util/rng.js';
 import { magnitudePrune } from './magnitude.js';
 import { layerInputMoments } from './layer-inputs.js';
+import { dampedInverse } from '../common/linalg.js';
 import { lobsPrune, obsReconstruct } from './lobs.js';
 
 const C = 4;
@@ -93,6 +94,10 @@ test('exact OBS reconstruction: kept weights satisfy H_RR (w − w0)_R = −H_RS
     }
   }
   assert.deepEqual([...w.subarray(d)], [...w0.subarray(d)].map((x, q) => (mask[d + q] === 0 ? 0 : x)), 'a row losing only zeros is unchanged');
+  // The removed-set form (from H⁻¹) gives the same rows; with 2 of 5 removed it is the one used.
+  const viaInverse = Float32Array.from(w0);
+  obsReconstruct(viaInverse, w0, mask, { out: 2, in: d, transposed: false }, h, dampedInverse(h, d, 0));
+  expectClose([...viaInverse], [...w], { rtol: 1e-4, atol: 1e-5 });
 });
 
 test('L-OBS on a conv layer: the target sparsity, and a smaller layer output error than magnitude pruning', async () => {

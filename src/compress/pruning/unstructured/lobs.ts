@@ -103,9 +103,12 @@ export function obsPruneLayer(w: Float32Array, layout: FcLayout, hinv: Float64Ar
 
 /**
  * The exact multi-weight OBS update: every row of `w` becomes the minimiser of (w − w⁰)ᵀ H (w − w⁰)
- * with its masked entries zero (`h` already damped). Rows whose removed entries were all zero in w⁰ keep w⁰.
+ * with its masked entries zero (`h` already damped). With kept set R and removed set S (earlier zeros
+ * included) that is w_R = w⁰_R + H_RR⁻¹ H_RS w⁰_S, or equivalently, from the inverse `hinv` = H⁻¹,
+ * w = w⁰ − H⁻¹[:, S] (H⁻¹[S, S])⁻¹ w⁰_S; each row solves the smaller of the two systems (the second form needs
+ * `hinv`). Rows whose removed entries were all zero in w⁰ keep w⁰.
  */
-export function obsReconstruct(w: Float32Array, w0: Float32Array, mask: Float32Array, layout: FcLayout, h: Float64Array): void {
+export function obsReconstruct(w: Float32Array, w0: Float32Array, mask: Float32Array, layout: FcLayout, h: Float64Array, hinv?: Float64Array): void {
   const { out, in: d, transposed } = layout;
   const at = (r: number, q: number): number => (transposed ? q * out + r : r * d + q);
   for (let r = 0; r < out; r++) {
@@ -117,18 +120,36 @@ export function obsReconstruct(w: Float32Array, w0: Float32Array, mask: Float32A
       for (const q of keep) w[at(r, q)] = w0[at(r, q)] as number;
       continue;
     }
-    const k = keep.length;
-    const hrr = new Float64Array(k * k);
-    const rhs = new Float64Array(k);
-    keep.forEach((qi, i) => {
-      for (let j = 0; j < k; j++) hrr[i * k + j] = h[qi * d + (keep[j] as number)] as number;
-      let s = 0;
-      for (const qs of gone) s += (h[qi * d + qs] as number) * (w0[at(r, qs)] as number);
-      rhs[i] = s;
-    });
-    const delta = solveSpd(hrr, rhs, k);
+    const delta = hinv !== undefined && gone.length < keep.length ? removedForm(hinv, d, keep, gone, (q) => w0[at(r, q)] as number) : keptForm(h, d, keep, gone, (q) => w0[at(r, q)] as number);
     keep.forEach((q, i) => (w[at(r, q)] = (w0[at(r, q)] as number) + (delta[i] as number)));
   }
+}
+
+/** δw_R = H_RR⁻¹ H_RS w⁰_S. */
+function keptForm(h: Float64Array, d: number, keep: readonly number[], gone: readonly number[], w0: (q: number) => number): Float64Array {
+  const k = keep.length;
+  const hrr = new Float64Array(k * k);
+  const rhs = new Float64Array(k);
+  keep.forEach((qi, i) => {
+    for (let j = 0; j < k; j++) hrr[i * k + j] = h[qi * d + (keep[j] as number)] as number;
+    let s = 0;
+    for (const qs of gone) s += (h[qi * d + qs] as number) * w0(qs);
+    rhs[i] = s;
+  });
+  return solveSpd(hrr, rhs, k);
+}
+
+/** δw_R = −H⁻¹[R, S] (H⁻¹[S, S])⁻¹ w⁰_S. */
+function removedForm(hinv: Float64Array, d: number, keep: readonly number[], gone: readonly number[], w0: (q: number) => number): Float64Array {
+  const m = gone.length;
+  const hss = new Float64Array(m * m);
+  gone.forEach((a, i) => gone.forEach((b, j) => (hss[i * m + j] = hinv[a * d + b] as number)));
+  const z = solveSpd(hss, Float64Array.from(gone, w0), m);
+  return Float64Array.from(keep, (q) => {
+    let s = 0;
+    gone.forEach((g, j) => (s += (hinv[q * d + g] as number) * (z[j] as number)));
+    return -s;
+  });
 }
 
 /** H + λI with λ = damping × mean diagonal (the matrix dampedInverse inverts). */
@@ -156,10 +177,11 @@ function pruneLayer(w: PrunableWeight, groups: number, dim: number, hAll: Float6
     const part = groups === 1 ? data : data.subarray(g * rowsPer * dim, (g + 1) * rowsPer * dim);
     const sub: FcLayout = { ...layout, out: rowsPer };
     const zeros = part.reduce((a, x) => a + (x === 0 ? 1 : 0), 0);
-    const hinv = dampedInverse(h, dim, o.damping ?? 1e-2);
+    const hd = damped(h, dim, o.damping ?? 1e-2);
+    const hinv = dampedInverse(hd, dim, 0);
     const m = obsPruneLayer(part, sub, hinv, Math.round(sparsity * part.length) - zeros, o.steps ?? 8);
     const orig = groups === 1 ? w0 : w0.subarray(g * rowsPer * dim, (g + 1) * rowsPer * dim);
-    obsReconstruct(part, orig, m, sub, damped(h, dim, o.damping ?? 1e-2));
+    obsReconstruct(part, orig, m, sub, hd, hinv);
     mask.set(m, g * m.length);
   }
   return mask;
