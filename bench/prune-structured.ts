@@ -4,13 +4,15 @@
  * interleaved runs via compareLatency, 1 thread), plus the median process CPU time per run (robust to a
  * loaded machine's preemptions).
  *   node dist/bench/prune-structured.js [--dataset mnist] [--macs 0.5 | 3x] [--criterion l1] [--finetune 1]
- *        [--steps 1] [--final 0] [--lr 0.005] [--wd 0] [--per-layer auto] [--ranking local|global] [--exclude g1,g2]
+ *        [--steps 1] [--final 0] [--lr 0.005] [--wd 0] [--per-layer auto|FILE] [--ranking local|global] [--exclude g1,g2]
  *        [--sparsity-epochs 1] [--coefficient 1e-4] [--round-to 1] [--threads 2] [--train-limit 60000]
  *        [--runs 50] [--out pruned-dir] model.onnx [more.onnx ...]
  * Each step's fine-tuning runs a cosine decay from --lr; --final N adds N more epochs (cosine from --lr / 2)
- * after the last step. `--macs 3x` means 3× fewer MACs (a fraction 1 − 1/3 removed).
+ * after the last step. `--macs 3x` means 3× fewer MACs (a fraction 1 − 1/3 removed). `--per-layer FILE` is a JSON
+ * {group: weight}: the groups' ratios are those weights scaled together until the MACs target is met (groups
+ * not listed are not pruned).
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CRITERION_NAMES, structuredPrune, type CriterionName } from '../src/compress/pruning/structured/index.js';
@@ -20,6 +22,7 @@ import { compareLatency, type LatencyComparison } from '../src/runtime/latency.j
 import { evaluate } from '../src/runtime/evaluate.js';
 import { parseTarget } from '../src/cli/commands/prune.js';
 import { train as trainModel } from '../src/train/trainer.js';
+import type { TrainProgress } from '../src/train/types.js';
 
 function cpuText(l: LatencyComparison, digits: number): string {
   if (l.a.cpu === undefined || l.b.cpu === undefined) return 'n/a';
@@ -63,13 +66,18 @@ async function main(): Promise<void> {
     const model = loadModel(path);
     const t0 = Date.now();
     const before = await evaluate(model, dataset.test);
-    const train = { lr: Number(values.lr), batchSize: 64, weightDecay: Number(values.wd), threads, seed: Number(values.seed), schedule: { kind: 'cosine' as const } };
+    const onProgress = (p: TrainProgress): void => {
+      if (p.kind === 'epoch' && p.stats !== undefined) {
+        process.stderr.write(`${basename(path)}:   epoch ${p.epoch}/${p.epochs}: train loss ${p.stats.trainLoss.toFixed(4)}, test error ${(p.stats.testError * 100).toFixed(2)}%, ${p.stats.imagesPerSecond.toFixed(0)} img/s\n`);
+      }
+    };
+    const train = { lr: Number(values.lr), batchSize: 64, weightDecay: Number(values.wd), threads, seed: Number(values.seed), schedule: { kind: 'cosine' as const }, onProgress };
     const r = await structuredPrune(model, {
       criterion, target: { macsRatio: parseTarget(values.macs as string) }, steps: Number(values.steps), finetuneEpochs: Number(values.finetune),
       roundTo: Number(values['round-to']), dataset, train, ranking: values.ranking === 'global' ? 'global' : 'local',
       exclude: (values.exclude as string).split(',').filter((x) => x !== ''),
       sparsity: { epochs: Number(values['sparsity-epochs']), coefficient: Number(values.coefficient) },
-      ...(values['per-layer'] === 'auto' ? { perLayer: 'auto' as const } : {}),
+      ...(values['per-layer'] === undefined ? {} : { perLayer: values['per-layer'] === 'auto' ? 'auto' as const : JSON.parse(readFileSync(values['per-layer'], 'utf8')) as Record<string, number> }),
       onProgress: (m) => process.stderr.write(`${basename(path)}: ${m}\n`),
     });
     let pruned = r.model;
