@@ -24,3 +24,4 @@ export { measureCompression, type CompressionMeasurement, type MeasureOptions } 
 export { Rng } from './util/rng.js';
 export { atomicWrite, checkWritable } from './util/atomic-write.js';
 export { main as runCli } from './cli/main.js';
+export * as pruning from './compress/pruning/index.js';

@@ -38,6 +38,8 @@ test('compareLatency times both models and reports the speedup of b over a', asy
   assert.equal(c.b.runs, 12);
   assert.equal(c.speedup, c.a.medianMs / c.b.medianMs);
   assert.ok(Number.isFinite(c.speedup) && c.speedup > 0);
+  assert.ok(c.a.cpu !== undefined && c.b.cpu !== undefined && c.a.cpu.minMs >= 0 && c.a.cpu.medianMs >= c.a.cpu.minMs, JSON.stringify(c.a.cpu));
+  assert.equal(c.cpuSpeedup, c.b.cpu.medianMs > 0 ? c.a.cpu.medianMs / c.b.cpu.medianMs : undefined);
 });
 
 test('inputs with free non-batch dims need inputDims', async () => {

@@ -2,7 +2,10 @@
  * Inference latency: a fixed thread count, intra-op spinning disabled, random inputs of the model's
  * declared shapes (the batch dimension set to `batchSize`), each `run` timed with process.hrtime.bigint().
  * `compareLatency` times two models in interleaved blocks (A B A B ...) so that drift in machine load hits
- * both alike.
+ * both alike. Each run's process CPU time (process.cpuUsage) is recorded too: on a shared machine a
+ * longer run is more likely to be preempted for whole scheduler slices, which biases wall-clock medians
+ * against the slower model; CPU time (with one intra-op thread the work runs on the calling thread) is not
+ * inflated by waiting and estimates the latency on an idle machine.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SlimnetError } from '../ir/errors.js';
@@ -38,6 +41,8 @@ export interface LatencyResult {
   readonly runs: number;
   readonly batchSize: number;
   readonly threads: number;
+  /** Median and minimum process CPU time per run, when measured (see the module comment). */
+  readonly cpu?: { readonly medianMs: number; readonly minMs: number };
 }
 
 export interface CompareLatencyOptions extends LatencyOptions {
@@ -52,6 +57,8 @@ export interface LatencyComparison {
   readonly b: LatencyResult;
   /** a.medianMs / b.medianMs: above 1 means model b is faster. */
   readonly speedup: number;
+  /** The same ratio of median CPU time per run. */
+  readonly cpuSpeedup?: number;
 }
 
 /** Measures the latency of one model. */
@@ -63,7 +70,8 @@ export async function measureLatency(model: Model | Uint8Array, opts: LatencyOpt
 /** Measures two models in interleaved blocks and reports both plus the speedup of b over a. */
 export async function compareLatency(a: Model | Uint8Array, b: Model | Uint8Array, opts: CompareLatencyOptions): Promise<LatencyComparison> {
   const [ra, rb] = (await compareOrMeasure([a, b], opts)) as [LatencyResult, LatencyResult];
-  return { a: ra, b: rb, speedup: ra.medianMs / rb.medianMs };
+  const cpu = ra.cpu !== undefined && rb.cpu !== undefined && rb.cpu.medianMs > 0 ? { cpuSpeedup: ra.cpu.medianMs / rb.cpu.medianMs } : {};
+  return { a: ra, b: rb, speedup: ra.medianMs / rb.medianMs, ...cpu };
 }
 
 async function compareOrMeasure(models: readonly (Model | Uint8Array)[], opts: CompareLatencyOptions): Promise<LatencyResult[]> {
@@ -74,8 +82,11 @@ async function compareOrMeasure(models: readonly (Model | Uint8Array)[], opts: C
   try {
     for (const m of models) sessions.push(await Session.create(m, { threads, allowSpinning: false }));
     const feeds = sessions.map((s) => randomFeeds(s, opts));
-    const times = await timeInterleaved(sessions.map((s, i) => () => s.run(feeds[i] as Feeds)), opts);
-    return times.map((t) => summarize(t, opts.batchSize, threads));
+    const { wall, cpu } = await timeInterleavedWithCpu(sessions.map((s, i) => () => s.run(feeds[i] as Feeds)), opts);
+    return wall.map((t, i) => {
+      const c = summarize(cpu[i] as number[], opts.batchSize, threads);
+      return { ...summarize(t, opts.batchSize, threads), cpu: { medianMs: c.medianMs, minMs: c.minMs } };
+    });
   } finally {
     for (const s of sessions) await s.release();
   }
@@ -90,26 +101,35 @@ export type InterleaveOptions = Pick<CompareLatencyOptions, 'batchSize' | 'warmu
  * before each share. Returns the per-call times in ms, one array per runner.
  */
 export async function timeInterleaved(fns: ReadonlyArray<() => unknown>, opts: InterleaveOptions): Promise<number[][]> {
+  return (await timeInterleavedWithCpu(fns, opts)).wall;
+}
+
+/** Like {@link timeInterleaved}, also recording each call's process CPU time (ms). */
+export async function timeInterleavedWithCpu(fns: ReadonlyArray<() => unknown>, opts: InterleaveOptions): Promise<{ wall: number[][]; cpu: number[][] }> {
   checkCounts(opts);
   const warmup = opts.warmup ?? 10;
   const runs = opts.runs ?? 50;
   const blocks = Math.max(1, Math.min(opts.blocks ?? 5, runs));
   const pause = opts.pauseMs ?? 20;
   for (const f of fns) for (let w = 0; w < warmup; w++) await f();
-  const times: number[][] = fns.map(() => []);
+  const wall: number[][] = fns.map(() => []);
+  const cpu: number[][] = fns.map(() => []);
   for (let blk = 0; blk < blocks; blk++) {
     const count = Math.floor((runs * (blk + 1)) / blocks) - Math.floor((runs * blk) / blocks);
     for (let i = 0; i < fns.length; i++) {
       if (fns.length > 1 && pause > 0) await sleep(pause);
       const f = fns[i] as () => unknown;
       for (let r = 0; r < count; r++) {
+        const c0 = process.cpuUsage();
         const t0 = process.hrtime.bigint();
         await f();
-        (times[i] as number[]).push(Number(process.hrtime.bigint() - t0) / 1e6);
+        (wall[i] as number[]).push(Number(process.hrtime.bigint() - t0) / 1e6);
+        const c = process.cpuUsage(c0);
+        (cpu[i] as number[]).push((c.user + c.system) / 1000);
       }
     }
   }
-  return times;
+  return { wall, cpu };
 }
 
 function checkCounts(opts: InterleaveOptions): void {

@@ -4,7 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { CRITERION_NAMES, type CriterionName } from '../../compress/pruning/structured/criteria.js';
-import { structuredPrune } from '../../compress/pruning/structured/pipeline.js';
+import { structuredPrune, type StructuredPruneOptions } from '../../compress/pruning/structured/pipeline.js';
+import { unstructuredMethod, type MethodOptions } from '../../compress/pruning/unstructured/methods.js';
 import { pruneAndRetrain } from '../../compress/pruning/unstructured/pipeline.js';
 import { loadDataset } from '../../data/index.js';
 import { SlimnetError } from '../../ir/errors.js';
@@ -13,6 +14,7 @@ import { compareLatency } from '../../runtime/latency.js';
 import { saveModel } from '../../onnx/index.js';
 import { formatInt, formatMs, formatPercent, formatSi } from '../../report/format.js';
 import { formatTable } from '../../report/table.js';
+import { parseSchedule } from '../../train/schedule.js';
 import { checkWritable } from '../../util/atomic-write.js';
 import { optInt, optNumber, optString, requirePositional, type Command, type CommandIo, type ParsedOptions } from '../command.js';
 import { resolveModel, type ModelSource } from '../model-source.js';
@@ -22,7 +24,31 @@ const UNSTRUCTURED: Readonly<Record<string, string>> = {
   magnitude: 'magnitude', iterative: 'iterative', agp: 'agp', obd: 'obd', obs: 'lobs', 'data-free': 'data-free', 'l1-reg': 'l1', 'l2-reg': 'l2',
 };
 
-function perLayer(spec: string | undefined): Readonly<Record<string, number>> | 'auto' | undefined {
+/**
+ * --target: a fraction removed (0.9 = 90 % of the weights zero / 90 % of the MACs gone) or a factor 'Nx'
+ * (12x = 12× fewer nonzero weights / 3x = 3× fewer MACs), both meaning 1 − 1/N.
+ */
+export function parseTarget(text: string): number {
+  const factor = /^([0-9]*\.?[0-9]+)x$/i.exec(text.trim());
+  const value = factor !== null ? 1 - 1 / Number(factor[1]) : text.trim() === '' ? NaN : Number(text);
+  if (!(value >= 0 && value < 1) || (factor !== null && !(Number(factor[1]) >= 1))) {
+    throw new SlimnetError('INVALID_ARGUMENT', `--target must be a fraction in [0, 1) (0.9) or a reduction factor >= 1 (12x), got '${text}'`);
+  }
+  return value;
+}
+
+/** --options 'k=v,k=v' -> method options (numbers where they parse). */
+export function parseMethodOptions(text: string | undefined): MethodOptions {
+  if (text === undefined || text.trim() === '') return {};
+  return Object.fromEntries(text.split(',').map((kv) => {
+    const eq = kv.indexOf('=');
+    if (eq <= 0) throw new SlimnetError('INVALID_ARGUMENT', `--options: expected key=value pairs separated by commas, got '${kv}'`);
+    const v = kv.slice(eq + 1).trim();
+    return [kv.slice(0, eq).trim(), v !== '' && Number.isFinite(Number(v)) ? Number(v) : v];
+  }));
+}
+
+function perLayerFile(spec: string | undefined): Readonly<Record<string, number>> | 'auto' | undefined {
   if (spec === undefined || spec === 'auto') return spec;
   try {
     return JSON.parse(readFileSync(spec, 'utf8')) as Record<string, number>;
@@ -35,37 +61,63 @@ function dataOptions(o: ParsedOptions): { limit?: number } {
   return optString(o, 'limit') === undefined ? {} : { limit: optInt(o, 'limit', 0) };
 }
 
-async function runUnstructured(source: ModelSource, method: string, o: ParsedOptions, io: CommandIo, out: string): Promise<number> {
-  const target = optNumber(o, 'target', 0.9);
-  const pl = perLayer(optString(o, 'per-layer'));
-  if (pl === 'auto') throw new SlimnetError('INVALID_ARGUMENT', "--per-layer auto applies to structured criteria; give unstructured methods a JSON file of per-layer sparsities");
+function trainingOptions(o: ParsedOptions): { lr?: number; weightDecay?: number; threads: number; schedule: ReturnType<typeof parseSchedule> } {
   const lr = optNumber(o, 'lr');
+  const wd = optNumber(o, 'weight-decay');
+  return { threads: optInt(o, 'threads', 2), schedule: parseSchedule(optString(o, 'schedule') ?? 'cosine'), ...(lr === undefined ? {} : { lr }), ...(wd === undefined ? {} : { weightDecay: wd }) };
+}
+
+async function runUnstructured(source: ModelSource, method: string, o: ParsedOptions, io: CommandIo, out: string): Promise<number> {
+  const target = parseTarget(optString(o, 'target') ?? '0.9');
+  const pl = perLayerFile(optString(o, 'per-layer'));
+  const epochs = optInt(o, 'finetune-epochs', 1);
   const r = await pruneAndRetrain(source.model, {
-    method: UNSTRUCTURED[method] as string, sparsity: pl ?? target, finetuneEpochs: optInt(o, 'finetune-epochs', 1),
-    dataset: optString(o, 'data') ?? 'mnist', datasetOptions: dataOptions(o), threads: optInt(o, 'threads', 2), ...(lr === undefined ? {} : { lr }),
+    method: UNSTRUCTURED[method] as string, sparsity: pl === undefined || pl === 'auto' ? target : pl, finetuneEpochs: epochs,
+    dataset: optString(o, 'data') ?? 'mnist', datasetOptions: dataOptions(o), methodOptions: parseMethodOptions(optString(o, 'options')),
+    ...(pl === 'auto' ? { perLayer: 'auto' as const } : {}), ...trainingOptions(o),
+    ...(o.json === true ? {} : { onProgress: (p) => p.kind === 'epoch' && io.err(`fine-tuning epoch ${p.epoch}/${p.epochs}: train loss ${p.loss.toFixed(4)}`) }),
   });
   saveModel(r.model, out, source.path === undefined ? {} : { protect: [source.path] });
-  const summary = { model: source.label, method, out, beforeError: r.beforeError, prunedError: r.prunedError, afterError: r.afterError, stats: r.stats };
+  const summary = { model: source.label, method, out, beforeError: r.beforeError, prunedError: r.prunedError, afterError: r.afterError, stats: r.stats, sparsities: r.sparsities };
   if (o.json === true) return (io.out(JSON.stringify(summary, null, 2)), 0);
   io.out(formatTable(
     [{ header: 'layer' }, { header: 'op' }, { header: 'params' }, { header: 'nonzero' }, { header: 'sparsity' }],
     r.stats.layers.map((l) => [l.layer, l.op, formatInt(l.params), formatInt(l.nonzero), formatPercent(l.sparsity, 1)]),
   ));
-  io.out(`prunable weights ${formatInt(r.stats.params)} -> ${formatInt(r.stats.nonzero)} nonzero (${r.stats.ratio.toFixed(1)}x fewer); whole model ${r.stats.modelRatio.toFixed(1)}x`);
-  io.out(`test error ${formatPercent(r.beforeError)} -> ${formatPercent(r.prunedError)} after pruning -> ${formatPercent(r.afterError)} after ${optInt(o, 'finetune-epochs', 1)} fine-tuning epoch(s)`);
+  io.out(`prunable weights ${formatInt(r.stats.params)} -> ${formatInt(r.stats.nonzero)} nonzero (${r.stats.ratio.toFixed(1)}x fewer); whole model ${formatInt(r.stats.modelParams)} -> ${formatInt(r.stats.modelNonzero)} (${r.stats.modelRatio.toFixed(1)}x)`);
+  io.out(`test error ${formatPercent(r.beforeError)} -> ${formatPercent(r.prunedError)} after pruning -> ${formatPercent(r.afterError)} after ${epochs} fine-tuning epoch(s)`);
   io.out(`saved ${out} (dense ONNX with exact zeros)`);
   return 0;
 }
 
+/** Structured options from --options (SSL / slimming training, policy knobs). */
+function structuredExtras(m: MethodOptions): Partial<StructuredPruneOptions> {
+  const num = (k: string): number | undefined => (typeof m[k] === 'number' ? (m[k] as number) : undefined);
+  const known = ['sparsityEpochs', 'coefficient', 'ranking', 'roundTo', 'minChannels', 'threshold', 'calibrationSamples', 'exclude'];
+  for (const k of Object.keys(m)) if (!known.includes(k)) throw new SlimnetError('INVALID_ARGUMENT', `--options: unknown structured option '${k}' (known: ${known.join(', ')})`);
+  const ranking = m['ranking'];
+  if (ranking !== undefined && ranking !== 'local' && ranking !== 'global') throw new SlimnetError('INVALID_ARGUMENT', `--options ranking must be 'local' or 'global'`);
+  const e = num('sparsityEpochs');
+  const c = num('coefficient');
+  return {
+    ...(e === undefined && c === undefined ? {} : { sparsity: { ...(e === undefined ? {} : { epochs: e }), ...(c === undefined ? {} : { coefficient: c }) } }),
+    ...(ranking === undefined ? {} : { ranking }),
+    ...(m['exclude'] === undefined ? {} : { exclude: String(m['exclude']).split(';').filter((x) => x !== '') }),
+    ...(num('roundTo') === undefined ? {} : { roundTo: num('roundTo') as number }),
+    ...(num('minChannels') === undefined ? {} : { minChannels: num('minChannels') as number }),
+    ...(num('threshold') === undefined ? {} : { threshold: num('threshold') as number }),
+    ...(num('calibrationSamples') === undefined ? {} : { calibrationSamples: num('calibrationSamples') as number }),
+  };
+}
+
 async function runStructured(source: ModelSource, criterion: CriterionName, o: ParsedOptions, io: CommandIo, out: string): Promise<number> {
   const data = loadDataset(optString(o, 'data') ?? 'mnist', dataOptions(o));
-  const threads = optInt(o, 'threads', 2);
-  const lr = optNumber(o, 'lr');
-  const pl = perLayer(optString(o, 'per-layer'));
+  const { threads, ...train } = trainingOptions(o);
+  const pl = perLayerFile(optString(o, 'per-layer'));
   const r = await structuredPrune(source.model, {
-    criterion, target: { macsRatio: optNumber(o, 'target', 0.5) }, dataset: data, finetuneEpochs: optInt(o, 'finetune-epochs', 1),
-    steps: optInt(o, 'steps', 1), ...(pl === undefined ? {} : { perLayer: pl }),
-    train: { threads, ...(lr === undefined ? {} : { lr }) },
+    criterion, target: { macsRatio: parseTarget(optString(o, 'target') ?? '0.5') }, dataset: data, finetuneEpochs: optInt(o, 'finetune-epochs', 1),
+    steps: optInt(o, 'steps', 1), ...(pl === undefined ? {} : { perLayer: pl }), ...structuredExtras(parseMethodOptions(optString(o, 'options'))),
+    train: { threads, ...train },
     ...(o.json === true ? {} : { onProgress: (m: string) => io.err(m) }),
   });
   saveModel(r.model, out, source.path === undefined ? {} : { protect: [source.path] });
@@ -81,9 +133,26 @@ async function runStructured(source: ModelSource, criterion: CriterionName, o: P
   ));
   io.out(`MACs ${formatSi(r.before.macs)} -> ${formatSi(r.after.macs)} (${(r.before.macs / r.after.macs).toFixed(2)}x fewer); params ${formatInt(r.before.params)} -> ${formatInt(r.after.params)}`);
   io.out(`test error ${formatPercent(before)} -> ${formatPercent(after)}`);
-  for (const l of lat) io.out(`latency batch ${l.a.batchSize}: ${formatMs(l.a.medianMs)} -> ${formatMs(l.b.medianMs)} (${l.speedup.toFixed(2)}x, median of ${l.a.runs} runs, 1 thread)`);
+  for (const l of lat) {
+    const cpu = l.a.cpu === undefined || l.b.cpu === undefined ? '' : `; CPU time ${formatMs(l.a.cpu.medianMs)} -> ${formatMs(l.b.cpu.medianMs)} (${(l.cpuSpeedup ?? NaN).toFixed(2)}x)`;
+    io.out(`latency batch ${l.a.batchSize}: ${formatMs(l.a.medianMs)} -> ${formatMs(l.b.medianMs)} (${l.speedup.toFixed(2)}x, median of ${l.a.runs} interleaved runs, 1 thread${cpu})`);
+  }
   io.out(`saved ${out} (smaller dense ONNX)`);
   return 0;
+}
+
+function methodHelp(): string {
+  const lines = Object.entries(UNSTRUCTURED).map(([cli, name]) => {
+    const m = unstructuredMethod(name);
+    const opts = Object.entries(m.options).map(([k, v]) => `      ${k}: ${v}`);
+    return [`  ${cli.padEnd(10)} ${m.description}`, ...opts].join('\n');
+  });
+  return [
+    'Unstructured methods (--target = sparsity of the weights, or Nx; --options key=value,...):', ...lines, '',
+    `Structured criteria (${CRITERION_NAMES.join(', ')}): --target = fraction of MACs removed, or Nx;`,
+    '  --options sparsityEpochs=N,coefficient=C (ssl / slimming training), ranking=local|global, roundTo=N (kept channels a multiple of N:',
+    '  onnxruntime\'s conv kernels gain most from multiples of 8 / 16), minChannels=N, threshold=T, calibrationSamples=N, exclude=group1;group2',
+  ].join('\n');
 }
 
 export const pruneCommand: Command = {
@@ -92,16 +161,22 @@ export const pruneCommand: Command = {
   positionals: '<model.onnx|zoo-name>',
   options: {
     method: { type: 'string', placeholder: 'NAME', description: `unstructured: ${Object.keys(UNSTRUCTURED).join(', ')}; structured: ${CRITERION_NAMES.join(', ')}`, default: 'magnitude' },
-    target: { type: 'string', placeholder: 'F', description: 'unstructured: sparsity of the weights (0.9); structured: fraction of MACs removed (0.5)' },
-    'per-layer': { type: 'string', placeholder: 'auto|FILE', description: 'per-layer ratios: auto (structured, from sensitivity) or a JSON file {layer: ratio}' },
-    'finetune-epochs': { type: 'string', placeholder: 'N', description: 'fine-tuning epochs after pruning', default: '1' },
+    target: { type: 'string', placeholder: 'F|Nx', description: 'unstructured: sparsity (0.9) or 12x fewer nonzero weights; structured: fraction of MACs removed (0.5) or 3x fewer MACs' },
+    'per-layer': { type: 'string', placeholder: 'auto|FILE', description: 'per-layer ratios: auto (from a sensitivity analysis, meeting --target globally) or a JSON file {layer: ratio}' },
+    'finetune-epochs': { type: 'string', placeholder: 'N', description: 'fine-tuning epochs after pruning (per step for structured --steps)', default: '1' },
+    options: { type: 'string', placeholder: 'K=V,...', description: 'method options (listed below), e.g. cycles=4,epochsPerCycle=2 or criterion=obd' },
     steps: { type: 'string', placeholder: 'N', description: 'structured: prune in N steps with fine-tuning between', default: '1' },
-    lr: { type: 'string', placeholder: 'RATE', description: 'fine-tuning learning rate' },
-    data: { type: 'string', placeholder: 'mnist|fashion-mnist|PATH', description: 'data for fine-tuning and evaluation', default: 'mnist' },
+    lr: { type: 'string', placeholder: 'RATE', description: 'fine-tuning learning rate (default 0.01)' },
+    'weight-decay': { type: 'string', placeholder: 'W', description: 'fine-tuning weight decay' },
+    schedule: { type: 'string', placeholder: 'SPEC', description: 'fine-tuning learning-rate schedule (constant, cosine, step:N[:G] ...)', default: 'cosine' },
+    data: { type: 'string', placeholder: 'mnist|fashion-mnist|PATH', description: 'data for fine-tuning, data-driven criteria and evaluation', default: 'mnist' },
     threads: { type: 'string', placeholder: 'N', description: 'onnxruntime intra-op threads', default: '2' },
     'latency-runs': { type: 'string', placeholder: 'N', description: 'structured: timed latency runs per model and batch size', default: '50' },
     limit: { type: 'string', placeholder: 'N', description: 'use only the first N training and test samples (quick runs)' },
     out: { type: 'string', placeholder: 'PATH', description: 'where to write the pruned ONNX model' },
+  },
+  get details(): string {
+    return methodHelp();
   },
   async run(positionals, o, io) {
     const source = resolveModel(requirePositional(this, positionals, 0, 'a model'));
@@ -109,7 +184,7 @@ export const pruneCommand: Command = {
     if (out === undefined) throw new SlimnetError('INVALID_ARGUMENT', 'slimnet prune: --out PATH is required');
     checkWritable(out, { protect: source.path === undefined ? [] : [source.path] });
     const method = optString(o, 'method') ?? 'magnitude';
-    if (method in UNSTRUCTURED) return runUnstructured(source, method, o, io, out);
+    if (Object.hasOwn(UNSTRUCTURED, method)) return runUnstructured(source, method, o, io, out);
     if ((CRITERION_NAMES as readonly string[]).includes(method)) return runStructured(source, method as CriterionName, o, io, out);
     throw new SlimnetError('INVALID_ARGUMENT', `unknown pruning method '${method}'; unstructured: ${Object.keys(UNSTRUCTURED).join(', ')}; structured: ${CRITERION_NAMES.join(', ')}`);
   },

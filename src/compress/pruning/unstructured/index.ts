@@ -4,7 +4,7 @@ export { fisherDiagonal, type FisherBatch, type FisherOptions } from './fisher.j
 export { buildGradientGraph, crossEntropyLoss, type GradientGraph, type GradientLoss } from './gradient-graph.js';
 export { layerInputMoments, type InputMoments, type MomentOptions } from './layer-inputs.js';
 export { cholesky, dampedInverse, inverseFromCholesky } from '../common/linalg.js';
-export { fcLayout, lobsPrune, obsPruneLayer, type FcLayout, type LobsOptions } from './lobs.js';
+export { fcLayout, lobsPrune, obsPruneLayer, obsReconstruct, type FcLayout, type LobsOptions } from './lobs.js';
 export { magnitudeMasks, magnitudePrune, stdOf, type MagnitudeOptions } from './magnitude.js';
 export {
   registerUnstructuredMethod, unstructuredMethod, unstructuredMethods, type MethodContext, type MethodOptions, type UnstructuredMethod,
@@ -12,7 +12,12 @@ export {
 export { obdPrune, obdSaliency, type ObdOptions } from './obd.js';
 export { pruneAndRetrain, type PruneAndRetrainOptions, type PruneAndRetrainResult } from './pipeline.js';
 export { regularizedPrune, type RegularizedOptions } from './regularized.js';
-export { agpPrune, finetune, iterativePrune, type AgpOptions, type IterativeOptions } from './retrain.js';
+export {
+  agpPrune, finetune, iterativePrune, magnitudeStep, type AgpOptions, type CycleAction, type FinetuneExtra, type IterativeOptions, type PruneStep,
+} from './retrain.js';
+export {
+  autoSparsities, DEFAULT_LAYER_SPARSITIES, layerSensitivity, type LayerCurve, type LayerPoint, type LayerSensitivityOptions, type LayerSensitivityResult,
+} from './sensitivity.js';
 export { agpSparsity, iterativeSparsities, type AgpSchedule } from './schedule.js';
 export { kthSmallest, masksFromScores, type ScoredWeight, type SelectOptions } from './select.js';
 export type { PruneResult, RetrainOptions, SparsityTarget } from './types.js';

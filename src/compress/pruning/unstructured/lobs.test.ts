@@ -40,7 +40,7 @@ test('OBS removal of one weight: closed form, and lower layer error than zeroing
   assert.ok(obsErr < zeroErr, `OBS ${obsErr} < zeroing ${zeroErr}`);
 });
 
-test('lobsPrune reaches the per-layer target on an MLP and its conv fallback keeps the target too', async () => {
+test("lobsPrune reaches the per-layer target on an MLP and on LeNet-5's conv and FC layers", async () => {
   const rng = new Rng(4);
   const count = 64;
   const split: Split = {

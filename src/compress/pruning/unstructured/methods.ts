@@ -8,10 +8,9 @@ import { SlimnetError } from '../../../ir/errors.js';
 import type { Model } from '../../../ir/graph.js';
 import { dataFreePrune } from './data-free.js';
 import { lobsPrune } from './lobs.js';
-import { magnitudePrune } from './magnitude.js';
 import { obdPrune } from './obd.js';
 import { regularizedPrune } from './regularized.js';
-import { agpPrune, iterativePrune } from './retrain.js';
+import { agpPrune, iterativePrune, magnitudeStep, type PruneStep } from './retrain.js';
 import type { PruneResult, RetrainOptions, SparsityTarget } from './types.js';
 
 /** Free-form method options (from the command line): numbers, strings, flags. */
@@ -36,6 +35,8 @@ export interface UnstructuredMethod {
   readonly options: Readonly<Record<string, string>>;
   /** True when the method trains as part of its schedule (the pipeline still fine-tunes afterwards). */
   readonly retrains: boolean;
+  /** One-shot criteria: the pruning step used inside iterative / AGP schedules ('criterion' option). */
+  readonly step?: (ctx: Omit<MethodContext, 'sparsity'>) => PruneStep;
   readonly run: (model: Model, ctx: MethodContext) => Promise<PruneResult>;
 }
 
@@ -47,68 +48,106 @@ function num(o: MethodOptions, key: string, fallback: number): number {
   return n;
 }
 
+function flag(o: MethodOptions, key: string, fallback: boolean): boolean {
+  const v = o[key];
+  if (v === undefined) return fallback;
+  if (v === true || v === 'true' || v === 1) return true;
+  if (v === false || v === 'false' || v === 0) return false;
+  throw new SlimnetError('INVALID_ARGUMENT', `option '${key}' must be true or false, got '${String(v)}'`);
+}
+
 function scope(o: MethodOptions, fallback: 'layer' | 'global'): 'layer' | 'global' {
   const v = o['scope'] ?? fallback;
   if (v !== 'layer' && v !== 'global') throw new SlimnetError('INVALID_ARGUMENT', `option 'scope' must be 'layer' or 'global', got '${String(v)}'`);
   return v;
 }
 
+/** The pruning step of a one-shot criterion, for iterative / AGP schedules. */
+function criterionStep(name: string, c: Omit<MethodContext, 'sparsity'>): PruneStep {
+  const m = unstructuredMethod(name);
+  if (m.step === undefined) {
+    const known = Object.values(registry).filter((x) => x.step !== undefined).map((x) => x.name);
+    throw new SlimnetError('INVALID_ARGUMENT', `'${name}' cannot be the pruning step of a schedule (use ${known.join(', ')})`);
+  }
+  return m.step(c);
+}
+
 const SCOPE = "'layer' (each layer at the target) or 'global' (one threshold)";
+const NORMALIZE = 'global scope: compare |w| / std(layer), i.e. Han\'s quality × std threshold (default false)';
+const CRITERION = "pruning step: 'magnitude' (default), 'obd' or 'lobs' (their options apply)";
+
+const magnitude = (c: Omit<MethodContext, 'sparsity'>, fallback: 'layer' | 'global'): PruneStep =>
+  magnitudeStep({ scope: scope(c.options, fallback), normalizeByStd: flag(c.options, 'normalize', false) });
 
 const builtins: UnstructuredMethod[] = [
   {
     name: 'magnitude', retrains: false,
     description: 'Han et al. 2015: remove the smallest |w| (layer-wise or one global threshold)',
-    options: { scope: `${SCOPE}; default layer`, normalize: 'global scope: compare |w| / std(layer) (true/false)' },
-    run: async (model, c) => magnitudePrune(model, { sparsity: c.sparsity, scope: scope(c.options, 'layer'), normalizeByStd: c.options['normalize'] === true || c.options['normalize'] === 'true' }),
+    options: { scope: `${SCOPE}; default layer`, normalize: NORMALIZE },
+    step: (c) => magnitude(c, 'layer'),
+    run: (model, c) => magnitude(c, 'layer')(model, c.sparsity, undefined),
   },
   {
     name: 'iterative', retrains: true,
-    description: 'Han et al. 2015: cycles of magnitude pruning to increasing sparsity, each retrained with masks',
-    options: { cycles: 'prune → retrain cycles (default 3)', epochsPerCycle: 'retraining epochs per cycle (default 1)', scope: `${SCOPE}; default layer` },
+    description: 'Han et al. 2015: cycles of pruning to increasing sparsity, each retrained with masks',
+    options: { cycles: 'prune → retrain cycles (default 3)', epochsPerCycle: 'retraining epochs per cycle (default 1)', criterion: CRITERION, scope: `${SCOPE}; default layer`, normalize: NORMALIZE },
     run: (model, c) => iterativePrune(model, {
-      sparsity: c.sparsity, cycles: num(c.options, 'cycles', 3), epochsPerCycle: num(c.options, 'epochsPerCycle', 1), scope: scope(c.options, 'layer'), retrain: c.retrain,
+      sparsity: c.sparsity, cycles: num(c.options, 'cycles', 3), epochsPerCycle: num(c.options, 'epochsPerCycle', 1), retrain: c.retrain,
+      step: criterionStep(String(c.options['criterion'] ?? 'magnitude'), c),
     }),
   },
   {
     name: 'agp', retrains: true,
     description: 'Zhu & Gupta 2017 gradual pruning, cubic schedule, masks updated every Δt epochs',
-    options: { steps: 'pruning steps n (default 4)', frequency: 'Δt in epochs (default 1)', initial: 'initial sparsity (default 0)', recoveryEpochs: 'epochs at the final sparsity (default 1)', scope: `${SCOPE}; default layer` },
+    options: {
+      steps: 'pruning steps n (default 4)', frequency: 'Δt in epochs (default 1)', initial: 'initial sparsity (default 0)', recoveryEpochs: 'epochs at the final sparsity (default 1)',
+      criterion: CRITERION, scope: `${SCOPE}; default layer`, normalize: NORMALIZE,
+    },
     run: (model, c) => agpPrune(model, {
       sparsity: c.sparsity, steps: num(c.options, 'steps', 4), frequency: num(c.options, 'frequency', 1), initialSparsity: num(c.options, 'initial', 0),
-      recoveryEpochs: num(c.options, 'recoveryEpochs', 1), scope: scope(c.options, 'layer'), retrain: c.retrain,
+      recoveryEpochs: num(c.options, 'recoveryEpochs', 1), retrain: c.retrain, step: criterionStep(String(c.options['criterion'] ?? 'magnitude'), c),
     }),
   },
   ...(['l1', 'l2'] as const).map((penalty): UnstructuredMethod => ({
     name: penalty, retrains: true,
     description: `${penalty.toUpperCase()}-regularized training of the weights, then magnitude pruning`,
-    options: { coefficient: `penalty coefficient (default ${penalty === 'l1' ? '1e-5' : '1e-4'})`, epochs: 'regularized epochs (default 1)', scope: `${SCOPE}; default layer` },
+    options: { coefficient: `penalty coefficient (default ${penalty === 'l1' ? '1e-5' : '1e-4'})`, epochs: 'regularized epochs (default 1)', scope: `${SCOPE}; default layer`, normalize: NORMALIZE },
     run: (model, c) => regularizedPrune(model, {
       penalty, coefficient: num(c.options, 'coefficient', penalty === 'l1' ? 1e-5 : 1e-4), epochs: num(c.options, 'epochs', 1),
-      sparsity: c.sparsity, scope: scope(c.options, 'layer'), retrain: c.retrain,
+      sparsity: c.sparsity, scope: scope(c.options, 'layer'), normalizeByStd: flag(c.options, 'normalize', false), retrain: c.retrain,
     }),
   })),
   {
     name: 'obd', retrains: false,
-    description: 'Optimal Brain Damage: saliency ½·h·w² with the Fisher / Gauss-Newton diagonal measured on data',
-    options: { samples: 'samples for the curvature (default 512)', batchSize: 'samples per gradient (default 1)', labels: "'sampled' (GGN, default) or 'empirical'", scope: `${SCOPE}; default global` },
-    run: (model, c) => {
-      const labels = c.options['labels'] ?? 'sampled';
-      if (labels !== 'sampled' && labels !== 'empirical') throw new SlimnetError('INVALID_ARGUMENT', `option 'labels' must be 'sampled' or 'empirical', got '${String(labels)}'`);
-      return obdPrune(model, c.data.train, {
-        sparsity: c.sparsity, scope: scope(c.options, typeof c.sparsity === 'number' ? 'global' : 'layer'), samples: num(c.options, 'samples', 512), batchSize: num(c.options, 'batchSize', 1), labels,
-        seed: c.retrain.seed ?? 0, ...(c.retrain.threads === undefined ? {} : { threads: c.retrain.threads }),
+    description: 'Optimal Brain Damage: saliency ½·h·w² with the Gauss-Newton diagonal measured on data',
+    options: {
+      samples: 'samples for the curvature (default 512)', batchSize: "samples per gradient, 'sampled' / 'empirical' labels (default 1)",
+      labels: "'exact' (GGN diagonal summed over classes, default), 'sampled' (one label drawn per sample) or 'empirical'", scope: `${SCOPE}; default global`,
+    },
+    step: (c) => {
+      const labels = c.options['labels'] ?? 'exact';
+      if (labels !== 'exact' && labels !== 'sampled' && labels !== 'empirical') {
+        throw new SlimnetError('INVALID_ARGUMENT', `option 'labels' must be 'exact', 'sampled' or 'empirical', got '${String(labels)}'`);
+      }
+      return (model, sparsity, previous) => obdPrune(model, c.data.train, {
+        sparsity, scope: scope(c.options, typeof sparsity === 'number' ? 'global' : 'layer'), samples: num(c.options, 'samples', 512), batchSize: num(c.options, 'batchSize', 1), labels,
+        seed: c.retrain.seed ?? 0, ...(c.retrain.threads === undefined ? {} : { threads: c.retrain.threads }), ...(previous === undefined ? {} : { previous }),
       });
     },
+    run: (model, c) => criterionStep('obd', c)(model, c.sparsity, undefined),
   },
   {
     name: 'lobs', retrains: false,
-    description: 'Layer-wise OBS (Dong et al. 2017) on FC layers with the OBS weight update; conv layers by magnitude',
-    options: { samples: 'samples for the layer Hessians (default 1024)', damping: 'relative damping (default 0.01)', steps: 'removal batches per layer (default 8)' },
-    run: (model, c) => lobsPrune(model, c.data.train, {
-      sparsity: c.sparsity, samples: num(c.options, 'samples', 1024), damping: num(c.options, 'damping', 1e-2), steps: num(c.options, 'steps', 8),
+    description: 'Layer-wise OBS (Dong et al. 2017) on Conv / FC layers (im2col inputs for conv) with the OBS weight update',
+    options: {
+      samples: 'samples for the layer Hessians (default 1024)', damping: 'relative damping (default 0.01)', steps: 'removal batches per layer (default 8)',
+      scope: `${SCOPE} (global: per-layer targets from one magnitude threshold); default layer`, normalize: NORMALIZE,
+    },
+    step: (c) => (model, sparsity) => lobsPrune(model, c.data.train, {
+      sparsity, scope: scope(c.options, 'layer'), normalizeByStd: flag(c.options, 'normalize', false), samples: num(c.options, 'samples', 1024), damping: num(c.options, 'damping', 1e-2), steps: num(c.options, 'steps', 8),
       ...(c.retrain.threads === undefined ? {} : { threads: c.retrain.threads }),
     }),
+    run: (model, c) => criterionStep('lobs', c)(model, c.sparsity, undefined),
   },
   {
     name: 'data-free', retrains: false,

@@ -64,3 +64,34 @@ test('obdPrune on a small MLP with sampled-label Fisher reaches the global targe
     m.forEach((k, i) => assert.ok(k === 1 || Object.is(d[i], 0), `${name}[${i}]`));
   }
 });
+
+test('exact GGN diagonal of a linear softmax classifier equals E[(p_c − p_c²) x_q²]; sampled labels estimate it', async () => {
+  const rng = new Rng(8);
+  const classes = 3;
+  const d = 4;
+  const wv = Array.from({ length: classes * d }, () => rng.normal());
+  const g = new GraphBuilder('softmax-linear');
+  const x = g.input('input', 'float32', ['N', d]);
+  g.output(g.op('Gemm', [x, g.initializer('w', Tensor.f32([classes, d], wv))], { transB: 1 }, { name: 'fc' }), 'logits');
+  const model = g.build();
+  const count = 40;
+  const images = Float32Array.from({ length: count * d }, () => rng.normal());
+  const split: Split = { images, labels: new Int32Array(count), count, sampleShape: [d] };
+  const expected = new Float64Array(classes * d);
+  for (let n = 0; n < count; n++) {
+    const xs = images.subarray(n * d, (n + 1) * d);
+    const z = Array.from({ length: classes }, (_, c) => xs.reduce((s, v, q) => s + v * (wv[c * d + q] as number), 0));
+    const m = Math.max(...z);
+    const e = z.map((v) => Math.exp(v - m));
+    const sum = e.reduce((a, b) => a + b, 0);
+    for (let c = 0; c < classes; c++) {
+      const p = (e[c] as number) / sum;
+      for (let q = 0; q < d; q++) expected[c * d + q] = (expected[c * d + q] as number) + ((p - p * p) * (xs[q] as number) ** 2) / count;
+    }
+  }
+  const exact = (await fisherDiagonal(model, ['w'], split, { samples: count, threads: 1, minProbability: 0 })).get('w') as Float64Array;
+  expectClose([...exact], [...expected], { rtol: 1e-4, atol: 1e-7 });
+  const sampled = (await fisherDiagonal(model, ['w'], split, { samples: count, threads: 1, labels: 'sampled' })).get('w') as Float64Array;
+  const total = (v: Float64Array): number => v.reduce((a, b) => a + b, 0);
+  expectClose(total(sampled), total(expected), { rtol: 0.5, what: 'sampled-label estimate of the same trace' });
+});

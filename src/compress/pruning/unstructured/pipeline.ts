@@ -10,6 +10,7 @@ import { evaluate } from '../../../runtime/evaluate.js';
 import { sparsityStats, type Masks, type SparsityStats } from '../common/sparsity.js';
 import { unstructuredMethod, type MethodOptions } from './methods.js';
 import { finetune } from './retrain.js';
+import { autoSparsities, layerSensitivity, type LayerSensitivityResult } from './sensitivity.js';
 import type { RetrainOptions, SparsityTarget } from './types.js';
 
 export interface PruneAndRetrainOptions extends RetrainOptions {
@@ -25,6 +26,13 @@ export interface PruneAndRetrainOptions extends RetrainOptions {
   readonly evalLimit?: number;
   /** Skip evaluating the input model (beforeError is then NaN). */
   readonly skipBaseline?: boolean;
+  /**
+   * 'auto': per-layer sparsities from a magnitude sensitivity analysis (sensitivity.ts) on the first
+   * `sensitivitySamples` test samples, meeting the uniform `sparsity` as a global target of nonzero weights.
+   */
+  readonly perLayer?: 'auto';
+  /** Samples evaluated per sensitivity point (default 1000). */
+  readonly sensitivitySamples?: number;
 }
 
 export interface PruneAndRetrainResult {
@@ -36,6 +44,9 @@ export interface PruneAndRetrainResult {
   readonly prunedError: number;
   readonly afterError: number;
   readonly seconds: number;
+  /** The sensitivity curves behind perLayer 'auto', and the sparsities chosen from them. */
+  readonly sensitivity?: LayerSensitivityResult;
+  readonly sparsities?: Readonly<Record<string, number>>;
 }
 
 export async function pruneAndRetrain(model: Model, o: PruneAndRetrainOptions): Promise<PruneAndRetrainResult> {
@@ -48,9 +59,19 @@ export async function pruneAndRetrain(model: Model, o: PruneAndRetrainOptions): 
   const err = async (m: Model): Promise<number> => (await evaluate(m, data.test, evalOpts)).top1Error;
   const beforeError = o.skipBaseline === true ? NaN : await err(model);
   const retrain: RetrainOptions = { ...o, dataset: data };
-  const pruned = await method.run(model, { sparsity: o.sparsity, data, retrain, options: o.methodOptions ?? {} });
+  let sparsity = o.sparsity;
+  let sensitivity: LayerSensitivityResult | undefined;
+  if (o.perLayer === 'auto') {
+    if (typeof o.sparsity !== 'number') throw new SlimnetError('INVALID_ARGUMENT', "perLayer 'auto' takes one global sparsity target, not a per-layer map");
+    sensitivity = await layerSensitivity(model, { data: data.test, limit: o.sensitivitySamples ?? 1000, ...(o.threads === undefined ? {} : { threads: o.threads }) });
+    sparsity = autoSparsities(sensitivity, o.sparsity);
+  }
+  const pruned = await method.run(model, { sparsity, data, retrain, options: o.methodOptions ?? {} });
   const prunedError = await err(pruned.model);
-  const tuned = await finetune(pruned.model, pruned.masks, epochs, retrain, { final: true, seedOffset: 1000 });
+  const tuned = await finetune(pruned.model, pruned.masks, epochs, retrain, { seedOffset: 1000 });
   const afterError = epochs === 0 ? prunedError : await err(tuned);
-  return { model: tuned, masks: pruned.masks, stats: sparsityStats(tuned), beforeError, prunedError, afterError, seconds: (Date.now() - t0) / 1000 };
+  return {
+    model: tuned, masks: pruned.masks, stats: sparsityStats(tuned), beforeError, prunedError, afterError, seconds: (Date.now() - t0) / 1000,
+    ...(sensitivity === undefined ? {} : { sensitivity, sparsities: sparsity as Readonly<Record<string, number>> }),
+  };
 }

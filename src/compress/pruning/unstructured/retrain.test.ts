@@ -7,7 +7,8 @@ import { expectClose } from '../../../testing/expect-close.js';
 import { buildZooModel } from '../../../zoo/index.js';
 import type { Masks } from '../common/sparsity.js';
 import { pruneAndRetrain } from './pipeline.js';
-import { agpPrune, iterativePrune } from './retrain.js';
+import { magnitudePrune } from './magnitude.js';
+import { agpPrune, finetune, iterativePrune } from './retrain.js';
 import type { RetrainOptions } from './types.js';
 
 let cached: Dataset | undefined;
@@ -25,7 +26,7 @@ function assertMasked(model: Model, masks: Masks): void {
 
 test('iterative prune → retrain: masks stay exactly zero through train(), sparsity grows to the target', async () => {
   const seen: number[] = [];
-  const r = await iterativePrune(small(), { sparsity: 0.75, cycles: 2, retrain: retrain(), onCycle: (_, s) => seen.push(s.stats.sparsity) });
+  const r = await iterativePrune(small(), { sparsity: 0.75, cycles: 2, retrain: retrain(), onCycle: (_, s) => void seen.push(s.stats.sparsity) });
   expectClose(seen, [0.5, 0.75], { atol: 1e-3 });
   assertMasked(r.model, r.masks);
   const before = small().graph.initializers.get('fc2.weight')?.initializer?.data as Float32Array;
@@ -35,7 +36,7 @@ test('iterative prune → retrain: masks stay exactly zero through train(), spar
 
 test('AGP at epoch granularity follows the cubic schedule', async () => {
   const seen: number[] = [];
-  const r = await agpPrune(small(), { sparsity: 0.8, steps: 2, recoveryEpochs: 1, retrain: retrain(), onSegment: (_, s) => seen.push(s.stats.sparsity) });
+  const r = await agpPrune(small(), { sparsity: 0.8, steps: 2, recoveryEpochs: 1, retrain: retrain(), onSegment: (_, s) => void seen.push(s.stats.sparsity) });
   expectClose(seen, [0, 0.8 - 0.8 * 0.125, 0.8], { atol: 1e-3 });
   assertMasked(r.model, r.masks);
 });
@@ -46,4 +47,17 @@ test('pruneAndRetrain: magnitude at 80 % with one fine-tuning epoch', async () =
   assertMasked(r.model, r.masks);
   for (const e of [r.beforeError, r.prunedError, r.afterError]) assert.ok(e >= 0 && e <= 1);
   assert.ok(r.afterError < 0.9, `after fine-tuning ${r.afterError}`);
+});
+
+test('masked fine-tuning of a conv net: conv and FC zeros stay exactly +0, the other weights move', async () => {
+  const model = buildZooModel('lenet5', { seed: 2, width: 0.25 });
+  const pruned = magnitudePrune(model, { sparsity: 0.7 });
+  const tuned = await finetune(pruned.model, pruned.masks, 1, { ...retrain(), weightDecay: 1e-3 });
+  assertMasked(tuned, pruned.masks);
+  assert.deepEqual(Object.keys(pruned.masks), ['conv1.weight', 'conv2.weight', 'fc1.weight', 'fc2.weight']);
+  for (const name of Object.keys(pruned.masks)) {
+    const a = pruned.model.graph.initializers.get(name)?.initializer?.data as Float32Array;
+    const b = tuned.graph.initializers.get(name)?.initializer?.data as Float32Array;
+    assert.ok(b.some((v, i) => v !== 0 && v !== a[i]), `${name}: kept weights were trained`);
+  }
 });

@@ -1,14 +1,19 @@
 /**
  * Pruning with retraining through `train()` (masks keep pruned weights exactly zero):
  *  - finetune: one masked training run;
- *  - iterativePrune (Han et al. 2015): cycles of magnitude pruning to increasing sparsity, each followed by
- *    masked retraining; earlier zeros stay pruned;
+ *  - iterativePrune (Han et al. 2015): cycles of pruning to increasing sparsity, each followed by masked
+ *    retraining; earlier zeros stay pruned. The pruning step is magnitude by default and can be any
+ *    `PruneStep` (OBD, layer-wise OBS...), so "iterative OBD" is the same loop. Each cycle's retraining
+ *    runs the retraining schedule afresh (e.g. a cosine decay per cycle);
  *  - agpPrune (Zhu & Gupta 2017) at epoch granularity: before each epoch the masks are recomputed at the
  *    AGP sparsity for that epoch and one short `train()` run of Δt epochs follows (the paper updates masks
- *    every Δt optimizer steps; here Δt counts epochs), then `recoveryEpochs` at the final sparsity.
- * Weight ranking is magnitude (layer-wise by default, or global).
+ *    every Δt optimizer steps; here Δt counts epochs), then `recoveryEpochs` at the final sparsity. The
+ *    learning-rate schedule spans the whole AGP run: each segment follows a cosine arc between the
+ *    schedule's rates at its start and end.
  */
 import type { Model } from '../../../ir/graph.js';
+import { cloneModel } from '../../../train/graph-edit.js';
+import { learningRate } from '../../../train/schedule.js';
 import { train } from '../../../train/trainer.js';
 import type { TrainHooks, TrainOptions } from '../../../train/types.js';
 import { prunableWeights, type PrunableOptions } from '../common/prunable.js';
@@ -16,14 +21,24 @@ import { applyMasks, sparsityStats, type Masks } from '../common/sparsity.js';
 import { magnitudeMasks } from './magnitude.js';
 import { agpSparsity, iterativeSparsities, type AgpSchedule } from './schedule.js';
 import type { PruneResult, RetrainOptions, SparsityTarget } from './types.js';
-import { cloneModel } from '../../../train/graph-edit.js';
+
+/** Extra settings of one retraining run. */
+export interface FinetuneExtra {
+  /** Offset added to the retraining seed (so successive runs see different batch orders). */
+  readonly seedOffset?: number;
+  /** Hooks added to the masks (regularizer terms...). */
+  readonly hooks?: TrainHooks;
+  /** Run with a cosine arc from `lrRange[0]` to `lrRange[1]` instead of the retraining schedule. */
+  readonly lrRange?: readonly [number, number];
+}
 
 /** Trains `model` for `epochs` with `masks` (plus any extra hooks); returns the trained model. */
-export async function finetune(model: Model, masks: Readonly<Masks>, epochs: number, o: RetrainOptions, extra: { final?: boolean; seedOffset?: number; hooks?: TrainHooks } = {}): Promise<Model> {
+export async function finetune(model: Model, masks: Readonly<Masks>, epochs: number, o: RetrainOptions, extra: FinetuneExtra = {}): Promise<Model> {
   if (epochs <= 0) return model;
+  const range = extra.lrRange;
   const opts: TrainOptions = {
     model, dataset: o.dataset, epochs,
-    lr: o.lr ?? 0.01,
+    lr: range?.[0] ?? o.lr ?? 0.01,
     seed: (o.seed ?? 0) + (extra.seedOffset ?? 0),
     validate: o.validate ?? false,
     hooks: { ...extra.hooks, masks },
@@ -32,7 +47,7 @@ export async function finetune(model: Model, masks: Readonly<Masks>, epochs: num
     ...(o.optimizer === undefined ? {} : { optimizer: o.optimizer }),
     ...(o.momentum === undefined ? {} : { momentum: o.momentum }),
     ...(o.weightDecay === undefined ? {} : { weightDecay: o.weightDecay }),
-    ...(o.schedule === undefined || extra.final !== true ? {} : { schedule: o.schedule }),
+    ...(range !== undefined ? { schedule: { kind: 'cosine', minLr: range[1] } } : o.schedule === undefined ? {} : { schedule: o.schedule }),
     ...(o.threads === undefined ? {} : { threads: o.threads }),
     ...(o.inProcess === undefined ? {} : { inProcess: o.inProcess }),
     ...(o.onProgress === undefined ? {} : { onProgress: o.onProgress }),
@@ -41,43 +56,65 @@ export async function finetune(model: Model, masks: Readonly<Masks>, epochs: num
   return (await train(opts)).model;
 }
 
+/**
+ * One pruning step: a pruned copy of `model` at `sparsity` whose masks keep the zeros of `previous`
+ * (magnitude, OBD, layer-wise OBS... see the method registry's `step`).
+ */
+export type PruneStep = (model: Model, sparsity: SparsityTarget, previous: Readonly<Masks> | undefined) => Promise<PruneResult>;
+
+/** What a cycle callback may ask for: 'stop' ends the schedule after this cycle. */
+export type CycleAction = void | 'stop';
+
 export interface IterativeOptions extends PrunableOptions {
-  /** Final sparsity (uniform, or per layer). */
+  /** Final sparsity (uniform, or per layer); with `sparsities` unset the cycles approach it geometrically. */
   readonly sparsity: SparsityTarget;
   /** Number of prune → retrain cycles (default 3). */
   readonly cycles?: number;
-  /** Retraining epochs after each cycle (default 1). */
-  readonly epochsPerCycle?: number;
-  /** 'layer' (default) or 'global' magnitude threshold. */
+  /** Explicit sparsity of each cycle (overrides `sparsity` / `cycles`): a ladder of increasing targets. */
+  readonly sparsities?: readonly SparsityTarget[];
+  /** Retraining epochs after each cycle (default 1; an array gives each cycle its own count). */
+  readonly epochsPerCycle?: number | readonly number[];
+  /** Magnitude steps: 'layer' (default) or 'global' threshold. */
   readonly scope?: 'layer' | 'global';
-  /** How to retrain. */
+  /** Magnitude steps with global scope: compare |w| / std(layer) (Han's quality × std threshold). */
+  readonly normalizeByStd?: boolean;
+  /** The pruning step (default magnitude with `scope` / `normalizeByStd`). */
+  readonly step?: PruneStep;
+  /** How to retrain (its schedule runs afresh in every cycle). */
   readonly retrain: RetrainOptions;
-  /** Called after each cycle with the cycle (1-based) and the sparsity statistics. */
-  readonly onCycle?: (cycle: number, result: PruneResult) => void;
+  /** Called after each cycle's retraining; may evaluate the model and return 'stop'. */
+  readonly onCycle?: (cycle: number, result: PruneResult) => CycleAction | Promise<CycleAction>;
 }
 
 function scaleTarget(t: SparsityTarget, f: (s: number) => number): SparsityTarget {
   return typeof t === 'number' ? f(t) : Object.fromEntries(Object.entries(t).map(([k, v]) => [k, f(v)]));
 }
 
-/** One masked magnitude pruning step on a copy of `model` at `sparsity`, keeping `previous` zeros. */
-function pruneStep(model: Model, sparsity: SparsityTarget, scope: 'layer' | 'global', previous: Masks | undefined, sel: PrunableOptions): { model: Model; masks: Masks } {
-  const m = cloneModel(model);
-  const masks = magnitudeMasks(prunableWeights(m, sel), { ...sel, sparsity, scope, ...(previous === undefined ? {} : { previous }) });
-  applyMasks(m, masks);
-  return { model: m, masks };
+/** A magnitude PruneStep over the prunable weights selected by `sel`. */
+export function magnitudeStep(sel: PrunableOptions & { readonly scope?: 'layer' | 'global'; readonly normalizeByStd?: boolean } = {}): PruneStep {
+  return async (model, sparsity, previous) => {
+    const m = cloneModel(model);
+    const masks = magnitudeMasks(prunableWeights(m, sel), {
+      ...sel, sparsity, scope: sel.scope ?? 'layer', normalizeByStd: sel.normalizeByStd ?? false, ...(previous === undefined ? {} : { previous }),
+    });
+    applyMasks(m, masks);
+    return { model: m, masks, stats: sparsityStats(m, sel) };
+  };
 }
 
-/** Han et al.'s iterative pruning: `cycles` × (magnitude prune to the cycle's sparsity, masked retraining). */
+/** Iterative pruning: cycles × (prune to the cycle's sparsity with `step`, masked retraining). */
 export async function iterativePrune(model: Model, o: IterativeOptions): Promise<PruneResult> {
-  const cycles = o.cycles ?? 3;
+  const cycles = o.sparsities?.length ?? o.cycles ?? 3;
+  const targets = o.sparsities ?? Array.from({ length: cycles }, (_, k) => scaleTarget(o.sparsity, (s) => iterativeSparsities(s, cycles)[k] as number));
+  const step = o.step ?? magnitudeStep(o);
   let current = model;
   let masks: Masks | undefined;
   for (let c = 1; c <= cycles; c++) {
-    const step = pruneStep(current, scaleTarget(o.sparsity, (s) => iterativeSparsities(s, cycles)[c - 1] as number), o.scope ?? 'layer', masks, o);
-    masks = step.masks;
-    current = await finetune(step.model, masks, o.epochsPerCycle ?? 1, o.retrain, { seedOffset: c, final: c === cycles });
-    o.onCycle?.(c, { model: current, masks, stats: sparsityStats(current, o) });
+    const pruned = await step(current, targets[c - 1] as SparsityTarget, masks);
+    masks = pruned.masks;
+    const epochs = typeof o.epochsPerCycle === 'number' || o.epochsPerCycle === undefined ? (o.epochsPerCycle ?? 1) : (o.epochsPerCycle[c - 1] ?? 1);
+    current = await finetune(pruned.model, masks, epochs, o.retrain, { seedOffset: c });
+    if ((await o.onCycle?.(c, { model: current, masks, stats: sparsityStats(current, o) })) === 'stop') break;
   }
   return { model: current, masks: masks ?? {}, stats: sparsityStats(current, o) };
 }
@@ -89,31 +126,38 @@ export interface AgpOptions extends PrunableOptions, Omit<AgpSchedule, 'finalSpa
   readonly recoveryEpochs?: number;
   /** 'layer' (default) or 'global' magnitude threshold. */
   readonly scope?: 'layer' | 'global';
+  /** Global scope: compare |w| / std(layer). */
+  readonly normalizeByStd?: boolean;
+  /** The pruning step (default magnitude). */
+  readonly step?: PruneStep;
   readonly retrain: RetrainOptions;
   /** Called after each training segment with the epoch reached and the sparsity statistics. */
-  readonly onSegment?: (epoch: number, result: PruneResult) => void;
+  readonly onSegment?: (epoch: number, result: PruneResult) => void | Promise<void>;
 }
 
 /** Gradual pruning with the AGP cubic schedule, at epoch granularity (see the module comment). */
 export async function agpPrune(model: Model, o: AgpOptions): Promise<PruneResult> {
   const dt = o.frequency ?? 1;
   const t0 = o.start ?? 0;
+  const total = t0 + o.steps * dt + (o.recoveryEpochs ?? 1);
+  const lr = o.retrain.lr ?? 0.01;
+  const rate = (t: number): number => learningRate(o.retrain.schedule ?? { kind: 'constant' }, lr, t, total);
+  const step = o.step ?? magnitudeStep(o);
   let current = model;
   let masks: Masks | undefined;
   let epoch = 0;
-  const segment = async (s: SparsityTarget, epochs: number, final: boolean): Promise<void> => {
-    const step = pruneStep(current, s, o.scope ?? 'layer', masks, o);
-    masks = step.masks;
-    current = await finetune(step.model, masks, epochs, o.retrain, { seedOffset: epoch + 1, final });
+  const segment = async (s: SparsityTarget, epochs: number): Promise<void> => {
+    const pruned = await step(current, s, masks);
+    masks = pruned.masks;
+    current = await finetune(pruned.model, masks, epochs, o.retrain, { seedOffset: epoch + 1, lrRange: [rate(epoch), rate(epoch + epochs)] });
     epoch += epochs;
-    o.onSegment?.(epoch, { model: current, masks, stats: sparsityStats(current, o) });
+    await o.onSegment?.(epoch, { model: current, masks, stats: sparsityStats(current, o) });
   };
-  if (t0 > 0) await segment(scaleTarget(o.sparsity, () => 0), t0, false);
+  if (t0 > 0) await segment(scaleTarget(o.sparsity, () => 0), t0);
   for (let k = 0; k <= o.steps; k++) {
     const t = t0 + k * dt;
     const s = scaleTarget(o.sparsity, (sf) => agpSparsity(t, { ...o, finalSparsity: sf }));
-    const last = k === o.steps;
-    await segment(s, last ? (o.recoveryEpochs ?? 1) : dt, last);
+    await segment(s, k === o.steps ? (o.recoveryEpochs ?? 1) : dt);
   }
   return { model: current, masks: masks ?? {}, stats: sparsityStats(current, o) };
 }

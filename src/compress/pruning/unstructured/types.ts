@@ -31,7 +31,10 @@ export interface RetrainOptions {
   readonly momentum?: number;
   /** Weight decay (default 0). */
   readonly weightDecay?: number;
-  /** Learning-rate schedule of the final fine-tuning run (default constant; intermediate runs are constant). */
+  /**
+   * Learning-rate schedule of every retraining run (each iterative cycle and the final fine-tuning start it
+   * afresh; an AGP run follows it across all its segments). Default constant.
+   */
   readonly schedule?: Schedule;
   /** Seed of the batch order (default 0; each retraining run offsets it so runs see different orders). */
   readonly seed?: number;

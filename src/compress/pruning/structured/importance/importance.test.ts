@@ -1,14 +1,19 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Split } from '../../../../data/types.js';
+import type { Dataset, Split } from '../../../../data/types.js';
 import { GraphBuilder } from '../../../../ir/builder.js';
 import type { Model } from '../../../../ir/graph.js';
+import type { Value } from '../../../../ir/value.js';
 import { Tensor } from '../../../../ir/tensor.js';
 import { Session } from '../../../../runtime/session.js';
 import { expectClose } from '../../../../testing/expect-close.js';
+import { paramRef } from '../../../../train/graph-edit.js';
+import { bnScaleL1Term, type LossTerm } from '../../../../train/regularizers.js';
+import { train } from '../../../../train/trainer.js';
 import { Rng } from '../../../../util/rng.js';
 import { buildDependencyGraph } from '../dependency.js';
 import { pruneChannels } from '../prune.js';
+import { channelGroupLassoTerm, sslImportance } from '../sparsity.js';
 import { apozImportance } from './apoz.js';
 import { bnScaleImportance, magnitudeImportance } from './magnitude.js';
 import { taylorImportance } from './taylor.js';
@@ -117,4 +122,41 @@ test('ThiNet: removes first the channel whose removal leaves zero reconstruction
     return out;
   };
   expectClose(await run(pruned), await run(tiny({ w1, b1, w2 })), { rtol: 1e-4, atol: 1e-4 });
+});
+
+test('SSL: the channel group lasso equals Σ_channels ‖coupled filters‖₂, and SSL scores are those norms', async () => {
+  const model = tiny({ w1: [1, 1, 0.1, -0.1, 2, -2] });
+  const dep = buildDependencyGraph(model);
+  const b = new GraphBuilder(model.graph);
+  const params = ['conv1.weight', 'conv1.bias', 'conv2.weight'].map((n) => paramRef(model.graph.initializers.get(n) as Value));
+  const term = channelGroupLassoTerm(dep, 1).build({ b, params });
+  assert.ok(term !== undefined);
+  term.dtype = 'float32';
+  term.shape = [];
+  b.output(term, 'penalty');
+  const s = await Session.create(model, { threads: 1 });
+  const value = (await s.run({ input: Tensor.f32([1, 2, 4, 4]) }, ['penalty'])).penalty?.data[0] as number;
+  await s.release();
+  // conv2's group ends at the graph output (blocked), so only conv1's three filters count.
+  const norms = [Math.SQRT2, Math.sqrt(0.02), Math.sqrt(8)];
+  expectClose(value, norms.reduce((a, x) => a + x, 0), { rtol: 1e-5 });
+  expectClose(await scoresOf(tiny({ w1: [1, 1, 0.1, -0.1, 2, -2] }), sslImportance()), norms, { rtol: 1e-6 });
+});
+
+/** Trains `model` for one epoch on random labelled data with only `term`'s pull mattering (lr large, coefficient large). */
+async function trainWith(model: Model, term: LossTerm): Promise<Model> {
+  const data = randomSplit(256, 3);
+  const dataset: Dataset = { name: 'random', numClasses: 4, train: data, test: data };
+  return (await train({ model, dataset, epochs: 1, lr: 0.05, momentum: 0, batchSize: 16, threads: 1, inProcess: true, validate: false, hooks: { terms: [term] } })).model;
+}
+
+test('SSL training drives the weakest coupled channel towards zero first; slimming does the same to the smallest |γ|', async () => {
+  const ssl = await trainWith(tiny({ w1: [1, 1, 0.2, -0.2, 2, -2] }), channelGroupLassoTerm(buildDependencyGraph(tiny()), 1));
+  const sslScores = await scoresOf(ssl, sslImportance());
+  assert.equal(argmin(sslScores), 1);
+  assert.ok((sslScores[1] as number) < 0.06 && (sslScores[0] as number) > 0.3, `channel 1's filter norm ${sslScores[1]} should be near zero`);
+  const slim = await trainWith(tiny({ gamma: [2, 0.2, 1.2] }), bnScaleL1Term(1));
+  const gamma = await scoresOf(slim, bnScaleImportance());
+  assert.equal(argmin(gamma), 1);
+  assert.ok((gamma[1] as number) < 0.06 && (gamma[2] as number) > 0.2, `|γ₁| = ${gamma[1]} should be near zero`);
 });
