@@ -109,7 +109,7 @@ export class TransformRecorder implements TransformContext {
 }
 
 /** Applies one transform to x and records its backward; returns the new value (or x when nothing was inserted). */
-function apply(b: GraphBuilder, t: WeightTransform, x: Value, ctx: TransformRecorder): Value {
+export function applyTransform(b: GraphBuilder, t: WeightTransform, x: Value, ctx: TransformRecorder): Value {
   const out = t.forward(b, x, ctx);
   if (out === x) return x;
   out.dtype ??= x.dtype;
@@ -135,7 +135,7 @@ export function insertTransforms(
     const t = select(paramRefOf(w));
     if (t === undefined) continue;
     const uses = [...w.uses];
-    const out = apply(b, t, w, ctx);
+    const out = applyTransform(b, t, w, ctx);
     if (t.clamp !== undefined) ctx.clamps.set(w.name, t.clamp);
     if (out !== w) for (const u of uses) u.node.setInput(u.index, out);
   }
@@ -171,7 +171,7 @@ export function insertActivationTransforms(
   }
   for (const [v, byT] of chosen) {
     for (const [t, setters] of byT) {
-      const out = apply(b, t, v, ctx);
+      const out = applyTransform(b, t, v, ctx);
       if (out !== v) for (const set of setters) set(out);
     }
   }

@@ -103,8 +103,8 @@ export function planBinary(source: Model, name: BinaryMethodName, options: Binar
   }
   if (method.bnAfterLast) {
     const logits = g.outputs[0]!;
-    appendAfter(b, logits, (y) => addBatchNorm(b, y, channelsOf(y, all[all.length - 1]!), 'logits_bn'));
-    added.push('logits_bn');
+    const out = appendAfter(b, logits, (y) => addBatchNorm(b, y, channelsOf(y, all[all.length - 1]!), 'logits_bn'));
+    added.push(out.producer!.name);
   }
   g.sortTopologically();
   inferShapes(model);
@@ -123,10 +123,9 @@ function insertBatchNorms(b: GraphBuilder, layers: readonly Node[], q: Activatio
   for (const n of layers) byInput.set(n.input(0), [...(byInput.get(n.input(0)) ?? []), n]);
   for (const [x, consumers] of byInput) {
     if (q.batchNorm === 'auto' && normalised(x)) continue;
-    const name = b.graph.uniqueName(`${consumers[0]!.name}.act_bn`);
-    const y = addBatchNorm(b, x, channelsOf(x, consumers[0]!), name);
+    const y = addBatchNorm(b, x, channelsOf(x, consumers[0]!), `${consumers[0]!.name}.act_bn`);
     for (const n of consumers) n.setInput(0, y);
-    added.push(name);
+    added.push(y.producer!.name);
   }
 }
 

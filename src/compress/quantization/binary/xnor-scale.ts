@@ -32,7 +32,6 @@ export function addActivationScale(b: GraphBuilder, n: Node, opset: number): str
     kv = op(b, c, 'AveragePool', [a], 'box', attrs);
   }
   detachBias(b, n);
-  const name = b.graph.uniqueName(`${n.name}/xnor_k/scale`);
-  appendAfter(b, n.output(0), (y) => b.op('Mul', [y, kv], {}, { name }));
-  return name;
+  const out = appendAfter(b, n.output(0), (y) => b.op('Mul', [y, kv], {}, { name: `${n.name}/xnor_k/scale` }));
+  return out.producer!.name;
 }
