@@ -52,7 +52,3 @@ export function filled(l: Pick<WeightLayout, 'dims' | 'channelAxis'>, v: number)
   return new Float32Array(channelCount(l)).fill(v);
 }
 
-/** Float32 rounding of a float64 result (the graph computes in float32). */
-export function f32(x: number): number {
-  return Math.fround(x);
-}
