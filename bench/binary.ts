@@ -5,6 +5,8 @@
  * weight bits, activation bits, test error, increase over the float baseline, packed size and ratio.
  *   node dist/bench/binary.js --model runs/lenet5.onnx [--data mnist] [--configs bc,bwn,...] [--epochs 3]
  *     [--lr 0.001] [--optimizer adam] [--limit N] [--batch 64] [--threads 1] [--out runs/binary] [--json file]
+ *     [--no-validate]   (skip the per-epoch test evaluation; the deployed model is still evaluated)
+ * --limit N fine-tunes on the first N training images only; the test split stays whole.
  * Configurations: bc, bc-stoch, bwn, xnor, bnn, twn, ttq, dorefa-1/2, dorefa-1/4, hwgq (default: all but bc-stoch).
  * --json appends one JSON object per finished configuration to the file (runs can be split and combined).
  */
@@ -44,6 +46,7 @@ async function main(): Promise<void> {
       threads: { type: 'string', default: '1' },
       out: { type: 'string', default: 'runs/binary' },
       json: { type: 'string' },
+      'no-validate': { type: 'boolean', default: false },
     },
   });
   if (values.model === undefined) throw new Error('--model (a trained float ONNX model) is required');
@@ -65,9 +68,9 @@ async function main(): Promise<void> {
     const t0 = Date.now();
     const r = await trainBinary(source, {
       method, ...options, dataset: data, epochs, lr: Number(values.lr), optimizer: values.optimizer as 'adam' | 'sgd' | 'adamw',
-      batchSize: Number(values.batch), threads, seed: 1, schedule: { kind: 'cosine' },
+      batchSize: Number(values.batch), threads, seed: 1, schedule: { kind: 'cosine' }, validate: values['no-validate'] !== true,
       onProgress: (p) => {
-        if (p.kind === 'epoch') process.stderr.write(`${name} ${c}: epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(4)} test ${pct(p.stats?.testError ?? NaN)} (${p.stats?.seconds.toFixed(0)} s)\n`);
+        if (p.kind === 'epoch') process.stderr.write(`${name} ${c}: epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(4)} train error ${pct(p.stats?.trainError ?? NaN)} test ${pct(p.stats?.testError ?? NaN)} (${p.stats?.seconds.toFixed(0)} s)\n`);
       },
     });
     const minutes = (Date.now() - t0) / 60000;
