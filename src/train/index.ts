@@ -1,7 +1,11 @@
 /** Training: graph construction, optimizers, schedules, regularizer hooks and the worker-thread loop. */
 export { decodeState, encodeState, readState, statePath, writeState, type CheckpointState } from './checkpoint.js';
 export { buildEvalGraph } from './eval-graph.js';
-export { cloneModel, type TransformSelector, type WeightTransform } from './graph-edit.js';
+export { cloneModel } from './graph-edit.js';
+export {
+  insertActivationTransforms, insertTransforms, TransformRecorder,
+  type ActivationRef, type ActivationSelector, type Clamp, type TransformContext, type TransformSelector, type ValueTransform, type WeightTransform,
+} from './transforms.js';
 export { adamScalars, stateSlots, validateOptimizer, type OptimizerSpec } from './optimizer.js';
 export { batchNormBuffers, defaultTrainableParams } from './params.js';
 export {
@@ -9,7 +13,7 @@ export {
   type LossTerm, type ParamFilter, type ParamRef, type TermContext,
 } from './regularizers.js';
 export { learningRate, parseSchedule, validateSchedule, type BaseSchedule, type Schedule, type WarmUp } from './schedule.js';
-export { optimizerSpec, prepareTraining, train } from './trainer.js';
+export { inferenceWithTransforms, optimizerSpec, prepareTraining, train } from './trainer.js';
 export {
   buildTrainingGraph, selectTrainable,
   type BufferSlot, type LossBuilder, type LossContext, type ParamSlot, type StateSlot, type TrainingGraph, type TrainingGraphInfo,

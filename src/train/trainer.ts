@@ -11,12 +11,13 @@ import { inferShapes } from '../passes/infer-shapes.js';
 import { runWorker, type WorkerContext } from '../runtime/worker.js';
 import { buildZooModel } from '../zoo/index.js';
 import { buildEvalGraph } from './eval-graph.js';
-import { cloneModel, insertTransforms } from './graph-edit.js';
+import { cloneModel } from './graph-edit.js';
+import { insertActivationTransforms, insertTransforms, TransformRecorder } from './transforms.js';
 import type { OptimizerSpec } from './optimizer.js';
 import { runTraining } from './run-training.js';
 import { validateSchedule } from './schedule.js';
 import { buildTrainingGraph, selectTrainable } from './training-graph.js';
-import type { TrainOptions, TrainProgress, TrainRequest, TrainResponse, TrainResult } from './types.js';
+import type { TrainHooks, TrainOptions, TrainProgress, TrainRequest, TrainResponse, TrainResult } from './types.js';
 
 export async function train(opts: TrainOptions): Promise<TrainResult> {
   const request = prepareTraining(opts);
@@ -56,6 +57,7 @@ export function prepareTraining(opts: TrainOptions): TrainRequest {
     ...(hooks.frozen === undefined ? {} : { frozen: hooks.frozen }),
     ...(hooks.terms === undefined ? {} : { terms: hooks.terms }),
     ...(hooks.transforms === undefined ? {} : { transforms: hooks.transforms }),
+    ...(hooks.activations === undefined ? {} : { activations: hooks.activations }),
     ...(hooks.loss === undefined ? {} : { loss: hooks.loss }),
     ...(hooks.rules === undefined ? {} : { rules: hooks.rules }),
     ...(hooks.trainable === undefined ? {} : { trainable: hooks.trainable }),
@@ -63,7 +65,7 @@ export function prepareTraining(opts: TrainOptions): TrainRequest {
   if (info.extraInputs.length > 0) {
     throw new SlimnetError('INVALID_ARGUMENT', `the loss declares extra inputs (${info.extraInputs.map((i) => i.name).join(', ')}) that the training loop cannot feed`);
   }
-  const inference = inferenceWithTransforms(source, opts);
+  const inference = inferenceWithTransforms(source, hooks);
   const schedule = opts.schedule ?? { kind: 'constant' };
   validateSchedule(schedule);
   const request: TrainRequest = {
@@ -88,15 +90,17 @@ export function prepareTraining(opts: TrainOptions): TrainRequest {
   return request;
 }
 
-/** The inference model the trained values go into: the source, plus any weight transforms' forward nodes. */
-function inferenceWithTransforms(source: Model, opts: TrainOptions): Model {
-  const select = opts.hooks?.transforms;
-  if (select === undefined) return source;
+/** The inference model the trained values go into: the source, plus the transforms' forward nodes (inference form). */
+export function inferenceWithTransforms(source: Model, hooks: Pick<TrainHooks, 'transforms' | 'activations' | 'frozen' | 'trainable'> = {}): Model {
+  if (hooks.transforms === undefined && hooks.activations === undefined) return source;
   const m = cloneModel(source);
   inferShapes(m);
-  const hooks = opts.hooks ?? {};
+  const b = new GraphBuilder(m.graph);
+  const ctx = new TransformRecorder(b, false);
   const which = { ...(hooks.frozen === undefined ? {} : { frozen: hooks.frozen }), ...(hooks.trainable === undefined ? {} : { trainable: hooks.trainable }) };
-  insertTransforms(new GraphBuilder(m.graph), selectTrainable(m, which), select);
+  const weights = selectTrainable(m, which);
+  insertActivationTransforms(b, hooks.activations, ctx);
+  insertTransforms(b, weights, hooks.transforms, ctx);
   return m;
 }
 

@@ -19,7 +19,8 @@ import type { Model } from '../ir/graph.js';
 import type { Shape } from '../ir/shape.js';
 import type { Value } from '../ir/value.js';
 import { inferShapes } from '../passes/infer-shapes.js';
-import { cloneModel, correctCount, imageInputOf, insertTransforms, liftToInputs, logitsOf, paramRef, type TransformSelector } from './graph-edit.js';
+import { cloneModel, correctCount, imageInputOf, liftToInputs, logitsOf, paramRef } from './graph-edit.js';
+import { insertActivationTransforms, insertTransforms, TransformRecorder, type ActivationSelector, type Clamp, type TransformSelector } from './transforms.js';
 import { defaultLoss, trainingForward } from './forward-mode.js';
 import { addOptimizerScalars, emitUpdate, stateSlots, validateOptimizer, type OptimizerSpec, type OptimizerScalars } from './optimizer.js';
 import { defaultTrainableParams } from './params.js';
@@ -48,6 +49,8 @@ export interface TrainingGraphOptions {
   readonly terms?: readonly LossTerm[];
   /** Weight transforms used in the forward pass (quantizers...), chosen per parameter. */
   readonly transforms?: TransformSelector;
+  /** Activation transforms (activation quantizers, binarizers), chosen per edge into a node input. */
+  readonly activations?: ActivationSelector;
   /** Names of parameters trained under a 0/1 mask input (pruned entries stay exactly zero). */
   readonly masks?: readonly string[];
   /** Names of parameters kept fixed (left as initializers, no gradient). */
@@ -138,10 +141,13 @@ export function buildTrainingGraph(source: Model, opts: TrainingGraphOptions): T
   for (const name of masked) if (!params.some((p) => p.name === name)) throw unknownParam(name, 'masked (trainable)', model);
   const refs = params.map(paramRef);
   const buffers = trainingForward(model, opts.dropoutSeed ?? 0);
+  const recorder = new TransformRecorder(b, true, (v) => liftToInputs(g, [v]));
+  insertActivationTransforms(b, opts.activations, recorder);
   liftToInputs(g, [...params, ...buffers.map((s) => s.buffer)]);
   g.outputs.length = 0;
 
-  const ste: StraightThrough[] = insertTransforms(b, params, opts.transforms);
+  const ste: StraightThrough[] = insertTransforms(b, params, opts.transforms, recorder);
+  params.push(...recorder.params);
   const labels = b.input(g.uniqueName('labels'), 'int64', [logits.shape?.[0] ?? 'N']);
   const extraInputs: Array<{ name: string; shape: Shape }> = [];
   const lossCtx: LossContext = {
@@ -157,7 +163,7 @@ export function buildTrainingGraph(source: Model, opts: TrainingGraphOptions): T
 
   const grads = addBackward(g, loss, params, { opset: model.opset(), straightThrough: ste, rules: ruleOverrides(opts) });
   const scalars = addOptimizerScalars(b, opts.optimizer);
-  const slots = params.map((p) => updateParam(b, opts.optimizer, scalars, p, grads.get(p), masked.has(p.name)));
+  const slots = params.map((p) => updateParam(b, opts.optimizer, scalars, p, grads.get(p), masked.has(p.name), recorder.clamps.get(p.name)));
   b.output(loss, g.uniqueName('loss'));
   b.output(correct, g.uniqueName('correct'));
   for (const s of buffers) b.output(s.updated, g.uniqueName(`${s.buffer.name}__new`));
@@ -199,7 +205,7 @@ function staticDims(v: Value): number[] {
 }
 
 /** Adds mask, optimizer state and update nodes for one parameter and declares its outputs. */
-function updateParam(b: GraphBuilder, o: OptimizerSpec, s: OptimizerScalars, w: Value, grad: Value | undefined, masked: boolean): ParamSlot {
+function updateParam(b: GraphBuilder, o: OptimizerSpec, s: OptimizerScalars, w: Value, grad: Value | undefined, masked: boolean, clamp?: Clamp): ParamSlot {
   const g = b.graph;
   const dims = staticDims(w);
   const mask = masked ? b.input(g.uniqueName(`${w.name}__mask`), 'float32', w.shape ?? dims) : undefined;
@@ -212,7 +218,8 @@ function updateParam(b: GraphBuilder, o: OptimizerSpec, s: OptimizerScalars, w: 
   } else {
     const gm = mask === undefined ? grad : b.op('Mul', [grad, mask], {}, { name: `opt/${w.name}/mask_grad` });
     const u = emitUpdate(b, o, s, w, gm, state.map((x) => x.value));
-    newW = mask === undefined ? u.w : applyMask(b, w.name, u.w, mask);
+    const clipped = clamp === undefined ? u.w : b.op('Clip', [u.w, b.constant(clamp.min, [], `opt/${w.name}/min`), b.constant(clamp.max, [], `opt/${w.name}/max`)], {}, { name: `opt/${w.name}/clamp` });
+    newW = mask === undefined ? clipped : applyMask(b, w.name, clipped, mask);
     newState = u.state;
   }
   b.output(newW, g.uniqueName(`${w.name}__new`));

@@ -3,7 +3,7 @@ import type { LoadDatasetOptions } from '../data/load.js';
 import type { Dataset } from '../data/types.js';
 import type { Model } from '../ir/graph.js';
 import type { ZooOptions } from '../zoo/options.js';
-import type { TransformSelector } from './graph-edit.js';
+import type { ActivationSelector, TransformSelector } from './transforms.js';
 import type { OptimizerSpec } from './optimizer.js';
 import type { GradientRule } from '../autodiff/rule.js';
 import type { LossTerm, ParamRef } from './regularizers.js';
@@ -24,6 +24,11 @@ export interface TrainHooks {
   readonly terms?: readonly LossTerm[];
   /** Weight transforms used in the forward pass (quantizers...), chosen per parameter. Kept in the saved model. */
   readonly transforms?: TransformSelector;
+  /**
+   * Activation transforms (activation quantizers, binarizers) inserted on chosen edges into node inputs,
+   * in the training graph and the saved model alike.
+   */
+  readonly activations?: ActivationSelector;
   /** Replaces the default softmax cross-entropy (must not add extra inputs: the loop feeds only image and labels). */
   readonly loss?: LossBuilder;
   /** Gradient rules added to / overriding the built-in table, e.g. a straight-through rule for Round. */

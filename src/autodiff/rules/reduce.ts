@@ -34,7 +34,29 @@ function count(c: GradContext, x: Value, axes: readonly number[]): Value {
   return c.op('Cast', [ratio], { to: typeCode(x) });
 }
 
+/**
+ * ReduceMax / ReduceMin: the gradient goes to the elements equal to the extremum, split evenly among ties
+ * (a valid subgradient, as the MaxPool tie-split rule).
+ */
+function extremumRule(): GradientRule {
+  return (c) => {
+    const d = c.dOut();
+    if (d === undefined) return [];
+    const x = c.node.input(0);
+    const axes = reduceAxes(c, 18, rankOf(c, x));
+    if (axes.length === 0) return [d];
+    const hit = c.op('Cast', [c.op('Equal', [x, broadcastBack(c, c.node.output(0), axes)])], { to: typeCode(x) });
+    const ties = c.op('ReduceSum', c.opset >= 13 ? [hit, c.ints(axes)] : [hit], c.opset >= 13 ? { keepdims: 1 } : { axes: [...axes], keepdims: 1 });
+    const share = c.op('Div', [hit, ties]);
+    return [c.op('Mul', [share, broadcastBack(c, d, axes)])];
+  };
+}
+
 export const reduceRules: GradientTable = {
+  // y = max_axes x:  dx = d · 1[x = y] / #ties
+  ReduceMax: extremumRule(),
+  // y = min_axes x:  dx = d · 1[x = y] / #ties
+  ReduceMin: extremumRule(),
   // y = Σ_axes x:  dx = d broadcast over the reduced axes
   ReduceSum: reduceRule(13, false),
   // y = mean_axes x:  dx = d / count broadcast over the reduced axes

@@ -7,6 +7,7 @@ import { Tensor } from '../../../ir/tensor.js';
 import { inferShapes } from '../../../passes/infer-shapes.js';
 import { Session } from '../../../runtime/session.js';
 import { expectClose } from '../../../testing/expect-close.js';
+import { TransformRecorder } from '../../../train/transforms.js';
 import { Rng } from '../../../util/rng.js';
 import { ROUND_STE } from '../fixed/fake-quant.js';
 import { quantizeInt8 } from './pipeline.js';
@@ -42,7 +43,7 @@ test('int8 weight fake quant equals the exporter\'s per-channel int8 weights (bo
     const w = Tensor.f32([...dims], Array.from({ length: size }, (_, i) => rng.normal() * (i % 3 === 0 ? 5 : 0.1)));
     const b = new GraphBuilder('wq');
     const wv = b.input('w', 'float32', [...dims]);
-    b.output(int8WeightTransform(dims.length, axis, opset, 'w').forward(b, wv), 'y');
+    b.output(int8WeightTransform(dims.length, axis, opset, 'w').forward(b, wv, new TransformRecorder(b, false)), 'y');
     const session = await Session.create(b.build(opset), { threads: 1 });
     const y = (await session.run({ w })).y!.toFloat32();
     await session.release();

@@ -1,0 +1,121 @@
+/**
+ * trainBinary: the one entry of the binary / ternary family. Plans the method's structure, trains it with
+ * straight-through estimators through the ordinary train() loop (weight transforms + activation
+ * transforms), exports the deployment form and measures its packed size.
+ *
+ *   const { model, report } = await trainBinary(lenet5, { method: 'xnor', dataset: 'mnist', epochs: 3 });
+ */
+import type { LoadDatasetOptions } from '../../../data/load.js';
+import type { Dataset } from '../../../data/types.js';
+import type { Model } from '../../../ir/graph.js';
+import { saveModel } from '../../../onnx/index.js';
+import { train } from '../../../train/trainer.js';
+import type { Schedule } from '../../../train/schedule.js';
+import type { EpochStats, TrainOptions, TrainProgress } from '../../../train/types.js';
+import { exportBinary, type DeployedLayer } from './export.js';
+import type { BinaryMethodName, BinaryMethodOptions } from './methods.js';
+import { layerNodes, planBinary } from './plan.js';
+import { packedSize, type PackedSize } from './size.js';
+
+export interface TrainBinaryOptions extends BinaryMethodOptions {
+  /** bc | bwn | xnor | bnn | twn | ttq | dorefa | hwgq. */
+  readonly method: BinaryMethodName;
+  /** Data set name / path for loadDataset, or a loaded Dataset. */
+  readonly dataset: string | Dataset;
+  /** loadDataset options (limit, testLimit...). */
+  readonly datasetOptions?: LoadDatasetOptions;
+  /** Training epochs (default 1). Starting from a trained float model makes this fine-tuning. */
+  readonly epochs?: number;
+  /** Update rule (default 'adam', as the BNN / XNOR papers). */
+  readonly optimizer?: TrainOptions['optimizer'];
+  /** Learning rate (default 1e-3 for Adam / AdamW, 0.01 for SGD). */
+  readonly lr?: number;
+  /** SGD momentum (default 0.9). */
+  readonly momentum?: number;
+  /** Weight decay (default 0). */
+  readonly weightDecay?: number;
+  /** Learning-rate schedule (default constant). */
+  readonly schedule?: Schedule;
+  /** Mini-batch size (default 64). */
+  readonly batchSize?: number;
+  /** onnxruntime threads (default 2). */
+  readonly threads?: number;
+  /** Validate on the test split after every epoch (default true). */
+  readonly validate?: boolean;
+  /** Checkpoint file of the training run (fake-quantized model + state); see train(). */
+  readonly checkpoint?: string;
+  /** Resume from `checkpoint` (default false). */
+  readonly resume?: boolean;
+  /** Write the deployed model here (atomically). */
+  readonly output?: string;
+  /** Run training in the calling thread (tests). */
+  readonly inProcess?: boolean;
+  readonly onProgress?: (p: TrainProgress) => void;
+  readonly signal?: AbortSignal;
+}
+
+export interface BinaryLayerReport extends DeployedLayer {
+  readonly opType: string;
+  /** Whether the layer's input is quantized (binary / k-bit activations). */
+  readonly quantizedInput: boolean;
+}
+
+export interface BinaryReport {
+  readonly method: BinaryMethodName;
+  readonly title: string;
+  /** Bits per quantized weight / activation (32 = float). */
+  readonly weightBits: number;
+  readonly activationBits: number;
+  /** Bits of the quantized gradients (DoReFa), when on. */
+  readonly gradientBits?: number;
+  readonly layers: readonly BinaryLayerReport[];
+  /** Conv / Gemm layers left in full precision. */
+  readonly fullPrecision: readonly string[];
+  /** Nodes the method added (BatchNorms before binarized inputs, XNOR scaling factors, BNN logits BN). */
+  readonly added: readonly string[];
+  readonly size: PackedSize;
+  /** Test error of the trained fake-quantized model after the last epoch (NaN without validation). */
+  readonly testError: number;
+  readonly history: readonly EpochStats[];
+}
+
+export interface TrainBinaryResult {
+  /** The deployment form (codes + scales, Sign activations...). */
+  readonly model: Model;
+  /** The trained model as training saw it (float shadow weights, fake-quant nodes). */
+  readonly fakeQuant: Model;
+  readonly report: BinaryReport;
+}
+
+export async function trainBinary(source: Model, opts: TrainBinaryOptions): Promise<TrainBinaryResult> {
+  const plan = planBinary(source, opts.method, opts);
+  const optimizer = opts.optimizer ?? 'adam';
+  const pass = <K extends keyof TrainBinaryOptions & keyof TrainOptions>(...keys: K[]): Partial<TrainOptions> =>
+    Object.fromEntries(keys.filter((k) => opts[k] !== undefined).map((k) => [k, opts[k]])) as Partial<TrainOptions>;
+  const r = await train({
+    ...pass('datasetOptions', 'momentum', 'weightDecay', 'schedule', 'batchSize', 'threads', 'validate', 'checkpoint', 'resume', 'inProcess', 'onProgress', 'signal', 'seed'),
+    model: plan.model,
+    dataset: opts.dataset,
+    epochs: opts.epochs ?? 1,
+    optimizer,
+    lr: opts.lr ?? (optimizer === 'sgd' ? 0.01 : 1e-3),
+    hooks: plan.hooks,
+  });
+  const deployed = exportBinary(plan, r.model);
+  if (opts.output !== undefined) saveModel(deployed.model, opts.output, { externalData: false });
+  const quantized = new Set(plan.layers.map((l) => l.node));
+  const report: BinaryReport = {
+    method: opts.method,
+    title: plan.method.title,
+    weightBits: plan.weights.bits,
+    activationBits: plan.activations?.bits ?? 32,
+    ...(opts.gradientBits === undefined ? {} : { gradientBits: opts.gradientBits }),
+    layers: deployed.layers.map((l, i) => ({ ...l, opType: plan.layers[i]!.opType, quantizedInput: plan.layers[i]!.quantizedInput })),
+    fullPrecision: layerNodes(source).map((n) => n.name).filter((n) => !quantized.has(n)),
+    added: plan.added,
+    size: packedSize(deployed, source),
+    testError: r.testError,
+    history: r.history,
+  };
+  return { model: deployed.model, fakeQuant: r.model, report };
+}
