@@ -17,7 +17,7 @@ import { cloneModel } from '../../../train/graph-edit.js';
 import { perLayer, prunableWeights, type PrunableOptions, type PrunableWeight } from '../common/prunable.js';
 import { applyMasks, sparsityStats, type Masks } from '../common/sparsity.js';
 import { layerInputMoments, type MomentOptions } from './layer-inputs.js';
-import { dampedInverse } from '../common/linalg.js';
+import { dampedInverse } from '../../../util/linalg/cholesky.js';
 import { magnitudeMasks } from './magnitude.js';
 import { checkSparsity, kthSmallest } from './select.js';
 import type { PruneResult, SparsityTarget } from './types.js';
