@@ -5,6 +5,7 @@ import { Rng } from '../rng.js';
 import { gram, identity, matmul, matmulNT, matrix, scaleColumns, transpose, type Matrix } from './matrix.js';
 import { lstsq, qr } from './qr.js';
 import { svd } from './svd.js';
+import { symmetricEigen } from './eigen.js';
 
 function random(rows: number, cols: number, seed: number): Matrix {
   const rng = new Rng(seed);
@@ -67,4 +68,38 @@ test('svd of zero and of NaN matrices', () => {
   expectClose(z.s, [0, 0]);
   expectClose(gram(z.u).data, identity(2).data, { atol: 1e-12 });
   assert.throws(() => svd(matrix(2, 2, [1, NaN, 0, 1])), /NaN/);
+});
+
+test('symmetricEigen: V diag(λ) Vᵀ = a with orthonormal V, descending values, repeated eigenvalues', () => {
+  for (const n of [1, 2, 5, 40]) {
+    const b = random(n, n, n);
+    const a = matmul(b, transpose(b));
+    const { values, vectors } = symmetricEigen(a);
+    for (let i = 1; i < n; i++) assert.ok((values[i - 1] as number) >= (values[i] as number));
+    expectClose(gram(vectors).data, identity(n).data, { atol: 1e-12, what: `VᵀV n=${n}` });
+    expectClose(reconstruct(vectors, values, vectors).data, a.data, { rtol: 1e-10, atol: 1e-10, what: `VΛVᵀ n=${n}` });
+  }
+  // diag(3, 1, 1, 0) rotated: a double eigenvalue and a zero one.
+  const q = qr(random(4, 4, 9)).q;
+  const a = reconstruct(q, Float64Array.from([3, 1, 1, 0]), q);
+  expectClose(symmetricEigen(a).values, [3, 1, 1, 0], { atol: 1e-12 });
+  assert.throws(() => symmetricEigen(matrix(2, 3)), /square/);
+});
+
+test('svd by the Gram path agrees with Jacobi on singular values, and u·diag(s) = a·v', () => {
+  for (const [m, n] of [[150, 120], [100, 300]] as const) {
+    const a = random(m, n, m + n);
+    const g = svd(a, { method: 'gram' });
+    const j = svd(a, { method: 'jacobi' });
+    expectClose(g.s, j.s, { rtol: 1e-9, atol: 1e-9 });
+    const k = Math.min(m, n);
+    expectClose(gram(g.u).data, identity(k).data, { atol: 1e-10, what: 'uᵀu (gram)' });
+    expectClose(reconstruct(g.u, g.s, g.v).data, a.data, { atol: 1e-9, what: `usvᵀ (gram) ${m}×${n}` });
+  }
+  // Rank deficient: a rank-5 200 × 120 matrix.
+  const low = matmul(random(200, 5, 1), random(5, 120, 2));
+  const r = svd(low);
+  assert.ok((r.s[4] as number) > 1 && (r.s[5] as number) < 1e-6 * (r.s[0] as number));
+  expectClose(gram(r.u).data, identity(120).data, { atol: 1e-10, what: 'completed u (gram)' });
+  expectClose(reconstruct(r.u, r.s, r.v).data, low.data, { rtol: 0, atol: 1e-7 * (r.s[0] as number), what: 'rank-5 usvᵀ (gram)' });
 });

@@ -3,9 +3,16 @@
  * float64: columns are rotated pairwise until all are mutually orthogonal; their norms are the singular
  * values. A tall matrix is first reduced by QR (Jacobi then runs on the small triangular factor), a wide one
  * is transposed. Accurate to about machine precision relative to ‖a‖, also for small singular values.
+ *
+ * For larger matrices (more than `jacobiLimit` columns after orientation) the default path is faster: the
+ * eigendecomposition of the Gram matrix aᵀa gives V and σ² (Householder + QL, eigen.ts), then u_j = a v_j / σ_j,
+ * re-orthonormalised in order of σ. Singular values are then accurate to about 1e-8·σ_max in absolute terms
+ * (as accurate as σ² is): ample for truncation, but below that level u·diag(s)·vᵀ reproduces a only to
+ * ~1e-8·‖a‖ (columns with σ under 1e-7·σ_max get an arbitrary orthonormal completion).
  */
 import { SlimnetError } from '../../ir/errors.js';
-import { matmul, matrix, transpose, type Matrix } from './matrix.js';
+import { symmetricEigen } from './eigen.js';
+import { gram, matmul, matrix, transpose, type Matrix } from './matrix.js';
 import { qr } from './qr.js';
 
 export interface SVD {
@@ -20,6 +27,13 @@ export interface SVD {
 export interface SvdOptions {
   /** Largest number of Jacobi sweeps (default 60). */
   readonly maxSweeps?: number;
+  /**
+   * 'jacobi' (one-sided Jacobi, most accurate), 'gram' (eigendecomposition of aᵀa, fastest) or 'auto'
+   * (default: Jacobi up to `jacobiLimit` columns after orientation, else Gram).
+   */
+  readonly method?: 'auto' | 'jacobi' | 'gram';
+  /** Largest smaller dimension for which 'auto' uses Jacobi (default 96). */
+  readonly jacobiLimit?: number;
 }
 
 export function svd(a: Matrix, opts: SvdOptions = {}): SVD {
@@ -29,6 +43,8 @@ export function svd(a: Matrix, opts: SvdOptions = {}): SVD {
     const t = svd(transpose(a), opts);
     return { u: t.v, s: t.s, v: t.u };
   }
+  const method = opts.method ?? 'auto';
+  if (method === 'gram' || (method === 'auto' && a.cols > (opts.jacobiLimit ?? 96))) return gramSvd(a);
   if (a.rows > a.cols) {
     const { q, r } = qr(a);
     const inner = jacobiSvd(r, opts.maxSweeps ?? 60);
@@ -102,6 +118,45 @@ function jacobiSvd(a: Matrix, maxSweeps: number): SVD {
   });
   completeOrthonormal(u, missing);
   return { u, s, v };
+}
+
+/** SVD of a tall (or square) matrix from the eigendecomposition of aᵀa. */
+function gramSvd(a: Matrix): SVD {
+  const n = a.cols;
+  const m = a.rows;
+  const { values, vectors } = symmetricEigen(gram(a));
+  const s = Float64Array.from(values, (l) => Math.sqrt(Math.max(0, l)));
+  const av = matmul(a, vectors);
+  const u = matrix(m, n);
+  const top = s[0] as number;
+  const missing: number[] = [];
+  const done: number[] = [];
+  for (let k = 0; k < n; k++) {
+    const sigma = s[k] as number;
+    if (!(sigma > top * 1e-7)) {
+      missing.push(k);
+      continue;
+    }
+    // Column k of a·V, made orthogonal to the columns already accepted (twice, for stability), normalised.
+    const col = new Float64Array(m);
+    for (let i = 0; i < m; i++) col[i] = av.data[i * n + k] as number;
+    for (let pass = 0; pass < 2; pass++) {
+      for (const j of done) {
+        let dot = 0;
+        for (let i = 0; i < m; i++) dot += (u.data[i * n + j] as number) * (col[i] as number);
+        for (let i = 0; i < m; i++) col[i] = (col[i] as number) - dot * (u.data[i * n + j] as number);
+      }
+    }
+    const norm = Math.sqrt(col.reduce((acc, x) => acc + x * x, 0));
+    if (!(norm > 0)) {
+      missing.push(k);
+      continue;
+    }
+    for (let i = 0; i < m; i++) u.data[i * n + k] = (col[i] as number) / norm;
+    done.push(k);
+  }
+  completeOrthonormal(u, missing);
+  return { u, s, v: vectors };
 }
 
 function rotate(x: Float64Array, y: Float64Array, c: number, s: number): void {

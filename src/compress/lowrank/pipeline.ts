@@ -1,0 +1,82 @@
+/**
+ * The whole low-rank workflow in one call: decompose, measure the test error before and after, fine-tune
+ * with `train()` (optional), measure again, and time the original against the result (whole model and
+ * per factored layer). Used by `slimnet decompose` and the benchmark.
+ */
+import type { Dataset } from '../../data/types.js';
+import { SlimnetError } from '../../ir/errors.js';
+import type { Model } from '../../ir/graph.js';
+import { evaluate } from '../../runtime/evaluate.js';
+import { train } from '../../train/trainer.js';
+import type { EpochStats, TrainOptions } from '../../train/types.js';
+import { decompose } from './decompose.js';
+import { measureDecomposition, type DecompositionLatency, type MeasureOptions } from './measure.js';
+import type { DecomposeOptions, DecomposeReport } from './types.js';
+
+export interface LowRankPipelineOptions extends DecomposeOptions {
+  /** Data for the error measurements and fine-tuning (without it no error is measured). */
+  readonly dataset?: Dataset;
+  /** Evaluate on only the first N test samples (default all). */
+  readonly evalLimit?: number;
+  /** onnxruntime threads for evaluation (default 2). */
+  readonly evalThreads?: number;
+  /** Fine-tuning epochs after the decomposition (default 0; needs `dataset`). */
+  readonly finetuneEpochs?: number;
+  /** Options for `train()` (lr, batch size, optimizer, threads, schedule, onProgress...). */
+  readonly train?: Partial<Omit<TrainOptions, 'model' | 'dataset' | 'epochs'>>;
+  /** Latency measurement (default: batch 1 and 64, 50 runs, 1 thread, per layer); false skips it. */
+  readonly latency?: MeasureOptions | false;
+}
+
+export interface LowRankErrors {
+  /** Test top-1 error of the original model. */
+  readonly original: number;
+  /** Right after the decomposition. */
+  readonly decomposed: number;
+  /** After fine-tuning (when it ran). */
+  readonly finetuned?: number;
+  /** Test samples used. */
+  readonly samples: number;
+}
+
+export interface LowRankPipelineResult {
+  /** The final model (fine-tuned when fine-tuning ran). */
+  readonly model: Model;
+  /** The model right after the decomposition. */
+  readonly decomposed: Model;
+  readonly report: DecomposeReport;
+  readonly errors?: LowRankErrors;
+  readonly finetuneHistory?: readonly EpochStats[];
+  readonly latency?: DecompositionLatency;
+}
+
+export async function lowRankPipeline(model: Model, opts: LowRankPipelineOptions): Promise<LowRankPipelineResult> {
+  const epochs = opts.finetuneEpochs ?? 0;
+  if (!Number.isInteger(epochs) || epochs < 0) throw new SlimnetError('INVALID_ARGUMENT', `finetuneEpochs must be a non-negative integer, got ${epochs}`);
+  if (epochs > 0 && opts.dataset === undefined) throw new SlimnetError('INVALID_ARGUMENT', 'fine-tuning needs a dataset');
+  const log = opts.onProgress ?? (() => undefined);
+  const { model: decomposed, report } = decompose(model, opts);
+  const data = opts.dataset;
+  const evalOpts = { threads: opts.evalThreads ?? 2, ...(opts.evalLimit === undefined ? {} : { limit: opts.evalLimit }) };
+  let errors: LowRankErrors | undefined;
+  let final = decomposed;
+  let history: readonly EpochStats[] | undefined;
+  if (data !== undefined) {
+    log('evaluating the original and the decomposed model');
+    const original = await evaluate(model, data.test, evalOpts);
+    const after = await evaluate(decomposed, data.test, evalOpts);
+    errors = { original: original.top1Error, decomposed: after.top1Error, samples: original.count };
+    if (epochs > 0) {
+      log(`fine-tuning ${epochs} epoch(s)`);
+      const r = await train({ ...opts.train, model: decomposed, dataset: data, epochs, validate: false });
+      final = r.model;
+      history = r.history;
+      errors = { ...errors, finetuned: (await evaluate(final, data.test, evalOpts)).top1Error };
+    }
+  }
+  const latency = opts.latency === false ? undefined : await measureDecomposition(model, final, report, { onProgress: log, ...opts.latency });
+  return {
+    model: final, decomposed, report, ...(errors === undefined ? {} : { errors }), ...(history === undefined ? {} : { finetuneHistory: history }),
+    ...(latency === undefined ? {} : { latency }),
+  };
+}
