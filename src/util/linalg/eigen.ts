@@ -4,7 +4,7 @@
  * times faster than cyclic Jacobi for n in the hundreds.
  */
 import { SlimnetError } from '../../ir/errors.js';
-import { matrix, type Matrix } from './matrix.js';
+import { matrix, transpose, type Matrix } from './matrix.js';
 
 export interface Eigen {
   /** Eigenvalues, descending. */
@@ -23,11 +23,13 @@ export function symmetricEigen(a: Matrix): Eigen {
   const d = new Float64Array(n);
   const e = new Float64Array(n);
   tridiagonalize(w, n, q.data, d, e);
-  implicitQl(d, e, q.data, n);
+  // Rotations act on pairs of columns of q: keep qᵀ so that they touch contiguous rows.
+  const qt = transpose(q).data;
+  implicitQl(d, e, qt, n);
   const order = Array.from(d.keys()).sort((x, y) => (d[y] as number) - (d[x] as number));
   const values = Float64Array.from(order, (k) => d[k] as number);
   const vectors = matrix(n, n);
-  for (let i = 0; i < n; i++) order.forEach((src, k) => { vectors.data[i * n + k] = q.data[i * n + src] as number; });
+  for (let i = 0; i < n; i++) order.forEach((src, k) => { vectors.data[i * n + k] = qt[src * n + i] as number; });
   return { values, vectors };
 }
 
@@ -56,21 +58,26 @@ function tridiagonalize(w: Float64Array, n: number, q: Float64Array, d: Float64A
     let vp = 0;
     for (let i = k; i < n; i++) {
       let s = 0;
-      for (let j = k + 1; j < n; j++) s += (w[i * n + j] as number) * (v[j] as number);
+      const row = i * n;
+      for (let j = k + 1; j < n; j++) s += (w[row + j] as number) * (v[j] as number);
       p[i] = beta * s;
       vp += (v[i] as number) * (p[i] as number);
     }
     const kk = (beta * vp) / 2;
     for (let i = k; i < n; i++) p[i] = (p[i] as number) - kk * (v[i] as number);
     for (let i = k; i < n; i++) {
-      for (let j = k; j < n; j++) w[i * n + j] = (w[i * n + j] as number) - (v[i] as number) * (p[j] as number) - (p[i] as number) * (v[j] as number);
+      const vi = v[i] as number;
+      const pi = p[i] as number;
+      const row = i * n;
+      for (let j = k; j < n; j++) w[row + j] = (w[row + j] as number) - vi * (p[j] as number) - pi * (v[j] as number);
     }
     for (let i = 0; i < n; i++) {
       let s = 0;
-      for (let j = k + 1; j < n; j++) s += (q[i * n + j] as number) * (v[j] as number);
+      const row = i * n;
+      for (let j = k + 1; j < n; j++) s += (q[row + j] as number) * (v[j] as number);
       s *= beta;
       if (s === 0) continue;
-      for (let j = k + 1; j < n; j++) q[i * n + j] = (q[i * n + j] as number) - s * (v[j] as number);
+      for (let j = k + 1; j < n; j++) q[row + j] = (q[row + j] as number) - s * (v[j] as number);
     }
   }
   for (let i = 0; i < n; i++) {
@@ -79,8 +86,8 @@ function tridiagonalize(w: Float64Array, n: number, q: Float64Array, d: Float64A
   }
 }
 
-/** Implicit QL on the tridiagonal (d, e); rotations applied to the columns of z. */
-function implicitQl(d: Float64Array, e: Float64Array, z: Float64Array, n: number): void {
+/** Implicit QL on the tridiagonal (d, e); rotations applied to the rows of zt (the transposed eigenvector matrix). */
+function implicitQl(d: Float64Array, e: Float64Array, zt: Float64Array, n: number): void {
   for (let l = 0; l < n; l++) {
     for (let iter = 0; ; iter++) {
       let m = l;
@@ -117,11 +124,13 @@ function implicitQl(d: Float64Array, e: Float64Array, z: Float64Array, n: number
         p = s * r;
         d[i + 1] = g + p;
         g = c * r - b;
+        const r0 = i * n;
+        const r1 = r0 + n;
         for (let k = 0; k < n; k++) {
-          const zf = z[k * n + i + 1] as number;
-          const zi = z[k * n + i] as number;
-          z[k * n + i + 1] = s * zi + c * zf;
-          z[k * n + i] = c * zi - s * zf;
+          const zf = zt[r1 + k] as number;
+          const zi = zt[r0 + k] as number;
+          zt[r1 + k] = s * zi + c * zf;
+          zt[r0 + k] = c * zi - s * zf;
         }
       }
       if (deflated) continue;

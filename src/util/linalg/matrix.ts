@@ -43,13 +43,16 @@ export function matmul(a: Matrix, b: Matrix): Matrix {
   checkInner('matmul', a.cols, b.rows);
   const c = matrix(a.rows, b.cols);
   const n = b.cols;
+  const ad = a.data;
+  const bd = b.data;
+  const cd = c.data;
   for (let i = 0; i < a.rows; i++) {
     const ci = i * n;
     for (let k = 0; k < a.cols; k++) {
-      const aik = a.data[i * a.cols + k] as number;
+      const aik = ad[i * a.cols + k] as number;
       if (aik === 0) continue;
       const bk = k * n;
-      for (let j = 0; j < n; j++) c.data[ci + j] = (c.data[ci + j] as number) + aik * (b.data[bk + j] as number);
+      for (let j = 0; j < n; j++) cd[ci + j] = (cd[ci + j] as number) + aik * (bd[bk + j] as number);
     }
   }
   return c;
@@ -60,14 +63,17 @@ export function matmulTN(a: Matrix, b: Matrix): Matrix {
   checkInner('matmulTN', a.rows, b.rows);
   const c = matrix(a.cols, b.cols);
   const n = b.cols;
+  const ad = a.data;
+  const bd = b.data;
+  const cd = c.data;
   for (let k = 0; k < a.rows; k++) {
     const ak = k * a.cols;
     const bk = k * n;
     for (let i = 0; i < a.cols; i++) {
-      const aki = a.data[ak + i] as number;
+      const aki = ad[ak + i] as number;
       if (aki === 0) continue;
       const ci = i * n;
-      for (let j = 0; j < n; j++) c.data[ci + j] = (c.data[ci + j] as number) + aki * (b.data[bk + j] as number);
+      for (let j = 0; j < n; j++) cd[ci + j] = (cd[ci + j] as number) + aki * (bd[bk + j] as number);
     }
   }
   return c;

@@ -137,10 +137,11 @@ function gramSvd(a: Matrix): SVD {
       missing.push(k);
       continue;
     }
-    // Column k of a·V, made orthogonal to the columns already accepted (twice, for stability), normalised.
+    // Column k of a·V, normalised. Its orthogonality to the earlier columns degrades like ε·σ_max²/σ_k², so
+    // columns with σ_k below 1e-4·σ_max are re-orthogonalised against them (twice, for stability).
     const col = new Float64Array(m);
     for (let i = 0; i < m; i++) col[i] = av.data[i * n + k] as number;
-    for (let pass = 0; pass < 2; pass++) {
+    for (let pass = 0; pass < (sigma < 1e-4 * top ? 2 : 0); pass++) {
       for (const j of done) {
         let dot = 0;
         for (let i = 0; i < m; i++) dot += (u.data[i * n + j] as number) * (col[i] as number);
