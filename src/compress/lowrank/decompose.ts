@@ -13,15 +13,10 @@ import { inferShapes } from '../../passes/infer-shapes.js';
 import { cloneModel } from '../../train/graph-edit.js';
 import { analyseLayers, layerCost, type LayerInfo } from './layers.js';
 import { LOW_RANK_METHOD_NAMES, LOW_RANK_METHODS } from './methods/index.js';
-import type { Cost, LowRankMethod } from './methods/types.js';
-import { selectRanks, type Candidate, type RankRule } from './rank-select.js';
+import type { Cost, FactorizeOptions, LowRankMethod } from './methods/types.js';
+import { selectRanks, type Candidate, type RankChoice, type RankRule } from './rank-select.js';
 import { replaceWithStages } from './rewrite.js';
 import type { DecomposeOptions, DecomposeResult, LayerReport } from './types.js';
-
-function cost(model: Model): Cost {
-  const s = modelStats(model);
-  return { macs: s.macs, params: s.params };
-}
 
 /** The method's registry entry, or a typed error naming the known ones. */
 export function lowRankMethod(name: string): LowRankMethod {
@@ -54,71 +49,83 @@ function rankRule(opts: DecomposeOptions, before: Cost): { rule: RankRule; text:
   return { rule: { kind: 'vbmf' }, text: 'VBMF' };
 }
 
-function layerName(node: Node, index: number): string {
-  return node.name === '' ? `${node.opType}#${index}` : node.name;
+interface Row {
+  readonly node: Node;
+  report: LayerReport;
+  readonly candidate?: Candidate & { readonly layer: LayerInfo };
+}
+
+/** One row per Conv / Gemm / MatMul node, in graph order; the method's analysis for the layers it will consider. */
+function buildRows(model: Model, method: LowRankMethod, opts: DecomposeOptions, log: (m: string) => void): Row[] {
+  const order = new Map(model.graph.nodes.map((n, i) => [n, i]));
+  const nameOf = (n: Node): string => (n.name === '' ? `${n.opType}#${order.get(n) ?? -1}` : n.name);
+  const stats = new Map(modelStats(model).layers.map((l, i) => [model.graph.nodes[i], l]));
+  const { layers, unfactorable } = analyseLayers(model);
+  const known = [...layers.map((l) => nameOf(l.node)), ...unfactorable.map((u) => nameOf(u.node))];
+  for (const name of [...(opts.layers ?? []), ...(opts.exclude ?? [])]) {
+    if (!known.includes(name)) throw new SlimnetError('INVALID_ARGUMENT', `layer '${name}' is not a Conv / Gemm / MatMul node of the model (these are: ${known.join(', ')})`);
+  }
+  const base = (node: Node, cost: Cost): LayerReport => ({
+    name: nameOf(node), op: node.opType, weightShape: [...(node.inputs[1]?.initializer?.dims ?? [])], status: 'unchanged', before: cost, after: cost,
+  });
+  const rows: Row[] = unfactorable.map((u) => {
+    const s = stats.get(u.node);
+    return { node: u.node, report: { ...base(u.node, { macs: s?.macs ?? 0, params: s?.params ?? 0 }), reason: u.reason } };
+  });
+  for (const layer of layers) {
+    const row = base(layer.node, layerCost(layer));
+    const reason = opts.layers !== undefined && !opts.layers.includes(row.name) ? 'not selected'
+      : opts.exclude?.includes(row.name) === true ? 'excluded' : method.applies(layer);
+    if (reason !== undefined) {
+      rows.push({ node: layer.node, report: { ...row, reason } });
+      continue;
+    }
+    log(`${row.name}: analysing (${method.name})`);
+    rows.push({ node: layer.node, report: row, candidate: { layer, name: row.name, cost: row.before, analysis: method.analyse(layer) } });
+  }
+  return rows.sort((a, b) => (order.get(a.node) ?? 0) - (order.get(b.node) ?? 0));
+}
+
+/** Factors one candidate at its chosen ranks (or records why not) and rewrites the graph. */
+function apply(model: Model, row: Row, choice: RankChoice, fopts: FactorizeOptions, log: (m: string) => void): void {
+  const cand = row.candidate;
+  if (cand === undefined) return;
+  const maxRanks = cand.analysis.maxRanks;
+  if (choice.ranks === undefined) {
+    row.report = { ...row.report, maxRanks, reason: choice.reason ?? 'no rank chosen' };
+    return;
+  }
+  log(`${cand.name}: factoring at rank ${choice.ranks.join('×')}`);
+  const f = cand.analysis.factorize(choice.ranks, fopts);
+  const nodes = replaceWithStages(model.graph, cand.layer.node, f.stages);
+  row.report = {
+    ...row.report, status: 'decomposed', ranks: choice.ranks, maxRanks, after: cand.analysis.cost(choice.ranks), relError: f.relError, nodes: nodes.map((n) => n.name),
+  };
 }
 
 export function decompose(model: Model, opts: DecomposeOptions): DecomposeResult {
   const method = lowRankMethod(opts.method);
   const log = opts.onProgress ?? (() => undefined);
-  const before = cost(model);
+  const stats = modelStats(model);
+  const before = { macs: stats.macs, params: stats.params };
   const { rule, text } = rankRule(opts, before);
   const copy = cloneModel(model);
-  const index = new Map(copy.graph.nodes.map((n, i) => [n, i]));
-  const nameOf = (n: Node): string => layerName(n, index.get(n) ?? -1);
-  const { layers, unfactorable } = analyseLayers(copy);
-  const known = new Set([...layers.map((l) => nameOf(l.node)), ...unfactorable.map((u) => nameOf(u.node))]);
-  for (const name of [...(opts.layers ?? []), ...(opts.exclude ?? [])]) {
-    if (!known.has(name)) throw new SlimnetError('INVALID_ARGUMENT', `layer '${name}' is not a Conv / Gemm / MatMul node of the model (these are: ${[...known].join(', ')})`);
-  }
-  const rows = new Map<LayerInfo, LayerReport>();
-  const reports: LayerReport[] = unfactorable.map((u) => ({
-    name: nameOf(u.node), op: u.node.opType, weightShape: weightDims(u.node), status: 'unchanged', reason: u.reason, before: { macs: 0, params: 0 }, after: { macs: 0, params: 0 },
-  }));
-  const candidates: Array<Candidate & { layer: LayerInfo }> = [];
-  for (const layer of layers) {
-    const name = nameOf(layer.node);
-    const c = layerCost(layer);
-    const base: LayerReport = { name, op: layer.node.opType, weightShape: weightDims(layer.node), status: 'unchanged', before: c, after: c };
-    const reason = opts.layers !== undefined && !opts.layers.includes(name) ? 'not selected'
-      : opts.exclude?.includes(name) === true ? 'excluded' : method.applies(layer);
-    if (reason !== undefined) {
-      rows.set(layer, { ...base, reason });
-      continue;
-    }
-    log(`${name}: analysing (${method.name})`);
-    candidates.push({ layer, name, cost: c, analysis: method.analyse(layer) });
-    rows.set(layer, base);
-  }
-  const choices = selectRanks(candidates, rule, opts.onlyIfSmaller === undefined ? {} : { onlyIfSmaller: opts.onlyIfSmaller });
-  let energyUsed: number | undefined;
-  candidates.forEach((cand, i) => {
-    const choice = choices[i] ?? {};
-    energyUsed = choice.energy ?? energyUsed;
-    const base = rows.get(cand.layer) as LayerReport;
-    const maxRanks = cand.analysis.maxRanks;
-    if (choice.ranks === undefined) {
-      rows.set(cand.layer, { ...base, maxRanks, reason: choice.reason ?? 'no rank chosen' });
-      return;
-    }
-    log(`${cand.name}: factoring at rank ${choice.ranks.join('×')}`);
-    const f = cand.analysis.factorize(choice.ranks, {
-      ...(opts.hooiIterations === undefined ? {} : { hooiIterations: opts.hooiIterations }), ...(opts.cp === undefined ? {} : { cp: opts.cp }),
-    });
-    const nodes = replaceWithStages(copy.graph, cand.layer.node, f.stages);
-    rows.set(cand.layer, {
-      ...base, status: 'decomposed', ranks: choice.ranks, maxRanks, after: cand.analysis.cost(choice.ranks), relError: f.relError, nodes: nodes.map((n) => n.name),
-    });
-  });
+  const rows = buildRows(copy, method, opts, log);
+  const considered = rows.filter((r) => r.candidate !== undefined);
+  const choices = selectRanks(considered.map((r) => r.candidate as Candidate), rule, opts.onlyIfSmaller === undefined ? {} : { onlyIfSmaller: opts.onlyIfSmaller });
+  const fopts: FactorizeOptions = {
+    ...(opts.hooiIterations === undefined ? {} : { hooiIterations: opts.hooiIterations }), ...(opts.cp === undefined ? {} : { cp: opts.cp }),
+  };
+  considered.forEach((row, i) => apply(copy, row, choices[i] ?? {}, fopts, log));
   inferShapes(copy);
   verify(copy.graph);
-  const ruleText = rule.kind === 'budget' && energyUsed !== undefined ? `${text} (energy ${energyUsed.toFixed(4)})` : text;
-  const ordered = [...reports, ...layers.map((l) => rows.get(l) as LayerReport)];
-  const order = new Map([...index].map(([n, i]) => [nameOf(n), i]));
-  ordered.sort((a, b) => (order.get(a.name) ?? 0) - (order.get(b.name) ?? 0));
-  return { model: copy, report: { method: method.name, rule: ruleText, layers: ordered, before, after: cost(copy) } };
-}
-
-function weightDims(node: Node): number[] {
-  return [...(node.inputs[1]?.initializer?.dims ?? [])];
+  const energy = choices.find((c) => c.energy !== undefined)?.energy;
+  const after = modelStats(copy);
+  return {
+    model: copy,
+    report: {
+      method: method.name, rule: rule.kind === 'budget' && energy !== undefined ? `${text} (energy ${energy.toFixed(4)})` : text,
+      layers: rows.map((r) => r.report), before, after: { macs: after.macs, params: after.params },
+    },
+  };
 }
