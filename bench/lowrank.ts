@@ -6,7 +6,7 @@
  * (compareLatency: interleaved blocks, 1 thread; speedup of the medians, and in parentheses of the fastest
  * runs, which is steadier when other work shares the machine).
  *   node dist/bench/lowrank.js [--dataset fashion-mnist] [--methods tucker2,jaderberg,cp,svd]
- *        [--rules energy=0.9,budget=0.4,vbmf,rank=0.25] [--finetune 1] [--train-limit 60000] [--lr 0.005]
+ *        [--rules energy=0.9,budget=0.4,vbmf,rank=0.25] [--finetune 1] [--train-limit 60000] [--lr 0.005] [--wd 0]
  *        [--threads 1] [--runs 50] [--hooi 0] [--exclude a,b] [--no-layers] [--out dir] model.onnx|zoo-name [more ...]
  */
 import { mkdirSync } from 'node:fs';
@@ -66,6 +66,7 @@ async function main(): Promise<void> {
       finetune: { type: 'string', default: '1' },
       'train-limit': { type: 'string' },
       lr: { type: 'string', default: '0.005' },
+      wd: { type: 'string', default: '0' },
       threads: { type: 'string', default: '1' },
       runs: { type: 'string', default: '50' },
       hooi: { type: 'string', default: '0' },
@@ -90,7 +91,7 @@ async function main(): Promise<void> {
           ...(values.exclude === undefined ? {} : { exclude: values.exclude.split(',') }),
           finetuneEpochs: Number(values.finetune),
           train: {
-            lr: Number(values.lr), batchSize: 64, threads, schedule: { kind: 'cosine' },
+            lr: Number(values.lr), weightDecay: Number(values.wd), batchSize: 64, threads, schedule: { kind: 'cosine' },
             onProgress: (p) => { if (p.kind === 'epoch') process.stderr.write(`${tag}: epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(4)} (${p.stats?.seconds.toFixed(0) ?? '?'} s)\n`); },
           },
           latency: { runs: Number(values.runs), batchSizes: [1, 64], threads: 1, perLayer: values['no-layers'] !== true },

@@ -70,7 +70,8 @@ export const decomposeCommand: Command = {
     hooi: { type: 'string', placeholder: 'N', description: 'tucker2: HOOI refinement sweeps after HOSVD', default: '0' },
     'cp-iterations': { type: 'string', placeholder: 'N', description: 'cp: largest number of ALS sweeps', default: '500' },
     'finetune-epochs': { type: 'string', placeholder: 'N', description: 'fine-tuning epochs after the decomposition (needs --data)', default: '0' },
-    lr: { type: 'string', placeholder: 'RATE', description: 'fine-tuning learning rate (SGD momentum 0.9)', default: '0.005' },
+    lr: { type: 'string', placeholder: 'RATE', description: 'fine-tuning learning rate (SGD momentum 0.9, cosine schedule)', default: '0.005' },
+    'weight-decay': { type: 'string', placeholder: 'W', description: 'fine-tuning weight decay', default: '0' },
     data: { type: 'string', placeholder: 'mnist|fashion-mnist|PATH', description: 'data for test error and fine-tuning (none: error not measured)' },
     limit: { type: 'string', placeholder: 'N', description: 'use only the first N training samples for fine-tuning' },
     'eval-limit': { type: 'string', placeholder: 'N', description: 'evaluate on only the first N test samples' },
@@ -108,7 +109,7 @@ export const decomposeCommand: Command = {
       ...opts, ...(dataset === undefined ? {} : { dataset }), ...(evalLimit === undefined ? {} : { evalLimit }),
       evalThreads: threads, finetuneEpochs: epochs,
       train: {
-        threads, lr: optNumber(o, 'lr', 0.005),
+        threads, lr: optNumber(o, 'lr', 0.005), weightDecay: optNumber(o, 'weight-decay', 0), schedule: { kind: 'cosine' },
         ...(quiet ? {} : { onProgress: (p) => { if (p.kind === 'epoch') io.err(`fine-tuning epoch ${p.epoch}/${p.epochs}: loss ${p.loss.toFixed(4)}, train accuracy ${(p.accuracy * 100).toFixed(2)} %`); } }),
       },
       latency: runs <= 0 ? false : { runs, batchSizes, threads: 1 },

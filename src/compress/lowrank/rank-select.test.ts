@@ -76,3 +76,12 @@ test('bad options are typed INVALID_ARGUMENT errors naming the problem', () => {
   assert.equal(svdOnConv.report.layers[0]?.status, 'unchanged');
   assert.match(svdOnConv.report.layers[0]?.reason ?? '', /1×1 convs/);
 });
+
+test('explicit CP ranks may exceed max(N, C); fractions and energy stay below it', () => {
+  const model = convModel({ input: [4, 6, 6], pads: [1, 1, 1, 1], weight: randomKernel([6, 4, 3, 3]) });
+  const ranksOf = (r: ReturnType<typeof decompose>): readonly number[] | undefined => r.report.layers[0]?.ranks;
+  assert.deepEqual(ranksOf(decompose(model, { method: 'cp', rank: 10, onlyIfSmaller: false, cp: { maxIterations: 5 } })), [10]);
+  assert.deepEqual(ranksOf(decompose(model, { method: 'cp', rank: 500, onlyIfSmaller: false, cp: { maxIterations: 5 } })), [36]);
+  assert.deepEqual(ranksOf(decompose(model, { method: 'cp', rank: 0.5, onlyIfSmaller: false, cp: { maxIterations: 5 } })), [3]);
+  assert.deepEqual(ranksOf(decompose(model, { method: 'tucker2', rank: 10, onlyIfSmaller: false })), [6, 4]);
+});

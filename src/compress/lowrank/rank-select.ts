@@ -1,7 +1,7 @@
 /**
  * Rank selection, one rule per option:
- *  - fixed: an integer ≥ 1 is that rank (clipped to each layer's full rank), a number in (0, 1) that fraction
- *    of each layer's full rank (rounded, at least 1), or ranks per layer by node name;
+ *  - fixed: an integer ≥ 1 is that rank (clipped to each layer's full rank; CP: to its rank limit), a number
+ *    in (0, 1) that fraction of each layer's full rank (rounded, at least 1), or ranks per layer by node name;
  *  - energy E: the smallest rank keeping a fraction E of the spectrum's energy Σσ²;
  *  - VBMF: the EVBMF rank of each spectrum (at least 1);
  *  - budget B (global): one energy level shared by all layers, the largest whose factored model keeps at
@@ -61,8 +61,9 @@ function perParam(a: MethodAnalysis, pick: (s: Spectrum) => number): number[] {
 
 function fixedRanks(c: Candidate, rank: number | Readonly<Record<string, number | readonly number[]>>): number[] | undefined {
   const max = c.analysis.maxRanks;
+  const limit = c.analysis.rankLimits ?? max;
   if (typeof rank === 'number') {
-    return max.map((m) => (rank < 1 ? Math.max(1, Math.round(rank * m)) : Math.min(rank, m)));
+    return max.map((m, i) => (rank < 1 ? Math.max(1, Math.round(rank * m)) : Math.min(rank, limit[i] as number)));
   }
   const given = rank[c.name];
   if (given === undefined) return undefined;
@@ -72,7 +73,7 @@ function fixedRanks(c: Candidate, rank: number | Readonly<Record<string, number 
   }
   return list.map((r, i) => {
     if (!Number.isInteger(r) || r < 1) throw new SlimnetError('INVALID_ARGUMENT', `rank of layer '${c.name}' must be a positive integer, got ${r}`);
-    return Math.min(r, max[i] as number);
+    return Math.min(r, limit[i] as number);
   });
 }
 

@@ -7,7 +7,7 @@ export interface DecomposeOptions {
   /** 'svd' (Gemm / MatMul / 1×1 conv), 'jaderberg', 'cp' or 'tucker2' (k×k convs). */
   readonly method: LowRankMethodName;
   /**
-   * Fixed ranks: an integer ≥ 1 for every layer (clipped to its full rank), a number in (0, 1) for that
+   * Fixed ranks: an integer ≥ 1 for every layer (clipped to its full rank; CP: to N·C·k²/max dim), a number in (0, 1) for that
    * fraction of each layer's full rank, or ranks by node name (Tucker-2 takes [out, in] or one number for
    * both; layers not named stay as they are). Exactly one of rank / energy / budget / vbmf is required.
    */

@@ -37,6 +37,7 @@ function analyseConv(layer: ConvLayer): MethodAnalysis {
   const u1 = unfold(layer.weight, 1);
   return {
     maxRanks: [Math.max(n, c)],
+    rankLimits: [(n * c * kh * kw) / Math.max(n, c, kh, kw)],
     spectra: [[spectrumOf(u0, svd(u0)), spectrumOf(u1, svd(u1))]],
     cost: ([r = 1]) => ({
       macs: c * r * hi * wi + r * kh * ho * wi + r * kw * ho * wo + n * r * ho * wo,

@@ -54,6 +54,11 @@ export interface MethodAnalysis {
    */
   readonly maxRanks: readonly number[];
   /**
+   * Largest rank an explicit integer rank may ask for, per rank parameter (default `maxRanks`). CP allows
+   * ranks above max(N, C), up to N·C·k_h·k_w / max(N, C, k_h, k_w), which always suffices.
+   */
+  readonly rankLimits?: readonly number[];
+  /**
    * Spectra per rank parameter for energy and VBMF selection; where several are given (CP: the mode-0
    * and mode-1 unfoldings), the parameter takes the largest rank any of them asks for.
    */
