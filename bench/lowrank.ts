@@ -6,10 +6,10 @@
  * (compareLatency: interleaved blocks, 1 thread; speedup of the medians, and in parentheses of the fastest
  * runs, which is steadier when other work shares the machine).
  *   node dist/bench/lowrank.js [--dataset fashion-mnist] [--methods tucker2,jaderberg,cp,svd]
- *        [--rules energy=0.9,budget=0.4,vbmf,rank=0.25] [--finetune 1] [--train-limit 60000] [--lr 0.005] [--wd 0]
+ *        [--rules energy=0.9,budget=0.4,vbmf,rank=0.25,ranks=file.json] [--finetune 1] [--train-limit 60000] [--lr 0.005] [--wd 0]
  *        [--threads 1] [--runs 50] [--hooi 0] [--exclude a,b] [--no-layers] [--out dir] model.onnx|zoo-name [more ...]
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { lowRankPipeline, type LowRankPipelineResult } from '../src/compress/lowrank/pipeline.js';
@@ -27,9 +27,10 @@ function parseRule(spec: string): Rule {
   const v = Number(value);
   if (kind === 'vbmf') return { vbmf: true };
   if (kind === 'rank') return { rank: v };
+  if (kind === 'ranks') return { rank: JSON.parse(readFileSync(value ?? '', 'utf8')) as Record<string, number | number[]> };
   if (kind === 'energy') return { energy: v };
   if (kind === 'budget') return { budget: v };
-  throw new Error(`rule '${spec}': use rank=R, energy=E, budget=B or vbmf`);
+  throw new Error(`rule '${spec}': use rank=R, ranks=FILE, energy=E, budget=B or vbmf`);
 }
 
 const pct = (x: number | undefined): string => (x === undefined ? '-' : `${(x * 100).toFixed(2)}%`);
@@ -100,7 +101,7 @@ async function main(): Promise<void> {
         const seconds = (Date.now() - t0) / 1000;
         if (values.out !== undefined) {
           mkdirSync(values.out, { recursive: true });
-          saveModel(r.model, join(values.out, `${basename(path).replace(/\.onnx$/, '')}.${method}.${ruleSpec.replace('=', '')}.onnx`));
+          saveModel(r.model, join(values.out, `${basename(path).replace(/\.onnx$/, '')}.${method}.${basename(ruleSpec.replace('=', '')).replace(/\.json$/, '')}.onnx`));
         }
         const [b1, b64] = r.latency?.whole ?? [];
         const e = r.errors;
