@@ -2,12 +2,13 @@
  * Low-rank decomposition end to end, like the survey's Table 7: for each model, method and rank rule,
  * factor the model, fine-tune it, and print per-layer ranks / MACs / reconstruction error / measured
  * speedup (each layer alone, original vs factored chain) and the whole model's MACs, parameters, test error
- * (original, right after factoring, after fine-tuning) and measured latency at batch 1 and 64
+ * (original, right after factoring, after the least-squares refit of the last stages when --refit N is
+ * given, after fine-tuning) and measured latency at batch 1 and 64
  * (compareLatency: interleaved blocks, 1 thread; speedup of the medians, and in parentheses of the fastest
  * runs, which is steadier when other work shares the machine).
  *   node dist/bench/lowrank.js [--dataset fashion-mnist] [--methods tucker2,jaderberg,cp,svd]
  *        [--rules energy=0.9,budget=0.4,vbmf,rank=0.25,ranks=file.json] [--finetune 1] [--train-limit 60000] [--lr 0.005] [--wd 0]
- *        [--threads 1] [--runs 50] [--hooi 0] [--exclude a,b] [--no-layers] [--out dir] model.onnx|zoo-name [more ...]
+ *        [--threads 1] [--runs 50] [--hooi 0] [--refit 0] [--exclude a,b] [--no-layers] [--out dir] model.onnx|zoo-name [more ...]
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -72,6 +73,7 @@ async function main(): Promise<void> {
       runs: { type: 'string', default: '50' },
       hooi: { type: 'string', default: '0' },
       exclude: { type: 'string' },
+      refit: { type: 'string', default: '0' },
       'no-layers': { type: 'boolean', default: false },
       out: { type: 'string' },
     },
@@ -90,7 +92,7 @@ async function main(): Promise<void> {
         const r = await lowRankPipeline(source.model, {
           method, ...parseRule(ruleSpec), hooiIterations: Number(values.hooi), dataset, evalThreads: threads,
           ...(values.exclude === undefined ? {} : { exclude: values.exclude.split(',') }),
-          finetuneEpochs: Number(values.finetune),
+          finetuneEpochs: Number(values.finetune), refitSamples: Number(values.refit),
           train: {
             lr: Number(values.lr), weightDecay: Number(values.wd), batchSize: 64, threads, schedule: { kind: 'cosine' },
             onProgress: (p) => { if (p.kind === 'epoch') process.stderr.write(`${tag}: epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(4)} (${p.stats?.seconds.toFixed(0) ?? '?'} s)\n`); },
@@ -110,7 +112,7 @@ async function main(): Promise<void> {
           basename(path), method, r.report.rule,
           `${si(r.report.before.macs)} → ${si(r.report.after.macs)} (${(r.report.before.macs / r.report.after.macs).toFixed(2)}x)`,
           `${r.report.before.params} → ${r.report.after.params}`,
-          `${pct(e?.original)} / ${pct(e?.decomposed)} / ${pct(e?.finetuned)}`,
+          `${pct(e?.original)} / ${pct(e?.decomposed)}${e?.refit === undefined ? '' : ` / refit ${pct(e.refit)}`} / ${pct(e?.finetuned)}`,
           lat(b1, 3), lat(b64, 2),
           `${seconds.toFixed(0)} s`,
         ];
@@ -121,7 +123,7 @@ async function main(): Promise<void> {
   }
   process.stdout.write([
     '## summary', '',
-    `| model | method | rule | MACs | params | test error: original / factored / fine-tuned (${values.finetune} ep) | latency b=1: median, speedup (fastest) | latency b=64 | time |`,
+    `| model | method | rule | MACs | params | test error: original / factored [/ refit] / fine-tuned (${values.finetune} ep) | latency b=1: median, speedup (fastest) | latency b=64 | time |`,
     '|---|---|---|---|---|---|---|---|---|', ...summary, '',
   ].join('\n'));
 }

@@ -41,8 +41,9 @@ export function formatDecomposition(r: LowRankPipelineResult, label: string, out
   const e = r.errors;
   if (e === undefined) lines.push('test error: not measured (give --data)');
   else {
+    const refit = e.refit === undefined ? '' : ` -> ${formatPercent(e.refit)} refit`;
     const tuned = e.finetuned === undefined ? '' : ` -> ${formatPercent(e.finetuned)} after ${epochs} fine-tuning epoch(s)`;
-    lines.push(`test error ${formatPercent(e.original)} -> ${formatPercent(e.decomposed)} decomposed${tuned} (${e.samples} test samples)`);
+    lines.push(`test error ${formatPercent(e.original)} -> ${formatPercent(e.decomposed)} decomposed${refit}${tuned} (${e.samples} test samples)`);
   }
   for (const c of r.latency?.whole ?? []) {
     lines.push(`latency batch ${c.a.batchSize}: median ${formatMs(c.a.medianMs)} -> ${formatMs(c.b.medianMs)} (${c.speedup.toFixed(2)}x), fastest ${formatMs(c.a.minMs)} -> ${formatMs(c.b.minMs)} (${(c.a.minMs / c.b.minMs).toFixed(2)}x); ${c.a.runs} interleaved runs, ${c.a.threads} thread(s)`);

@@ -27,19 +27,22 @@ interface Summary {
   readonly out: string;
   readonly report: DecomposeReport;
   readonly errors: LowRankErrors | null;
+  readonly refit: { readonly layers: ReadonlyArray<{ name: string; before: number; after: number }> } | null;
   readonly latency: { readonly whole: readonly LatencyComparison[]; readonly layers: ReadonlyArray<{ name: string }> } | null;
 }
 
 test('decompose → fine-tune → JSON report: factored layers, errors, latency, and a loadable smaller model', async () => {
   const out = join(dir, 'tucker.onnx');
   const r = await cli('decompose', input, '--method', 'tucker2', '--energy', '0.7', '--data', 'mnist', '--limit', '128', '--eval-limit', '200',
-    '--finetune-epochs', '1', '--threads', '1', '--latency-runs', '3', '--batch-sizes', '1,4', '--out', out, '--json');
+    '--refit', '64', '--finetune-epochs', '1', '--threads', '1', '--latency-runs', '3', '--batch-sizes', '1,4', '--out', out, '--json');
   assert.equal(r.code, 0, r.err);
   const s = JSON.parse(r.out) as Summary;
   assert.equal(s.out, out);
   assert.deepEqual(s.report.layers.filter((l) => l.status === 'decomposed').map((l) => l.name), ['conv1', 'conv2']);
   assert.ok(s.report.after.macs < s.report.before.macs);
-  assert.ok(s.errors !== null && s.errors.samples === 200 && s.errors.finetuned !== undefined);
+  assert.ok(s.errors !== null && s.errors.samples === 200 && s.errors.finetuned !== undefined && s.errors.refit !== undefined);
+  assert.deepEqual(s.refit?.layers.map((l) => l.name), ['conv1', 'conv2']);
+  for (const l of s.refit?.layers ?? []) assert.ok(l.after <= l.before);
   assert.equal(s.latency?.whole.length, 2);
   assert.deepEqual(s.latency?.layers.map((l) => l.name), ['conv1', 'conv2']);
   const saved = loadModel(out);
@@ -78,6 +81,7 @@ test('bad usage gives typed errors, writes nothing and never touches the input',
     [['--method', 'qr', '--rank', '3'], /unknown low-rank method 'qr'/],
     [['--rank', '3'], /--method is required/],
     [['--method', 'cp', '--rank', '3', '--finetune-epochs', '1'], /--finetune-epochs needs --data/],
+    [['--method', 'cp', '--rank', '3', '--refit', '64'], /--refit needs --data/],
     [['--method', 'cp', '--energy', 'lots'], /--energy expects a number/],
     [['--method', 'svd', '--budget', '0.5', '--budget-metric', 'flops'], /--budget-metric must be macs or params/],
     [['--method', 'svd', '--rank', '3', '--layers', 'fc9'], /layer 'fc9' is not a Conv \/ Gemm \/ MatMul node/],

@@ -69,6 +69,7 @@ export const decomposeCommand: Command = {
     exclude: { type: 'string', placeholder: 'A,B', description: 'leave these layers unchanged' },
     hooi: { type: 'string', placeholder: 'N', description: 'tucker2: HOOI refinement sweeps after HOSVD', default: '0' },
     'cp-iterations': { type: 'string', placeholder: 'N', description: 'cp: largest number of ALS sweeps', default: '500' },
+    refit: { type: 'string', placeholder: 'N', description: 'refit each factored layer\'s last stage by least squares on N training images (needs --data)', default: '0' },
     'finetune-epochs': { type: 'string', placeholder: 'N', description: 'fine-tuning epochs after the decomposition (needs --data)', default: '0' },
     lr: { type: 'string', placeholder: 'RATE', description: 'fine-tuning learning rate (SGD momentum 0.9, cosine schedule)', default: '0.005' },
     'weight-decay': { type: 'string', placeholder: 'W', description: 'fine-tuning weight decay', default: '0' },
@@ -94,6 +95,8 @@ export const decomposeCommand: Command = {
     const epochs = optInt(o, 'finetune-epochs', 0);
     const dataSpec = optString(o, 'data');
     if (epochs > 0 && dataSpec === undefined) throw new SlimnetError('INVALID_ARGUMENT', 'slimnet decompose: --finetune-epochs needs --data');
+    const refit = optInt(o, 'refit', 0);
+    if (refit > 0 && dataSpec === undefined) throw new SlimnetError('INVALID_ARGUMENT', 'slimnet decompose: --refit needs --data');
     const limit = optString(o, 'limit') === undefined ? undefined : optInt(o, 'limit', 0);
     const evalLimit = optString(o, 'eval-limit') === undefined ? undefined : optInt(o, 'eval-limit', 0);
     const dataset = dataSpec === undefined ? undefined : loadDataset(dataSpec, limit === undefined ? {} : { limit, testLimit: evalLimit ?? 10_000_000 });
@@ -107,7 +110,7 @@ export const decomposeCommand: Command = {
     const quiet = o.json === true;
     const r = await lowRankPipeline(source.model, {
       ...opts, ...(dataset === undefined ? {} : { dataset }), ...(evalLimit === undefined ? {} : { evalLimit }),
-      evalThreads: threads, finetuneEpochs: epochs,
+      evalThreads: threads, finetuneEpochs: epochs, refitSamples: refit,
       train: {
         threads, lr: optNumber(o, 'lr', 0.005), weightDecay: optNumber(o, 'weight-decay', 0), schedule: { kind: 'cosine' },
         ...(quiet ? {} : { onProgress: (p) => { if (p.kind === 'epoch') io.err(`fine-tuning epoch ${p.epoch}/${p.epochs}: loss ${p.loss.toFixed(4)}, train accuracy ${(p.accuracy * 100).toFixed(2)} %`); } }),
@@ -117,7 +120,7 @@ export const decomposeCommand: Command = {
     });
     saveModel(r.model, out, source.path === undefined ? {} : { protect: [source.path] });
     if (quiet) {
-      io.out(JSON.stringify({ model: source.label, out, report: r.report, errors: r.errors ?? null, latency: r.latency ?? null }, null, 2));
+      io.out(JSON.stringify({ model: source.label, out, report: r.report, errors: r.errors ?? null, refit: r.refit === undefined ? null : { layers: r.refit.layers, skipped: r.refit.skipped }, latency: r.latency ?? null }, null, 2));
       return 0;
     }
     for (const line of formatDecomposition(r, source.label, out, epochs)) io.out(line);

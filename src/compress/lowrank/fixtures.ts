@@ -20,6 +20,8 @@ export interface ConvFixture {
   readonly dilations?: readonly [number, number];
   readonly autoPad?: 'SAME_UPPER' | 'SAME_LOWER' | 'VALID';
   readonly bias?: boolean;
+  /** Follow the conv by a Relu (default true). */
+  readonly relu?: boolean;
   readonly seed?: number;
 }
 
@@ -27,7 +29,7 @@ function randomMatrix(rows: number, cols: number, rng: Rng): Matrix {
   return matrix(rows, cols, Array.from({ length: rows * cols }, () => rng.normal()));
 }
 
-/** A model: input [N, C, H, W] → Conv (named 'conv') → Relu → output. */
+/** A model: input [N, C, H, W] → Conv (named 'conv') → Relu (unless `relu: false`) → output. */
 export function convModel(f: ConvFixture): Model {
   const rng = new Rng(f.seed ?? 7);
   const b = new GraphBuilder('conv-fixture');
@@ -41,7 +43,8 @@ export function convModel(f: ConvFixture): Model {
   if (f.dilations !== undefined) attrs.dilations = [...f.dilations];
   if (f.autoPad !== undefined) attrs.auto_pad = f.autoPad;
   else if (f.pads !== undefined) attrs.pads = [...f.pads];
-  b.output(b.op('Relu', [b.op('Conv', inputs, attrs, { name: 'conv' })]), 'output');
+  const y = b.op('Conv', inputs, attrs, { name: 'conv' });
+  b.output(f.relu === false ? y : b.op('Relu', [y]), 'output');
   return b.build(17);
 }
 

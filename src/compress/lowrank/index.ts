@@ -10,3 +10,4 @@ export { tauBar, vbmf, vbmfFromSpectrum, type VbmfOptions, type VbmfResult } fro
 export { extractChain, measureDecomposition, type DecompositionLatency, type LayerLatency, type MeasureOptions } from './measure.js';
 export { lowRankPipeline, type LowRankErrors, type LowRankPipelineOptions, type LowRankPipelineResult } from './pipeline.js';
 export { convModel, cpKernel, fcModel, lowRankMatrix, randomKernel, separableKernel, tuckerKernel, type ConvFixture } from './fixtures.js';
+export { refitLastStages, type RefitLayer, type RefitOptions, type RefitResult } from './refit.js';
