@@ -1,5 +1,6 @@
 /** Every CLI command, registered once here; a duplicate name is a programming error. */
 import type { Command } from '../command.js';
+import { decomposeCommand } from './decompose.js';
 import { deepCompressCommand } from './deep-compress.js';
 import { evalCommand } from './eval.js';
 import { inspectCommand } from './inspect.js';
@@ -23,4 +24,5 @@ function registry(list: readonly Command[]): readonly Command[] {
 export const commands = registry([
   inspectCommand, evalCommand, trainCommand, pruneCommand, sensitivityCommand,
   quantizeCommand, deepCompressCommand, packCommand, unpackCommand, xnorCommand, shareCommand,
+  decomposeCommand,
 ]);

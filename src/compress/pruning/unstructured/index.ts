@@ -3,7 +3,7 @@ export { dataFreePrune, mergeUnits, type DataFreeOptions, type DataFreeResult, t
 export { fisherDiagonal, type FisherBatch, type FisherOptions } from './fisher.js';
 export { buildGradientGraph, crossEntropyLoss, type GradientGraph, type GradientLoss } from './gradient-graph.js';
 export { layerInputMoments, type InputMoments, type MomentOptions } from './layer-inputs.js';
-export { cholesky, dampedInverse, inverseFromCholesky } from '../common/linalg.js';
+export { cholesky, dampedInverse, inverseFromCholesky } from '../../../util/linalg/cholesky.js';
 export { fcLayout, lobsPrune, obsPruneLayer, obsReconstruct, type FcLayout, type LobsOptions } from './lobs.js';
 export { magnitudeMasks, magnitudePrune, stdOf, type MagnitudeOptions } from './magnitude.js';
 export {

@@ -8,7 +8,7 @@ import { expectClose } from '../../../testing/expect-close.js';
 import { Rng } from '../../../util/rng.js';
 import { magnitudePrune } from './magnitude.js';
 import { layerInputMoments } from './layer-inputs.js';
-import { dampedInverse } from '../common/linalg.js';
+import { dampedInverse } from '../../../util/linalg/cholesky.js';
 import { lobsPrune, obsReconstruct } from './lobs.js';
 
 const C = 4;

@@ -4,7 +4,7 @@ import type { Split } from '../../../data/types.js';
 import { expectClose } from '../../../testing/expect-close.js';
 import { Rng } from '../../../util/rng.js';
 import { buildZooModel } from '../../../zoo/index.js';
-import { dampedInverse } from '../common/linalg.js';
+import { dampedInverse } from '../../../util/linalg/cholesky.js';
 import { lobsPrune, obsPruneLayer } from './lobs.js';
 
 /** δwᵀ H δw for one row. */

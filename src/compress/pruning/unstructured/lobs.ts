@@ -18,7 +18,7 @@ import type { Model } from '../../../ir/graph.js';
 import { cloneModel } from '../../../train/graph-edit.js';
 import { perLayer, prunableWeights, type PrunableOptions, type PrunableWeight } from '../common/prunable.js';
 import { applyMasks, sparsityStats, type Masks } from '../common/sparsity.js';
-import { dampedInverse, solveSpd } from '../common/linalg.js';
+import { dampedInverse, solveSpd } from '../../../util/linalg/cholesky.js';
 import { layerInputMoments, type MomentOptions } from './layer-inputs.js';
 import { magnitudeMasks } from './magnitude.js';
 import { checkSparsity, kthSmallest } from './select.js';

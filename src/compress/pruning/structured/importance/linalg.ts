@@ -1,4 +1,4 @@
-/** ThiNet channel selection: greedy order on a Gram matrix (the SPD solve lives in pruning/common/linalg.ts). */
+/** ThiNet channel selection: greedy order on a Gram matrix (the SPD solve lives in util/linalg/cholesky.ts). */
 
 /**
  * Channels in the order ThiNet removes them: each step adds the channel whose removal (together with the

@@ -11,7 +11,7 @@ import type { Tensor } from '../../../../ir/tensor.js';
 import { Rng } from '../../../../util/rng.js';
 import type { DependencyGraph, ParamSlice, RemovalPlan } from '../types.js';
 import { forEachBatch, withOutputs } from './activations.js';
-import { solveSpd } from '../../common/linalg.js';
+import { solveSpd } from '../../../../util/linalg/cholesky.js';
 import { greedyOrder } from './linalg.js';
 import { requireData, type Importance, type ScoreContext } from './types.js';
 

@@ -1,5 +1,6 @@
-/** Small dense linear algebra in Float64Array (row-major n×n): Cholesky, damped inverse, SPD solve. */
-import { SlimnetError } from '../../../ir/errors.js';
+/** Small dense linear algebra in Float64Array (row-major n×n): Cholesky, damped inverse, SPD solves. */
+import { SlimnetError } from '../../ir/errors.js';
+import { matrix, type Matrix } from './matrix.js';
 
 /** Lower-triangular Cholesky factor of a symmetric positive-definite matrix, or undefined when not PD. */
 export function cholesky(a: Float64Array, n: number): Float64Array | undefined {
@@ -67,6 +68,29 @@ export function inverseFromCholesky(l: Float64Array, n: number): Float64Array {
  * λ = max(1e-12, 1e-8 · mean(diag A)), grown ×10 until the factorisation succeeds.
  */
 export function solveSpd(a: Float64Array, b: Float64Array, n: number): Float64Array {
+  return choleskySolve(ridgedCholesky(a, n), b, n);
+}
+
+/**
+ * X with A X = B for every column of B (A n×n symmetric positive semi-definite, B n×k). A is factorised as
+ * given when it is positive definite; otherwise the ridge rule of `solveSpd` applies.
+ */
+export function solveSpdMatrix(a: Matrix, b: Matrix): Matrix {
+  const n = a.rows;
+  if (a.cols !== n || b.rows !== n) throw new SlimnetError('SHAPE_MISMATCH', `solveSpdMatrix: A is ${a.rows}×${a.cols}, B is ${b.rows}×${b.cols}`);
+  const l = cholesky(a.data, n) ?? ridgedCholesky(a.data, n);
+  const x = matrix(n, b.cols);
+  const col = new Float64Array(n);
+  for (let c = 0; c < b.cols; c++) {
+    for (let i = 0; i < n; i++) col[i] = b.data[i * b.cols + c] as number;
+    const sol = choleskySolve(l, col, n);
+    for (let i = 0; i < n; i++) x.data[i * b.cols + c] = sol[i] as number;
+  }
+  return x;
+}
+
+/** Cholesky factor of A + λI, λ = max(1e-12, 1e-8 · mean(diag A)) grown ×10 until the factorisation succeeds. */
+function ridgedCholesky(a: Float64Array, n: number): Float64Array {
   let trace = 0;
   for (let i = 0; i < n; i++) trace += a[i * n + i] as number;
   let ridge = Math.max(1e-12, (1e-8 * trace) / Math.max(1, n));
@@ -74,7 +98,7 @@ export function solveSpd(a: Float64Array, b: Float64Array, n: number): Float64Ar
     const m = Float64Array.from(a);
     for (let i = 0; i < n; i++) m[i * n + i] = (m[i * n + i] as number) + ridge;
     const l = cholesky(m, n);
-    if (l !== undefined) return choleskySolve(l, b, n);
+    if (l !== undefined) return l;
   }
   throw new SlimnetError('INVALID_ARGUMENT', `matrix (${n}×${n}) is not positive semi-definite`);
 }

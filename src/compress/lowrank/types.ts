@@ -1,0 +1,76 @@
+/** Public options and results of `decompose` (see decompose.ts). */
+import type { CpOptions } from '../../util/linalg/cp.js';
+import type { Model } from '../../ir/graph.js';
+import type { Cost, LowRankMethodName } from './methods/types.js';
+
+export interface DecomposeOptions {
+  /** 'svd' (Gemm / MatMul / 1×1 conv), 'jaderberg', 'cp' or 'tucker2' (k×k convs). */
+  readonly method: LowRankMethodName;
+  /**
+   * Fixed ranks: an integer ≥ 1 for every layer (clipped to its full rank; CP: to N·C·k²/max dim), a number in (0, 1) for that
+   * fraction of each layer's full rank, or ranks by node name (Tucker-2 takes [out, in] or one number for
+   * both; layers not named stay as they are). Exactly one of rank / energy / budget / vbmf is required.
+   */
+  readonly rank?: number | Readonly<Record<string, number | readonly number[]>>;
+  /** Keep this fraction (0, 1] of each spectrum's energy Σσ². */
+  readonly energy?: number;
+  /** Keep at most this fraction (0, 1) of the whole model's MACs (or params, see budgetMetric), globally. */
+  readonly budget?: number;
+  /** What `budget` counts (default 'macs'). */
+  readonly budgetMetric?: 'macs' | 'params';
+  /** Ranks by empirical variational Bayesian matrix factorisation of each spectrum (Kim et al.). */
+  readonly vbmf?: boolean;
+  /** Only these layers (node names); default every layer the method applies to. */
+  readonly layers?: readonly string[];
+  /** Leave these layers (node names) as they are. */
+  readonly exclude?: readonly string[];
+  /**
+   * Factor a layer only when that lowers its cost (MACs, or params under a params budget); default true.
+   * false factors every selected layer at its rank (e.g. to check that full rank is exact).
+   */
+  readonly onlyIfSmaller?: boolean;
+  /** Tucker-2: HOOI refinement sweeps after HOSVD (default 0). */
+  readonly hooiIterations?: number;
+  /** CP: ALS settings (default 500 sweeps, tolerance 1e-9, SVD initialisation, seed 0). */
+  readonly cp?: CpOptions;
+  /** Progress messages (one per analysed and per factored layer). */
+  readonly onProgress?: (message: string) => void;
+}
+
+export interface LayerReport {
+  /** Node name (or 'OpType#index' for unnamed nodes). */
+  readonly name: string;
+  readonly op: string;
+  /** Weight dims as stored. */
+  readonly weightShape: readonly number[];
+  readonly status: 'decomposed' | 'unchanged';
+  /** Why an unchanged layer was left alone. */
+  readonly reason?: string;
+  /** Chosen ranks (one, or [out, in] for Tucker-2). */
+  readonly ranks?: readonly number[];
+  /** Full ranks of the layer for this method. */
+  readonly maxRanks?: readonly number[];
+  /** Per-sample MACs and parameters of this layer before and after. */
+  readonly before: Cost;
+  readonly after: Cost;
+  /** ‖W − Ŵ‖_F / ‖W‖_F of the layer's weight. */
+  readonly relError?: number;
+  /** Names of the nodes that replaced it. */
+  readonly nodes?: readonly string[];
+}
+
+export interface DecomposeReport {
+  readonly method: LowRankMethodName;
+  /** The rank rule as text, e.g. 'energy 0.9' or 'budget 0.5 of MACs (energy 0.83)'. */
+  readonly rule: string;
+  readonly layers: readonly LayerReport[];
+  /** Whole-model MACs (batch 1) and parameters. */
+  readonly before: Cost;
+  readonly after: Cost;
+}
+
+export interface DecomposeResult {
+  /** A new model (the input is not modified). */
+  readonly model: Model;
+  readonly report: DecomposeReport;
+}
