@@ -23,9 +23,9 @@ export function channelShuffle(b: GraphBuilder, x: Value, groups: number, chw: r
   if (!Number.isInteger(groups) || groups < 1 || c % groups !== 0) {
     throw new SlimnetError('INVALID_ARGUMENT', `${name}: cannot shuffle ${c} channels in ${groups} groups (groups must divide the channels)`);
   }
-  const split = b.op('Reshape', [x, b.constInt64([0, groups, c / groups, h, w], [5], `${name}.shuffle_split`)], {}, { name: `${name}.shuffle_split` });
+  const split = b.op('Reshape', [x, b.constInt64([0, groups, c / groups, h, w], [5], `${name}.shuffle_split_shape`)], {}, { name: `${name}.shuffle_split` });
   const swapped = b.op('Transpose', [split], { perm: [0, 2, 1, 3, 4] }, { name: `${name}.shuffle_transpose` });
-  const merged = b.op('Reshape', [swapped, b.constInt64([0, c, h, w], [4], `${name}.shuffle_merge`)], {}, { name: `${name}.shuffle_merge` });
+  const merged = b.op('Reshape', [swapped, b.constInt64([0, c, h, w], [4], `${name}.shuffle_merge_shape`)], {}, { name: `${name}.shuffle_merge` });
   split.dtype = 'float32';
   split.shape = [batch, groups, c / groups, h, w];
   swapped.dtype = 'float32';
