@@ -3,6 +3,7 @@ import type { Command } from '../command.js';
 import { evalCommand } from './eval.js';
 import { inspectCommand } from './inspect.js';
 import { pruneCommand } from './prune.js';
+import { rewriteCommand } from './rewrite.js';
 import { sensitivityCommand } from './sensitivity.js';
 import { trainCommand } from './train.js';
 
@@ -15,4 +16,4 @@ function registry(list: readonly Command[]): readonly Command[] {
   return list;
 }
 
-export const commands = registry([inspectCommand, evalCommand, trainCommand, pruneCommand, sensitivityCommand]);
+export const commands = registry([inspectCommand, evalCommand, trainCommand, pruneCommand, sensitivityCommand, rewriteCommand]);

@@ -124,6 +124,8 @@ export const resolutionRewrite: CompactRewrite<'resolution'> = {
         changes.push({ layers: [node.name], into: [node.name], detail: `output map ${a.slice(2).join('x')} => ${b.slice(2).join('x')}` });
       }
     }
-    return { changes, skipped: [] };
+    const order = new Map(graph.nodes.map((node, i) => [node.name, i]));
+    const at = (c: RawChange): number => (c.layers.length === 0 ? -1 : (order.get(c.layers[0] as string) ?? -1));
+    return { changes: [...changes].sort((a, b) => at(a) - at(b)), skipped: [] };
   },
 };
