@@ -49,7 +49,7 @@ function findHead(graph: Graph, shapeOf: ShapeOf): Head {
     const p = v.producer;
     if (p === undefined) throw new SlimnetError('INVALID_ARGUMENT', `gap: no Flatten / Reshape of a feature map found before output '${out.name}'`);
     const inShape = shapeOf(p.inputs[0]);
-    if ((p.opType === 'Flatten' || p.opType === 'Reshape') && inShape?.length === 4) {
+    if ((p.opType === 'Flatten' || p.opType === 'Reshape') && inShape?.length === 4 && shapeOf(p.outputs[0])?.length === 2) {
       nodes.push(p);
       v = p.input(0);
       break;

@@ -7,9 +7,11 @@
  * A constant that depends on the spatial size in another way fails shape inference naming its node.
  */
 import { ShapeError, SlimnetError, UnsupportedOpError } from '../../ir/errors.js';
+import type { Graph } from '../../ir/graph.js';
 import type { Node } from '../../ir/node.js';
 import { Tensor } from '../../ir/tensor.js';
 import type { Value } from '../../ir/value.js';
+import { constantTensor } from '../../metrics/params.js';
 import { inferValueInfo } from '../../passes/infer-shapes.js';
 import type { ValueInfo } from '../../passes/shape-rules/index.js';
 import { batchOneInputs, isClassifier, staticShapes } from './graph-util.js';
@@ -26,6 +28,11 @@ function numeric(info: ValueInfo | undefined): readonly number[] | undefined {
 const prod = (d: readonly number[]): number => d.reduce((a, b) => a * b, 1);
 const same = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
 
+/** Removes an initializer no node reads any more (Constant nodes are removed after the inference walk). */
+function dropIfUnused(graph: Graph, v: Value): void {
+  if (v.initializer !== undefined && v.uses.length === 0 && !graph.outputs.includes(v)) graph.removeInitializer(v);
+}
+
 /** The new target of a constant Reshape whose input changed from `oldIn` to `newIn`, or undefined to keep it. */
 function newTarget(node: Node, target: readonly number[], oldIn: readonly number[], newIn: readonly number[]): number[] | undefined {
   if (target.length === 2 && target[1] !== -1 && target[1] === prod(oldIn.slice(1))) return [target[0] as number, prod(newIn.slice(1))];
@@ -40,7 +47,7 @@ function newTarget(node: Node, target: readonly number[], oldIn: readonly number
 
 function fixReshape(ctx: RewriteContext, node: Node, infoOf: InfoOf, changes: RawChange[]): void {
   const shapeValue = node.inputs[1];
-  const t = shapeValue?.initializer;
+  const t = shapeValue === undefined ? undefined : constantTensor(shapeValue);
   const oldIn = ctx.shapeOf(node.inputs[0]);
   const newIn = numeric(infoOf(node.input(0)));
   if (shapeValue === undefined || t === undefined || oldIn === undefined || newIn === undefined || same(oldIn, newIn)) return;
@@ -49,7 +56,7 @@ function fixReshape(ctx: RewriteContext, node: Node, infoOf: InfoOf, changes: Ra
   if (next === undefined) return;
   const graph = ctx.model.graph;
   node.setInput(1, graph.addInitializer(graph.uniqueName(`${shapeValue.name}_resized`), Tensor.i64([next.length], next)));
-  if (shapeValue.uses.length === 0) graph.removeInitializer(shapeValue);
+  dropIfUnused(graph, shapeValue);
   changes.push({ layers: [node.name], into: [node.name], detail: `reshape target [${target.join(',')}] => [${next.join(',')}]` });
 }
 
@@ -69,7 +76,7 @@ function fixDense(ctx: RewriteContext, node: Node, infoOf: InfoOf, changes: RawC
   const fresh = isClassifier(ctx.model.graph, node) ? ctx.make.xavier(dims, k2, units) : ctx.make.he(dims, k2);
   const graph = ctx.model.graph;
   node.setInput(1, graph.addInitializer(graph.uniqueName(`${wv.name}_resized`), fresh));
-  if (wv.uses.length === 0) graph.removeInitializer(wv);
+  dropIfUnused(graph, wv);
   changes.push({ layers: [node.name], into: [node.name], detail: `fc ${k}->${units} => ${k2}->${units} (new weights)` });
 }
 
@@ -115,6 +122,9 @@ export const resolutionRewrite: CompactRewrite<'resolution'> = {
     } catch (e) {
       if (e instanceof ShapeError) throw new ShapeError(`resolution ${h2}x${w2}: ${e.message}`);
       throw e;
+    }
+    for (const node of [...graph.nodes]) {
+      if (node.opType === 'Constant' && node.outputs.every((o) => o.uses.length === 0 && !graph.outputs.includes(o))) graph.removeNode(node);
     }
     const now = staticShapes(ctx.model);
     for (const node of graph.nodes) {

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { GraphBuilder } from '../../ir/builder.js';
 import type { Model } from '../../ir/graph.js';
 import { Tensor } from '../../ir/tensor.js';
 import { checkModel } from '../../ir/verify.js';
@@ -111,6 +112,28 @@ test('resolution: flatten → fc sizes and the shuffle reshapes follow the new i
   const targets = sn.graph.nodes.filter((n) => n.opType === 'Reshape' && n.name.endsWith('shuffle_split')).map((n) => n.input(1).initializer?.toNumbers().slice(3));
   assert.deepEqual(targets[0], [8, 8]);
   assert.deepEqual(targets[targets.length - 1], [2, 2]);
+});
+
+/** input [N, 1, 8, 8] -> conv 3x3 pad 1 (2 channels) -> Reshape by a Constant node to `target` -> (fc to 10 when 2-D). */
+function reshapeModel(target: readonly number[]): Model {
+  const b = new GraphBuilder('exported');
+  const x = b.input('input', 'float32', ['N', 1, 8, 8]);
+  const y = b.op('Conv', [x, b.initializer('w', Tensor.f32([2, 1, 3, 3]))], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }, { name: 'conv' });
+  const shape = b.op('Constant', [], { value: Tensor.i64([target.length], target) });
+  let z = b.op('Reshape', [y, shape], {}, { name: 'flatten' });
+  if (target.length === 2) z = b.op('Gemm', [z, b.initializer('fc.w', Tensor.f32([10, 128])), b.initializer('fc.b', Tensor.f32([10]))], { transB: 1 }, { name: 'fc' });
+  b.output(z, 'logits');
+  return b.build();
+}
+
+test('resolution: a Constant-node flatten target is recomputed; a target it cannot read is UNSUPPORTED_OP', async () => {
+  const { model, report } = rewrite(reshapeModel([0, 128]), { to: 'resolution', size: [6, 6] });
+  assert.deepEqual(model.graph.findNode('flatten')?.input(1).initializer?.toNumbers(), [0, 72]);
+  assert.deepEqual(model.graph.findNode('fc')?.input(1).initializer?.dims, [10, 72]);
+  assert.ok(!model.graph.nodes.some((n) => n.opType === 'Constant'));
+  assert.deepEqual(report.changes.map((c) => c.layers.join()), ['', 'conv', 'flatten', 'fc']);
+  assert.equal((await outputOf(model)).length, 20);
+  assert.throws(() => rewrite(reshapeModel([0, 2, 4, 16]), { to: 'resolution', size: [6, 6] }), (e: Error & { code?: string }) => e.code === 'UNSUPPORTED_OP' && /'flatten'.*spells out the old size/.test(e.message));
 });
 
 test('typed errors: unknown rewrite, unknown / ineligible layer, nothing eligible, unsupported fit, bad options', () => {
