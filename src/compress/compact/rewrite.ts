@@ -38,7 +38,7 @@ function totals(rows: readonly LayerStat[]): CostTotals {
   return { params: rows.reduce((a, l) => a + l.params, 0), macs: rows.reduce((a, l) => a + l.macs, 0) };
 }
 
-/** The rewritten copy must keep every output's shape. */
+/** The rewritten copy must keep every output's (static) shape. */
 function checkOutputs(before: Model, after: Model): void {
   const a = staticShapes(before);
   const b = staticShapes(after);
@@ -46,6 +46,7 @@ function checkOutputs(before: Model, after: Model): void {
     const w = after.graph.outputs[i];
     const sa = a(v);
     const sb = b(w);
+    if (sa === undefined && w !== undefined) return; // nothing static to keep (a dynamic output shape)
     if (w === undefined || sa === undefined || sb === undefined || sa.length !== sb.length || sa.some((d, k) => d !== sb[k])) {
       throw new ShapeError(`the rewrite changed output '${v.name}' from [${sa?.join(',') ?? '?'}] to [${sb?.join(',') ?? '?'}]`);
     }
