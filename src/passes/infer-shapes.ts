@@ -28,6 +28,12 @@ export interface InferShapesOptions {
   readonly inputShapes?: Readonly<Record<string, Shape>>;
   /** Throw UnsupportedOpError on ops without a shape rule instead of leaving them opaque. */
   readonly strict?: boolean;
+  /**
+   * Called before each node is inferred, with what is known so far (its inputs' info). Graph rewrites that
+   * depend on upstream shapes use it to adjust the node (e.g. swap a constant input) before its rule runs;
+   * an input swapped for a new initializer is read from that initializer.
+   */
+  readonly beforeNode?: (node: Node, infoOf: (v: Value) => ValueInfo | undefined) => void;
 }
 
 /** Infers dtype / shape (and small constant contents) of every value of the main graph, without mutating it. */
@@ -45,7 +51,11 @@ export function inferValueInfo(model: Model, opts: InferShapesOptions = {}): Map
     if (t !== undefined) known.set(v, { dtype: t.dtype, shape: t.dims, value: foldableContents(t) });
   }
   const opset = model.opset();
-  for (const node of graph.nodes) inferNode(node, opset, known, opts.strict === true);
+  const infoOf = (v: Value): ValueInfo | undefined => known.get(v);
+  for (const node of graph.nodes) {
+    opts.beforeNode?.(node, infoOf);
+    inferNode(node, opset, known, opts.strict === true);
+  }
   return known;
 }
 

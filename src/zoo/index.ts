@@ -5,6 +5,7 @@ import { lenet300100, lenet5 } from './lenet.js';
 import { mobilenet } from './mobilenet.js';
 import type { ZooOptions } from './options.js';
 import { resnet20 } from './resnet.js';
+import { shufflenet } from './shufflenet.js';
 import { vgg } from './vgg.js';
 
 export interface ZooEntry {
@@ -18,6 +19,7 @@ export const zooModels: Readonly<Record<string, ZooEntry>> = {
   vgg: { build: vgg, description: 'VGG-style 3x3 conv + BatchNorm, [32,32,M,64,64,M,128,128,M], GAP + fc' },
   resnet20: { build: resnet20, description: 'ResNet-20-style, 16/32/64 channels, BN, 1x1 projection shortcuts' },
   mobilenet: { build: mobilenet, description: 'MobileNet-v1-style depthwise-separable blocks, width multiplier α' },
+  shufflenet: { build: shufflenet, description: 'ShuffleNet-v1-style units (grouped 1x1 + shuffle + depthwise 3x3), 3 groups, width multiplier' },
 };
 
 /** Names of the zoo models. */
@@ -34,8 +36,11 @@ export function buildZooModel(name: string, opts: ZooOptions = {}): Model {
   return entry.build(opts);
 }
 
+export { initTensor, type Init } from './layers.js';
 export { lenet300100, lenet5 } from './lenet.js';
 export { mobilenet, MOBILENET_SMALL_BLOCKS, type MobileNetOptions } from './mobilenet.js';
 export type { ZooOptions } from './options.js';
 export { resnet20, type ResNetOptions } from './resnet.js';
+export { channelShuffle, shuffledPosition } from './shuffle.js';
+export { shufflenet, SHUFFLENET_CHANNELS, SHUFFLENET_SMALL_REPEATS, type ShuffleNetOptions } from './shufflenet.js';
 export { vgg, VGG_SMALL_PLAN, type VggOptions, type VggPlan } from './vgg.js';

@@ -13,6 +13,7 @@ import type { Dim } from '../ir/shape.js';
 import { Tensor } from '../ir/tensor.js';
 import type { Value } from '../ir/value.js';
 import { Rng } from '../util/rng.js';
+import { channelShuffle } from './shuffle.js';
 
 /** An activation: its value and static per-sample shape ([C, H, W] or [D]). */
 export interface Act {
@@ -90,6 +91,26 @@ export class NetBuilder {
     return this.act(y, [c, Math.floor((h - k) / stride) + 1, Math.floor((w - k) / stride) + 1]);
   }
 
+  /** AveragePool with symmetric padding (padded positions are not counted: count_include_pad 0). */
+  avgPool(x: Act, k: number, stride: number, pad = 0): Act {
+    const [c, h, w] = chw(x, 'avgpool');
+    const y = this.b.op('AveragePool', [x.v], { kernel_shape: [k, k], strides: [stride, stride], pads: [pad, pad, pad, pad] });
+    return this.act(y, [c, Math.floor((h + 2 * pad - k) / stride) + 1, Math.floor((w + 2 * pad - k) / stride) + 1]);
+  }
+
+  /** Concatenation along the channel axis. */
+  concat(a: Act, c: Act): Act {
+    const [ca, h, w] = chw(a, 'concat');
+    const [cc, h2, w2] = chw(c, 'concat');
+    if (h !== h2 || w !== w2) throw new SlimnetError('INVALID_ARGUMENT', `concat: spatial sizes ${h}x${w} and ${h2}x${w2} differ`);
+    return this.act(this.b.op('Concat', [a.v, c.v], { axis: 1 }), [ca + cc, h, w]);
+  }
+
+  /** ShuffleNet's channel shuffle over `groups` groups (Reshape, Transpose, Reshape). */
+  channelShuffle(x: Act, groups: number, name: string): Act {
+    return this.act(channelShuffle(this.b, x.v, groups, chw(x, name), name), x.shape);
+  }
+
   /** GlobalAveragePool followed by Flatten: [N, C]. */
   globalAvgPool(x: Act): Act {
     const [c] = chw(x, 'gap');
@@ -129,18 +150,26 @@ export class NetBuilder {
   }
 
   private param(name: string, dims: readonly number[], init: Init | 'ones', fanIn: number, fanOut: number): Value {
-    const t = Tensor.f32(dims);
-    const data = t.data as Float32Array;
-    if (init === 'ones') data.fill(1);
-    else if (init === 'he') {
-      const std = Math.sqrt(2 / fanIn);
-      for (let i = 0; i < data.length; i++) data[i] = std * this.rng.normal();
-    } else {
-      const limit = Math.sqrt(6 / (fanIn + fanOut));
-      for (let i = 0; i < data.length; i++) data[i] = this.rng.uniform(-limit, limit);
-    }
-    return this.b.initializer(name, t);
+    return this.b.initializer(name, initTensor(this.rng, dims, init, fanIn, fanOut));
   }
+}
+
+/**
+ * A float32 tensor drawn like the zoo's weights: 'he' normal with std sqrt(2 / fanIn), 'xavier' uniform
+ * with limit sqrt(6 / (fanIn + fanOut)), or all ones. Graph rewrites use it to initialise new layers.
+ */
+export function initTensor(rng: Rng, dims: readonly number[], init: Init | 'ones', fanIn: number, fanOut: number): Tensor {
+  const t = Tensor.f32(dims);
+  const data = t.data as Float32Array;
+  if (init === 'ones') data.fill(1);
+  else if (init === 'he') {
+    const std = Math.sqrt(2 / fanIn);
+    for (let i = 0; i < data.length; i++) data[i] = std * rng.normal();
+  } else {
+    const limit = Math.sqrt(6 / (fanIn + fanOut));
+    for (let i = 0; i < data.length; i++) data[i] = rng.uniform(-limit, limit);
+  }
+  return t;
 }
 
 function chw(x: Act, what: string): [number, number, number] {

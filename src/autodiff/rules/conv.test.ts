@@ -31,6 +31,8 @@ const convCases: ReadonlyArray<[string, number[], number[], Attrs, number?]> = [
   ['1-D depthwise dilation 2', [2, 4, 9], [4, 1, 3], { group: 4, dilations: [2], pads: [2, 2] }],
   ['stride 1 asymmetric pads, groups 2, dilation (2,1)', [2, 4, 6, 6], [6, 2, 3, 3], { group: 2, dilations: [2, 1], pads: [2, 1, 2, 0] }],
   ['LeNet-like 5x5 valid', [2, 1, 12, 12], [3, 1, 5, 5], {}, 3],
+  ['pointwise groups 3 (ShuffleNet 1x1)', [2, 6, 5, 5], [9, 2, 1, 1], { group: 3 }, 9],
+  ['pointwise, few rows (columns are the input)', [2, 4, 3, 4], [5, 4, 1, 1], {}],
 ];
 
 const variants: ReadonlyArray<[string, ConvGradOptions | undefined]> = [

@@ -97,6 +97,19 @@ export interface ConvGradOptions {
 export const convGradOptions: ConvGradOptions = { flippedConv: 'auto', weightGrad: 'auto', im2colLimit: 1 << 18, im2colMinRows: 64 };
 
 /**
+ * The im2col kernel: a one-hot depthwise kernel [C·K, 1, k...] (channel multiplier K) whose output channel
+ * c·K + j copies tap j of input channel c, so the Conv writes the columns straight into [N, C·K, out...] —
+ * no [N·C, 1, ...] reshape, whose 1-channel Conv onnxruntime runs through a padded NCHWc layout and a
+ * costly reorder.
+ */
+function oneHotKernel(c: GradContext, x: Value, channels: number, kernel: readonly number[]): Value {
+  const kk = kernel.reduce((a, b) => a * b, 1);
+  const eye = new Tensor(x.dtype === 'float64' ? 'float64' : 'float32', [channels * kk, 1, ...kernel]);
+  for (let ch = 0; ch < channels; ch++) for (let i = 0; i < kk; i++) eye.data[(ch * kk + i) * kk + i] = 1;
+  return c.b.graph.addInitializer(c.b.graph.uniqueName(`grad/${c.node.name}/im2col`), eye);
+}
+
+/**
  * Conv weight gradient via im2col: cols = depthwise Conv(x, one-hot kernel [C·K, 1, k...]) with the
  * forward window gives [N, C·K, out...]; dW[g, m, (c, k)] = Σ_n cols[n, g, (c, k), :] · dY[n, g, m, :].
  */
@@ -105,13 +118,8 @@ function im2colWeightGrad(c: GradContext, x: Value, dy: Value, w: Window, group:
   const p = w.output.reduce((a, b) => a * b, 1);
   const cg = channels / group;
   const mg = m / group;
-  // One-hot depthwise kernel [C·K, 1, k...] (channel multiplier K): output channel c·K + j copies tap j of
-  // input channel c, so the Conv writes the columns straight into [N, C·K, out...] — no [N·C, 1, ...]
-  // reshape, whose 1-channel Conv onnxruntime runs through a padded NCHWc layout and a costly reorder.
-  const eye = new Tensor(x.dtype === 'float64' ? 'float64' : 'float32', [channels * kk, 1, ...w.kernel]);
-  for (let ch = 0; ch < channels; ch++) for (let i = 0; i < kk; i++) eye.data[(ch * kk + i) * kk + i] = 1;
-  const oneHot = c.b.graph.addInitializer(c.b.graph.uniqueName(`grad/${c.node.name}/im2col`), eye);
-  const cols = c.op('Conv', [x, oneHot], {
+  // A pointwise conv's columns are its input: no one-hot Conv needed.
+  const cols = isPointwise(w) ? x : c.op('Conv', [x, oneHotKernel(c, x, channels, w.kernel)], {
     kernel_shape: [...w.kernel],
     strides: [...w.strides],
     dilations: [...w.dilations],
@@ -124,12 +132,19 @@ function im2colWeightGrad(c: GradContext, x: Value, dy: Value, w: Window, group:
   return c.reshape(c.op('Transpose', [summed], { perm: [0, 2, 1] }), [m, cg, ...w.kernel]);
 }
 
+/** A 1x1 kernel with stride 1, dilation 1 and no padding: the conv is a per-pixel matrix product. */
+function isPointwise(w: Window): boolean {
+  return w.kernel.every((k, i) => k === 1 && w.strides[i] === 1 && w.padsBegin[i] === 0 && w.padsEnd[i] === 0);
+}
+
 function convWeightGrad(c: GradContext, x: Value, dy: Value, w: Window, group: number, cg: number, m: number): Value {
   const depthwise = cg === 1 && group > 1;
   const perSample = cg * group * w.kernel.reduce((a, b) => a * b, 1) * w.output.reduce((a, b) => a * b, 1);
-  // Few rows per group (e.g. a 1-channel 5x5 conv: 25) leave the batched MatMul too small to pay off.
+  // Few rows per group (e.g. a 1-channel 5x5 conv: 25) leave the batched MatMul too small to pay off, except
+  // for pointwise convs, whose columns cost nothing (the grouped-conv form with an output-sized kernel is slow).
   const rows = cg * w.kernel.reduce((a, b) => a * b, 1);
-  if (convGradOptions.weightGrad === 'auto' && !depthwise && rows >= convGradOptions.im2colMinRows && perSample <= convGradOptions.im2colLimit) {
+  const enoughRows = rows >= convGradOptions.im2colMinRows || (isPointwise(w) && cg > 1);
+  if (convGradOptions.weightGrad === 'auto' && !depthwise && enoughRows && perSample <= convGradOptions.im2colLimit) {
     return im2colWeightGrad(c, x, dy, w, group, cg * group, m);
   }
   return windowWeightGrad(c, x, dy, w, group, cg * group);

@@ -6,6 +6,7 @@ import { evalCommand } from './eval.js';
 import { inspectCommand } from './inspect.js';
 import { packCommand, unpackCommand } from './pack.js';
 import { pruneCommand } from './prune.js';
+import { rewriteCommand } from './rewrite.js';
 import { quantizeCommand } from './quantize.js';
 import { sensitivityCommand } from './sensitivity.js';
 import { shareCommand } from './share.js';
@@ -24,5 +25,5 @@ function registry(list: readonly Command[]): readonly Command[] {
 export const commands = registry([
   inspectCommand, evalCommand, trainCommand, pruneCommand, sensitivityCommand,
   quantizeCommand, deepCompressCommand, packCommand, unpackCommand, xnorCommand, shareCommand,
-  decomposeCommand,
+  decomposeCommand, rewriteCommand,
 ]);

@@ -30,7 +30,7 @@ export const trainCommand: Command = {
   summary: 'Train a zoo model or an ONNX model (backward pass generated as ONNX, run by onnxruntime).',
   positionals: '',
   options: {
-    model: { type: 'string', placeholder: 'NAME|model.onnx', description: 'zoo model (lenet-300-100, lenet5, vgg, resnet20, mobilenet) or an ONNX file', default: 'lenet5' },
+    model: { type: 'string', placeholder: 'NAME|model.onnx', description: 'zoo model (lenet-300-100, lenet5, vgg, resnet20, mobilenet, shufflenet) or an ONNX file', default: 'lenet5' },
     data: { type: 'string', placeholder: 'mnist|fashion-mnist|PATH', description: 'training data (train split; the test split validates)', default: 'mnist' },
     epochs: { type: 'string', placeholder: 'N', description: 'passes over the training data', default: '10' },
     'batch-size': { type: 'string', placeholder: 'N', description: 'mini-batch size', default: '64' },

@@ -3,7 +3,8 @@
  * dependency graph is rebuilt (node order is preserved by the copy, so group ids and channel indices are
  * the same as in the analysis the plan came from). Parameter axes listed by the rules' slices are cut, the
  * rules' `finish` steps fix attributes (depthwise `group`, flatten shape constants), declared channel dims
- * are updated, shapes re-inferred and the graph verified.
+ * are updated, shapes re-inferred and the graph verified. `resizeChannels` is the general form: any new
+ * channel layout per group, replicas allowed (width multipliers above 1).
  */
 import { SlimnetError } from '../../../ir/errors.js';
 import type { Graph, Model } from '../../../ir/graph.js';
@@ -16,7 +17,7 @@ import { CHANNEL_RULES } from './channel-rules.js';
 import { buildDependencyGraph, type DependencyOptions } from './dependency.js';
 import type { FinishContext } from './rule-types.js';
 import { keptPositions, selectAxes } from './select.js';
-import type { DependencyGraph, ParamSlice, RemovalPlan } from './types.js';
+import type { ChannelGroup, DependencyGraph, ParamSlice, RemovalPlan, SliceRole } from './types.js';
 
 /** A deep copy through the ONNX codec. */
 export function copyModel(model: Model): Model {
@@ -46,28 +47,107 @@ export function pruneChannels(model: Model, plan: RemovalPlan, opts: DependencyO
   const copy = copyModel(model);
   const dep = buildDependencyGraph(copy, opts);
   checkPlan(dep, plan);
-  const sets = new Map([...plan].map(([g, cs]) => [g, new Set(cs)]));
-  const removedOf = new Map<Value, Set<number>>();
-  for (const [v, m] of dep.channelsOf) {
-    const removed = new Set<number>();
-    m.group.forEach((g, i) => {
-      if (sets.get(g)?.has(m.channel[i] as number) === true) removed.add(i);
-    });
-    if (removed.size > 0) removedOf.set(v, removed);
+  const layout = new Map<number, Int32Array>();
+  for (const [id, channels] of plan) {
+    if (channels.length > 0) layout.set(id, keptPositions((dep.groups[id] as ChannelGroup).size, new Set(channels)));
   }
-  cutParameters(copy.graph, dep, removedOf);
-  finishNodes(copy.graph, dep, removedOf, opts);
-  for (const [v, removed] of removedOf) {
-    const s = v.shape;
-    if (s !== undefined && s.length >= 2 && typeof s[1] === 'number') v.shape = [s[0] ?? null, s[1] - removed.size, ...s.slice(2)];
-  }
-  inferShapes(copy);
-  verify(copy.graph);
+  applyLayout(copy, dep, layout, opts);
   return copy;
 }
 
-/** Cuts every sliced parameter once, combining all axes of one node input. */
-function cutParameters(graph: Graph, dep: DependencyGraph, removedOf: ReadonlyMap<Value, Set<number>>): void {
+/** One parameter axis rewritten by `resizeChannels`: its new positions, as indices into the old axis. */
+export interface ResizedSlice {
+  readonly node: string;
+  readonly input: number;
+  readonly axis: number;
+  readonly role: SliceRole;
+  readonly positions: Int32Array;
+}
+
+/**
+ * Gives groups a new channel layout on a copy of `model`: `layout` maps a group id to the old channel index
+ * of each new channel, so a prefix keeps channels, and repeated indices replicate them (widening). Every
+ * coupled parameter axis is rebuilt from those channels (replicas are copies) and attributes / shape
+ * constants follow. Returns the copy and the rewritten parameter axes.
+ */
+export function resizeChannels(
+  model: Model,
+  layout: ReadonlyMap<number, ArrayLike<number>>,
+  opts: DependencyOptions = {},
+): { model: Model; slices: ResizedSlice[] } {
+  const copy = copyModel(model);
+  const dep = buildDependencyGraph(copy, opts);
+  const checked = new Map<number, Int32Array>();
+  for (const [id, channels] of layout) {
+    const g = dep.groups[id];
+    if (g === undefined) throw new SlimnetError('INVALID_ARGUMENT', `channel layout names group ${id}; the model has ${dep.groups.length} groups`);
+    if (g.blocked.length > 0) {
+      const b = g.blocked[0];
+      throw new SlimnetError('INVALID_ARGUMENT', `group ${id} ('${g.name}') is blocked by ${b?.opType} '${b?.nodeName}': ${b?.reason}`);
+    }
+    const list = Int32Array.from(channels);
+    if (list.length === 0 || list.some((c) => c < 0 || c >= g.size)) {
+      throw new SlimnetError('INVALID_ARGUMENT', `group ${id} ('${g.name}') has ${g.size} channels; the layout must list 1 or more of them, got [${[...list].join(',')}]`);
+    }
+    checked.set(id, list);
+  }
+  return { model: copy, slices: applyLayout(copy, dep, checked, opts) };
+}
+
+/** Rewrites `model` (analysed as `dep`) in place so each listed group has the given channel layout. */
+function applyLayout(model: Model, dep: DependencyGraph, layout: ReadonlyMap<number, Int32Array>, opts: DependencyOptions): ResizedSlice[] {
+  const positionsOf = new Map<Value, Int32Array>();
+  for (const [v, m] of dep.channelsOf) {
+    if (![...layout.keys()].some((g) => m.group.includes(g))) continue;
+    positionsOf.set(v, valuePositions(v, m.group, m.channel, layout));
+  }
+  const slices = cutParameters(model.graph, dep, positionsOf);
+  finishNodes(model.graph, dep, positionsOf, opts);
+  for (const [v, positions] of positionsOf) {
+    const s = v.shape;
+    if (s !== undefined && s.length >= 2 && typeof s[1] === 'number') v.shape = [s[0] ?? null, positions.length, ...s.slice(2)];
+  }
+  inferShapes(model);
+  verify(model.graph);
+  return slices;
+}
+
+/**
+ * New positions of a value's axis 1: each run of positions belonging to one re-laid-out group is replaced
+ * by the positions of the layout's channels in order (a channel may span several positions, e.g. after a
+ * flatten); other positions stay.
+ */
+function valuePositions(v: Value, group: Int32Array, channel: Int32Array, layout: ReadonlyMap<number, Int32Array>): Int32Array {
+  const out: number[] = [];
+  let i = 0;
+  while (i < group.length) {
+    const g = group[i] as number;
+    let j = i;
+    while (j < group.length && group[j] === g) j++;
+    const order = layout.get(g);
+    if (order === undefined) {
+      for (let p = i; p < j; p++) out.push(p);
+    } else {
+      const at = new Map<number, number[]>();
+      for (let p = i; p < j; p++) {
+        const c = channel[p] as number;
+        const list = at.get(c);
+        if (list === undefined) at.set(c, [p]);
+        else list.push(p);
+      }
+      for (const c of order) {
+        const list = at.get(c);
+        if (list === undefined) throw new SlimnetError('INVALID_ARGUMENT', `value '${v.name}' does not carry channel ${c} of group ${g} where its other channels are`);
+        out.push(...list);
+      }
+    }
+    i = j;
+  }
+  return Int32Array.from(out);
+}
+
+/** Rebuilds every sliced parameter once, combining all axes of one node input. */
+function cutParameters(graph: Graph, dep: DependencyGraph, positionsOf: ReadonlyMap<Value, Int32Array>): ResizedSlice[] {
   const byInput = new Map<string, { node: Node; input: number; slices: ParamSlice[] }>();
   const index = new Map(graph.nodes.map((n, i) => [n, i]));
   for (const g of dep.groups) {
@@ -79,11 +159,14 @@ function cutParameters(graph: Graph, dep: DependencyGraph, removedOf: ReadonlyMa
     }
   }
   const replaced = new Set<Value>();
+  const done: ResizedSlice[] = [];
   for (const { node, input, slices } of byInput.values()) {
     const keep = new Map<number, Int32Array>();
     for (const s of slices) {
-      const removed = removedOf.get(s.value);
-      if (removed !== undefined) keep.set(s.axis, keptPositions(s.channel.length, removed));
+      const positions = positionsOf.get(s.value);
+      if (positions === undefined) continue;
+      keep.set(s.axis, positions);
+      done.push({ node: node.name, input, axis: s.axis, role: s.role, positions });
     }
     if (keep.size === 0) continue;
     const v = node.input(input);
@@ -99,19 +182,24 @@ function cutParameters(graph: Graph, dep: DependencyGraph, removedOf: ReadonlyMa
     }
   }
   for (const v of replaced) if (v.uses.length === 0 && !graph.inputs.includes(v)) graph.removeInitializer(v);
+  return done;
 }
 
-function finishNodes(graph: Graph, dep: DependencyGraph, removedOf: ReadonlyMap<Value, Set<number>>, opts: DependencyOptions): void {
+function finishNodes(graph: Graph, dep: DependencyGraph, positionsOf: ReadonlyMap<Value, Int32Array>, opts: DependencyOptions): void {
   const sizeOf = (v: Value): number => dep.channelsOf.get(v)?.group.length ?? 0;
+  const changed = (v: Value): boolean => {
+    const p = positionsOf.get(v);
+    return p !== undefined && (p.length !== sizeOf(v) || p.some((x, i) => x !== i));
+  };
   for (const node of [...graph.nodes]) {
     const rule = opts.rules?.get(node.opType) ?? CHANNEL_RULES.get(node.opType);
     if (rule?.finish === undefined) continue;
-    if (!node.inputs.concat(node.outputs).some((v) => v !== undefined && removedOf.has(v))) continue;
+    if (!node.inputs.concat(node.outputs).some((v) => v !== undefined && changed(v))) continue;
     const ctx: FinishContext = {
       node,
       graph,
-      kept: (v) => sizeOf(v) - (removedOf.get(v)?.size ?? 0),
-      changed: (v) => removedOf.has(v),
+      kept: (v) => positionsOf.get(v)?.length ?? sizeOf(v),
+      changed,
     };
     rule.finish(ctx);
   }

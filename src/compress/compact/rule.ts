@@ -1,0 +1,41 @@
+/** The contract of one compact rewrite (see rewrites.ts for the table and rewrite.ts for the driver). */
+import type { Model } from '../../ir/graph.js';
+import type { LayerMaker, ShapeOf } from './graph-util.js';
+import type { RewriteInit, RewriteName, RewriteOptions, SkippedLayer } from './types.js';
+
+/** A change as the rewrite reports it; the driver adds params and MACs before / after. */
+export interface RawChange {
+  readonly layers: readonly string[];
+  readonly into: readonly string[];
+  readonly detail: string;
+}
+
+export interface RewriteOutcome {
+  readonly changes: readonly RawChange[];
+  readonly skipped: readonly SkippedLayer[];
+  /** A replacement model, for rewrites that build a new copy instead of editing `ctx.model` in place. */
+  readonly model?: Model;
+}
+
+/** What a rewrite works with. */
+export interface RewriteContext {
+  /** A private copy of the input model, rewritten in place. */
+  readonly model: Model;
+  /** Static shapes of the copy before the rewrite (batch 1). */
+  readonly shapeOf: ShapeOf;
+  /** Seeded weights and layer constructors over the copy's graph. */
+  readonly make: LayerMaker;
+  readonly init: RewriteInit;
+  readonly seed: number;
+}
+
+export interface CompactRewrite<K extends RewriteName = RewriteName> {
+  readonly name: K;
+  /** One line for help texts. */
+  readonly summary: string;
+  /** Whether init 'fit' is supported. */
+  readonly fits: boolean;
+  /** Whether a run that changes nothing is an error (true for layer rewrites: nothing was eligible). */
+  readonly needsChange: boolean;
+  apply(ctx: RewriteContext, opts: Extract<RewriteOptions, { to: K }>): RewriteOutcome;
+}
