@@ -1,5 +1,6 @@
 /** Every CLI command, registered once here; a duplicate name is a programming error. */
 import type { Command } from '../command.js';
+import { distillCommand } from './distill.js';
 import { evalCommand } from './eval.js';
 import { inspectCommand } from './inspect.js';
 import { pruneCommand } from './prune.js';
@@ -15,4 +16,4 @@ function registry(list: readonly Command[]): readonly Command[] {
   return list;
 }
 
-export const commands = registry([inspectCommand, evalCommand, trainCommand, pruneCommand, sensitivityCommand]);
+export const commands = registry([inspectCommand, evalCommand, trainCommand, pruneCommand, sensitivityCommand, distillCommand]);
