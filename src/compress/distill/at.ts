@@ -5,9 +5,8 @@
  */
 import { softmaxCrossEntropy } from '../../autodiff/losses.js';
 import { SlimnetError } from '../../ir/errors.js';
-import { logitsOf } from '../../train/graph-edit.js';
 import type { Value } from '../../ir/value.js';
-import { kdWeights } from './kd.js';
+import { kdWeights, teacherLogitsName } from './kd.js';
 import { pairBySpatialSize, resolveLayer, sameSpatial, type LayerPair } from './layers.js';
 import { attentionTransferLoss, kdLoss } from './losses.js';
 import { positiveInt, studentValue, teacherValues, trainStage, type DistillSetup, type StageResult } from './stage.js';
@@ -49,7 +48,7 @@ export async function runAt(s: DistillSetup, o: AtOptions): Promise<StageResult>
   const epochs = positiveInt(o.epochs, 'epochs');
   const w = kdWeights({ alpha: o.alpha ?? 0, ...(o.temperature === undefined ? {} : { temperature: o.temperature }) });
   const pairs = atPairs(s, o);
-  const teacherLogits = logitsOf(s.teacher).name;
+  const teacherLogits = teacherLogitsName(s.teacher);
   return trainStage(s, {
     stage: 'distill',
     model: s.student,

@@ -1,5 +1,6 @@
 /** Hinton et al. 2015 knowledge distillation: the student matches the teacher's softened outputs. */
 import { SlimnetError } from '../../ir/errors.js';
+import type { Model } from '../../ir/graph.js';
 import type { LossBuilder } from '../../train/training-graph.js';
 import { logitsOf } from '../../train/graph-edit.js';
 import { kdLoss, type KdWeights } from './losses.js';
@@ -24,9 +25,19 @@ export function kdWeights(o: { readonly temperature?: number; readonly alpha?: n
   return w;
 }
 
+/**
+ * The teacher's logits: its first output, or the input of a final Softmax / LogSoftmax (exported
+ * classifiers often end in one; soft targets need the scores before it).
+ */
+export function teacherLogitsName(teacher: Model): string {
+  const out = logitsOf(teacher);
+  const p = out.producer;
+  return p !== undefined && (p.opType === 'Softmax' || p.opType === 'LogSoftmax') ? p.input(0).name : out.name;
+}
+
 /** Loss builder: kdLoss between the student's logits and the embedded teacher's logits. */
 export function kdLossBuilder(s: DistillSetup, w: KdWeights): LossBuilder {
-  const teacherLogits = logitsOf(s.teacher).name;
+  const teacherLogits = teacherLogitsName(s.teacher);
   return (ctx) => {
     const [t] = teacherValues(s, ctx, [teacherLogits]);
     return kdLoss(ctx.b, ctx.logits, t as NonNullable<typeof t>, ctx.labels, w);

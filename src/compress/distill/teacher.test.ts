@@ -9,6 +9,7 @@ import { expectClose } from '../../testing/expect-close.js';
 import { evaluate, uniform } from '../../testing/grad-models.js';
 import { cloneModel } from '../../train/graph-edit.js';
 import { Rng } from '../../util/rng.js';
+import { teacherLogitsName } from './kd.js';
 import { resolveLayer } from './layers.js';
 import { checkCompatible, embedTeacher, prepareTeacher } from './teacher.js';
 
@@ -107,4 +108,9 @@ test('an unknown layer name lists the candidates with their shapes', () => {
   assert.equal(resolveLayer(t, 'bn', 'x').value, 'bn_out');
   assert.equal(resolveLayer(t, 'relu_out', 'x').value, 'relu_out');
   assert.throws(() => resolveLayer(t, 'fc', 'x', 4), /rank-4/);
+});
+
+test('soft targets read the scores before a final Softmax of the teacher', () => {
+  assert.equal(teacherLogitsName(prepareTeacher(teacher({ softmax: true }))), 'fc_out');
+  assert.equal(teacherLogitsName(prepareTeacher(teacher())), 'logits');
 });
