@@ -3,6 +3,7 @@
  * student trained alone and distilled with kd / fitnets / at, all with the same epochs, schedule and seed.
  *   node dist/bench/distill-fashion.js --teacher runs/distill/resnet20.onnx [--methods alone,kd,fitnets,at]
  *        [--student resnet8] [--width 0.5] [--epochs 5] [--hint-epochs 1] [--lr 0.05] [--limit N] [--threads 1]
+ * Methods: alone (labels only), kd, fitnets, at (cross-entropy + AT), at+kd (AT plus the kd soft targets).
  * Students: 'resnet8' (the zoo ResNet with one block per stage) or any zoo name (built with --width).
  * Prints one row per method (test error on the 10,000 test images) and the teacher's test error.
  */
@@ -62,8 +63,11 @@ async function main(): Promise<void> {
     if (method === 'alone') {
       model = (await train({ ...common, model: student(), onProgress: log(method) })).model;
     } else {
-      const extra: Record<string, unknown> = method === 'at' ? { beta: Number(v.beta) } : method === 'fitnets' ? { ...soft, hintEpochs: Number(v['hint-epochs']) } : soft;
-      model = (await distill({ ...common, ...extra, method, teacher, student: student(), onProgress: log(method) } as DistillOptions)).model;
+      const extra: Record<string, unknown> = method === 'at' ? { beta: Number(v.beta) }
+        : method === 'at+kd' ? { beta: Number(v.beta), ...soft }
+          : method === 'fitnets' ? { ...soft, hintEpochs: Number(v['hint-epochs']) } : soft;
+      const name = method === 'at+kd' ? 'at' : method;
+      model = (await distill({ ...common, ...extra, method: name, teacher, student: student(), onProgress: log(method) } as DistillOptions)).model;
     }
     const seconds = (Date.now() - t0) / 1000;
     const e = await evaluate(model, data.test, { threads });
