@@ -33,6 +33,13 @@ export interface LossContext {
   readonly logits: Value;
   /** Class labels, int64 [N]. */
   readonly labels: Value;
+  /**
+   * The model's image input, so a loss can compute more from the same batch inside the step (e.g. a frozen
+   * teacher embedded in the graph for distillation), and the student's other activations are in `b.graph`.
+   */
+  readonly input: Value;
+  /** The graph's ai.onnx opset (losses with reductions need it). */
+  readonly opset: number;
   /** Declares an extra float32 input fed every step (e.g. a teacher's logits) and returns it. */
   addInput(name: string, shape: Shape): Value;
 }
@@ -151,7 +158,7 @@ export function buildTrainingGraph(source: Model, opts: TrainingGraphOptions): T
   const labels = b.input(g.uniqueName('labels'), 'int64', [logits.shape?.[0] ?? 'N']);
   const extraInputs: Array<{ name: string; shape: Shape }> = [];
   const lossCtx: LossContext = {
-    b, logits, labels,
+    b, logits, labels, input: image, opset: model.opset(),
     addInput: (name, shape) => {
       extraInputs.push({ name, shape });
       return b.input(name, 'float32', shape);

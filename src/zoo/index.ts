@@ -2,6 +2,7 @@
 import { SlimnetError } from '../ir/errors.js';
 import type { Model } from '../ir/graph.js';
 import { lenet300100, lenet5 } from './lenet.js';
+import { mlp } from './mlp.js';
 import { mobilenet } from './mobilenet.js';
 import type { ZooOptions } from './options.js';
 import { resnet20 } from './resnet.js';
@@ -18,6 +19,7 @@ export const zooModels: Readonly<Record<string, ZooEntry>> = {
   lenet5: { build: lenet5, description: 'LeNet-5 (Caffe): conv20-pool-conv50-pool-fc500-fc10 (431,080 params)' },
   vgg: { build: vgg, description: 'VGG-style 3x3 conv + BatchNorm, [32,32,M,64,64,M,128,128,M], GAP + fc' },
   resnet20: { build: resnet20, description: 'ResNet-20-style, 16/32/64 channels, BN, 1x1 projection shortcuts' },
+  mlp: { build: mlp, description: "MLP 784-1200-1200-10, ReLU (Hinton's distillation teacher size; width 0.025 gives 30-30)" },
   mobilenet: { build: mobilenet, description: 'MobileNet-v1-style depthwise-separable blocks, width multiplier α' },
   shufflenet: { build: shufflenet, description: 'ShuffleNet-v1-style units (grouped 1x1 + shuffle + depthwise 3x3), 3 groups, width multiplier' },
 };
@@ -38,6 +40,7 @@ export function buildZooModel(name: string, opts: ZooOptions = {}): Model {
 
 export { initTensor, type Init } from './layers.js';
 export { lenet300100, lenet5 } from './lenet.js';
+export { mlp, type MlpOptions } from './mlp.js';
 export { mobilenet, MOBILENET_SMALL_BLOCKS, type MobileNetOptions } from './mobilenet.js';
 export type { ZooOptions } from './options.js';
 export { resnet20, type ResNetOptions } from './resnet.js';

@@ -81,6 +81,11 @@ export class NetBuilder {
     return this.act(this.b.op('Relu', [x.v]), x.shape);
   }
 
+  /** Dropout with the given drop ratio (identity at inference; the trainer switches it to training mode). */
+  dropout(x: Act, ratio: number): Act {
+    return this.act(this.b.op('Dropout', [x.v, this.b.constant(ratio, [], 'dropout_ratio')]), x.shape);
+  }
+
   add(a: Act, c: Act): Act {
     return this.act(this.b.op('Add', [a.v, c.v]), a.shape);
   }

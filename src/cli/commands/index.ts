@@ -2,6 +2,7 @@
 import type { Command } from '../command.js';
 import { decomposeCommand } from './decompose.js';
 import { deepCompressCommand } from './deep-compress.js';
+import { distillCommand } from './distill.js';
 import { evalCommand } from './eval.js';
 import { inspectCommand } from './inspect.js';
 import { packCommand, unpackCommand } from './pack.js';
@@ -25,5 +26,5 @@ function registry(list: readonly Command[]): readonly Command[] {
 export const commands = registry([
   inspectCommand, evalCommand, trainCommand, pruneCommand, sensitivityCommand,
   quantizeCommand, deepCompressCommand, packCommand, unpackCommand, xnorCommand, shareCommand,
-  decomposeCommand, rewriteCommand,
+  decomposeCommand, rewriteCommand, distillCommand,
 ]);

@@ -1,0 +1,49 @@
+/** Hinton et al. 2015 knowledge distillation: the student matches the teacher's softened outputs. */
+import { SlimnetError } from '../../ir/errors.js';
+import type { Model } from '../../ir/graph.js';
+import type { LossBuilder } from '../../train/training-graph.js';
+import { logitsOf } from '../../train/graph-edit.js';
+import { kdLoss, type KdWeights } from './losses.js';
+import { positiveInt, teacherValues, trainStage, type DistillSetup, type StageResult } from './stage.js';
+import type { DistillBaseOptions } from './types.js';
+
+export interface KdOptions extends DistillBaseOptions {
+  readonly method: 'kd';
+  /** Softmax temperature T of teacher and student (default 4; Hinton used 20 on MNIST). */
+  readonly temperature?: number;
+  /** Weight α of the soft-target term (with its T² factor); the hard labels get 1 − α (default 0.9). */
+  readonly alpha?: number;
+}
+
+export const KD_DEFAULTS = { temperature: 4, alpha: 0.9 } as const;
+
+/** The soft-target weights of options that may leave them out. */
+export function kdWeights(o: { readonly temperature?: number; readonly alpha?: number }): KdWeights {
+  const w = { temperature: o.temperature ?? KD_DEFAULTS.temperature, alpha: o.alpha ?? KD_DEFAULTS.alpha };
+  if (!(w.temperature > 0)) throw new SlimnetError('INVALID_ARGUMENT', `distill: temperature must be > 0, got ${w.temperature}`);
+  if (!(w.alpha >= 0 && w.alpha <= 1)) throw new SlimnetError('INVALID_ARGUMENT', `distill: alpha must be in [0, 1], got ${w.alpha}`);
+  return w;
+}
+
+/**
+ * The teacher's logits: its first output, or the input of a final Softmax / LogSoftmax (exported
+ * classifiers often end in one; soft targets need the scores before it).
+ */
+export function teacherLogitsName(teacher: Model): string {
+  const out = logitsOf(teacher);
+  const p = out.producer;
+  return p !== undefined && (p.opType === 'Softmax' || p.opType === 'LogSoftmax') ? p.input(0).name : out.name;
+}
+
+/** Loss builder: kdLoss between the student's logits and the embedded teacher's logits. */
+export function kdLossBuilder(s: DistillSetup, w: KdWeights): LossBuilder {
+  const teacherLogits = teacherLogitsName(s.teacher);
+  return (ctx) => {
+    const [t] = teacherValues(s, ctx, [teacherLogits]);
+    return kdLoss(ctx.b, ctx.logits, t as NonNullable<typeof t>, ctx.labels, w);
+  };
+}
+
+export async function runKd(s: DistillSetup, o: KdOptions): Promise<StageResult> {
+  return trainStage(s, { stage: 'distill', model: s.student, epochs: positiveInt(o.epochs, 'epochs'), loss: kdLossBuilder(s, kdWeights(o)) });
+}
