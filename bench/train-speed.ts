@@ -1,7 +1,8 @@
 /**
  * Training throughput, slimnet vs PyTorch (reference), same architecture, batch 64, 2 threads, interleaved
  * rounds. Usage (after `npm run setup` with SLIMNET_WITH_TORCH=1):
- *   node dist/bench/train-speed.js [--arch lenet5|resnet20] [--rounds 3] [--steps 100]
+ *   node dist/bench/train-speed.js [--arch lenet5|resnet20] [--rounds 3] [--steps 100] [--spin]
+ * --spin lets onnxruntime's idle workers spin between operators (PyTorch's OpenMP threads spin by default).
  * Prints images/s of every round for both and the ratio of the medians.
  */
 import { execFileSync } from 'node:child_process';
@@ -20,11 +21,11 @@ function syntheticSplit(count: number, seed: number): Split {
   return { images, labels, count, sampleShape: [1, 28, 28] };
 }
 
-async function slimnetRound(arch: string, steps: number, batch: number, threads: number): Promise<number> {
+async function slimnetRound(arch: string, steps: number, batch: number, threads: number, spinning: boolean): Promise<number> {
   // Real MNIST images (random inputs with random labels make the Caffe LeNet-5 diverge at lr 0.01).
   const mnist = loadDataset('mnist', { limit: steps * batch, testLimit: batch });
   const dataset: Dataset = { ...mnist, test: syntheticSplit(batch, 2) };
-  const r = await train({ model: arch, dataset, epochs: 1, batchSize: batch, threads, validate: false, seed: 0 });
+  const r = await train({ model: arch, dataset, epochs: 1, batchSize: batch, threads, spinning, validate: false, seed: 0 });
   return r.history[0]?.imagesPerSecond ?? NaN;
 }
 
@@ -36,7 +37,7 @@ function torchRound(arch: string, steps: number, batch: number, threads: number)
 const median = (a: number[]): number => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)] as number;
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { arch: { type: 'string', default: 'lenet5' }, rounds: { type: 'string', default: '3' }, steps: { type: 'string', default: '100' }, threads: { type: 'string', default: '2' } } });
+  const { values } = parseArgs({ options: { arch: { type: 'string', default: 'lenet5' }, rounds: { type: 'string', default: '3' }, steps: { type: 'string', default: '100' }, threads: { type: 'string', default: '2' }, spin: { type: 'boolean', default: false } } });
   const arch = values.arch as string;
   const rounds = Number(values.rounds);
   const steps = Number(values.steps);
@@ -44,13 +45,13 @@ async function main(): Promise<void> {
   const ours: number[] = [];
   const theirs: number[] = [];
   for (let r = 1; r <= rounds; r++) {
-    ours.push(await slimnetRound(arch, steps, 64, threads));
+    ours.push(await slimnetRound(arch, steps, 64, threads, values.spin === true));
     await new Promise((res) => setTimeout(res, 200));
     theirs.push(torchRound(arch, steps, 64, threads));
     console.log(`round ${r}: slimnet ${ours[r - 1]?.toFixed(0)} img/s, pytorch ${theirs[r - 1]?.toFixed(0)} img/s`);
   }
   const ratio = median(ours) / median(theirs);
-  console.log(`${arch} batch 64, ${threads} threads, ${steps} steps/round: slimnet median ${median(ours).toFixed(0)} img/s, pytorch median ${median(theirs).toFixed(0)} img/s, ratio ${ratio.toFixed(2)}x`);
+  console.log(`${arch} batch 64, ${threads} threads${values.spin === true ? ' (spinning)' : ''}, ${steps} steps/round: slimnet median ${median(ours).toFixed(0)} img/s, pytorch median ${median(theirs).toFixed(0)} img/s, ratio ${ratio.toFixed(2)}x`);
 }
 
 await main();

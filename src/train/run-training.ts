@@ -44,8 +44,8 @@ export async function runTraining(req: TrainRequest, ctx: WorkerContext<TrainPro
   const saved = req.resume && req.checkpoint !== undefined ? readState(req.checkpoint) : undefined;
   const values = saved === undefined ? initialValues(req, inference) : checkedState(req, saved);
   const feeds = new TrainingFeeds(req.info, values, req.masks, req.batchSize);
-  const train = await Session.create(req.trainingGraph, { threads: req.threads });
-  const evalSession = req.validate ? await Session.create(req.evalGraph, { threads: req.threads }) : undefined;
+  const train = await Session.create(req.trainingGraph, { threads: req.threads, allowSpinning: req.spinning });
+  const evalSession = req.validate ? await Session.create(req.evalGraph, { threads: req.threads, allowSpinning: req.spinning }) : undefined;
   const run: Run = {
     req, ctx, data, inference, feeds, train, evalSession, history: [...(saved?.history ?? [])],
     step: saved?.step ?? 0, stepSeconds: 0, stepsThisRun: 0,

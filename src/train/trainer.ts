@@ -82,6 +82,7 @@ export function prepareTraining(opts: TrainOptions): TrainRequest {
     schedule,
     seed: opts.seed ?? 0,
     threads: opts.threads ?? 2,
+    spinning: opts.spinning ?? false,
     masks,
     validate: opts.validate ?? true,
     ...(opts.checkpoint === undefined ? {} : { checkpoint: opts.checkpoint }),

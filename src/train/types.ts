@@ -71,6 +71,12 @@ export interface TrainOptions {
   readonly seed?: number;
   /** onnxruntime intra-op threads (default 2). */
   readonly threads?: number;
+  /**
+   * Let idle intra-op worker threads spin between operators instead of sleeping (default false). With 2+
+   * threads on an otherwise idle machine this removes a thread wake-up per operator (training graphs have
+   * thousands of small ones; OpenMP-based frameworks spin by default); on a shared machine it wastes a core.
+   */
+  readonly spinning?: boolean;
   /** Masks, frozen parameters, regularizers, weight transforms, custom loss. */
   readonly hooks?: TrainHooks;
   /** MaxPool backward: 'index' (default, PyTorch semantics, faster) or 'tie-split'. */
@@ -152,6 +158,7 @@ export interface TrainRequest {
   readonly schedule: Schedule;
   readonly seed: number;
   readonly threads: number;
+  readonly spinning: boolean;
   readonly masks: Readonly<Record<string, Float32Array>>;
   readonly validate: boolean;
   readonly checkpoint?: string;
