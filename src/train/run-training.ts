@@ -11,6 +11,7 @@ import { SlimnetError } from '../ir/errors.js';
 import type { Model } from '../ir/graph.js';
 import { Tensor } from '../ir/tensor.js';
 import { decodeModel, encodeModel, saveModel } from '../onnx/index.js';
+import { accelerateConvs } from '../runtime/nchwc.js';
 import { Session } from '../runtime/session.js';
 import type { WorkerContext } from '../runtime/worker.js';
 import { readState, writeState, type CheckpointState } from './checkpoint.js';
@@ -44,8 +45,8 @@ export async function runTraining(req: TrainRequest, ctx: WorkerContext<TrainPro
   const saved = req.resume && req.checkpoint !== undefined ? readState(req.checkpoint) : undefined;
   const values = saved === undefined ? initialValues(req, inference) : checkedState(req, saved);
   const feeds = new TrainingFeeds(req.info, values, req.masks, req.batchSize);
-  const train = await Session.create(req.trainingGraph, { threads: req.threads, allowSpinning: req.spinning });
-  const evalSession = req.validate ? await Session.create(req.evalGraph, { threads: req.threads, allowSpinning: req.spinning }) : undefined;
+  const train = await Session.create(await sessionGraph(req, req.trainingGraph), { threads: req.threads, allowSpinning: req.spinning });
+  const evalSession = req.validate ? await Session.create(await sessionGraph(req, req.evalGraph), { threads: req.threads, allowSpinning: req.spinning }) : undefined;
   const run: Run = {
     req, ctx, data, inference, feeds, train, evalSession, history: [...(saved?.history ?? [])],
     step: saved?.step ?? 0, stepSeconds: 0, stepsThisRun: 0,
@@ -59,6 +60,13 @@ export async function runTraining(req: TrainRequest, ctx: WorkerContext<TrainPro
   }
   applyValues(inference, req, feeds.snapshot());
   return { model: encodeModel(inference), history: run.history, resumedFromEpoch: startEpoch };
+}
+
+/** The graph a session runs: convolutions lowered to the blocked layout unless disabled. */
+async function sessionGraph(req: TrainRequest, bytes: Uint8Array): Promise<Uint8Array | Model> {
+  if (!req.blockedConvs) return bytes;
+  const { model, modified } = await accelerateConvs(decodeModel(bytes));
+  return modified ? model : bytes;
 }
 
 /** Parameters (masked) and running statistics from the inference model; optimizer state starts at zero. */

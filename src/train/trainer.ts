@@ -83,6 +83,7 @@ export function prepareTraining(opts: TrainOptions): TrainRequest {
     seed: opts.seed ?? 0,
     threads: opts.threads ?? 2,
     spinning: opts.spinning ?? false,
+    blockedConvs: opts.blockedConvs ?? true,
     masks,
     validate: opts.validate ?? true,
     ...(opts.checkpoint === undefined ? {} : { checkpoint: opts.checkpoint }),

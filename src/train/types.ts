@@ -77,6 +77,12 @@ export interface TrainOptions {
    * thousands of small ones; OpenMP-based frameworks spin by default); on a shared machine it wastes a core.
    */
   readonly spinning?: boolean;
+  /**
+   * Run convolutions in onnxruntime's blocked NCHWc layout with the weight reorder inside the graph
+   * (default true where the CPU supports it; see passes/nchwc-conv.ts). Several times faster than the plain
+   * Conv kernel, which is what onnxruntime picks for weights that change every step.
+   */
+  readonly blockedConvs?: boolean;
   /** Masks, frozen parameters, regularizers, weight transforms, custom loss. */
   readonly hooks?: TrainHooks;
   /** MaxPool backward: 'index' (default, PyTorch semantics, faster) or 'tie-split'. */
@@ -159,6 +165,7 @@ export interface TrainRequest {
   readonly seed: number;
   readonly threads: number;
   readonly spinning: boolean;
+  readonly blockedConvs: boolean;
   readonly masks: Readonly<Record<string, Float32Array>>;
   readonly validate: boolean;
   readonly checkpoint?: string;
