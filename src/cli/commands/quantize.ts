@@ -114,7 +114,7 @@ function rawMethodOptions(method: string, o: ParsedOptions): RawOptionValues {
 
 export const quantizeCommand: Command = {
   name: 'quantize',
-  summary: 'Quantize a model (int8, fixed point, k-means sharing...) and measure error, size and latency.',
+  summary: 'Quantize a model (int8, fixed point, k-means sharing, binary / ternary, hashed / circulant) and measure error, size and latency.',
   positionals: '<model.onnx|zoo-name>',
   options: flagSpecs(),
   details: methodHelp(),
