@@ -6,7 +6,9 @@
  *  2. models: BinaryRunner (kernel for every Sign → Conv/Gemm(±1) layer, onnxruntime in between) vs onnxruntime
  *     running the same model in float, plus the float zoo network before binarization, with output agreement.
  *   node dist/bench/xnor.js [--part layers|models|all] [--batches 1,64] [--runs 50] [--isas best|all]
- *        [--model trained-xnor.onnx ...]
+ *        [--shapes LeNet-5,ResNet-20] [--model trained-xnor.onnx [--baseline float.onnx] ...]
+ * --shapes keeps the layer shapes whose name contains one of the strings; --baseline (one per --model, in
+ * order) also times the float network the model was binarized from.
  */
 import { parseArgs } from 'node:util';
 import { GraphBuilder } from '../src/ir/builder.js';
@@ -62,14 +64,14 @@ function floatLayer(s: LayerShape, rng: Rng): { model: Model; signs: Tensor } {
   return { model: b.build(), signs };
 }
 
-async function benchLayers(batches: readonly number[], runs: number, isas: readonly XnorIsa[]): Promise<void> {
+async function benchLayers(batches: readonly number[], runs: number, isas: readonly XnorIsa[], shapes: readonly string[]): Promise<void> {
   console.log(`\n## Layers: XNOR kernel vs onnxruntime float (1 thread, ${runs} interleaved runs each, ms: median / min)\n`);
   console.log('Speedups: of the medians, of the minima (least disturbed runs), and of the median process CPU time.\n');
   const others = isas.slice(1);
   console.log(`| layer | batch | MMAC | onnxruntime float | xnor ${isas[0] as string} | speedup median / min / cpu |${others.map((i) => ` xnor ${i} |`).join('')}`);
   console.log(`|---|---|---|---|---|---|${others.map(() => '---|').join('')}`);
   const rng = new Rng(1);
-  for (const s of LAYERS) {
+  for (const s of LAYERS.filter((l) => shapes.length === 0 || shapes.some((x) => l.name.includes(x)))) {
     const { model, signs } = floatLayer(s, rng);
     const packed = packBinaryWeights(signs, { kind: s.kind, scales: Float32Array.from({ length: s.m }, () => 0.1) });
     const geometry = { strides: [s.stride, s.stride], pads: [s.pad, s.pad, s.pad, s.pad] };
@@ -98,9 +100,9 @@ async function benchLayers(batches: readonly number[], runs: number, isas: reado
   }
 }
 
-async function benchModels(batches: readonly number[], runs: number, paths: readonly string[]): Promise<void> {
+async function benchModels(batches: readonly number[], runs: number, paths: readonly string[], baselines: readonly string[]): Promise<void> {
   const models: Array<{ name: string; model: Model; baseline: Model | undefined }> = paths.length > 0
-    ? paths.map((p) => ({ name: p, model: loadModel(p), baseline: undefined }))
+    ? paths.map((p, i) => ({ name: p, model: loadModel(p), baseline: baselines[i] === undefined ? undefined : loadModel(baselines[i]) }))
     : [
       { name: 'LeNet-5 XNOR (random ±1)', model: xnorLenet5({ seed: 1 }), baseline: lenet5({ seed: 1 }) },
       { name: 'ResNet-20 XNOR (random ±1)', model: xnorResnet20({ seed: 1 }), baseline: resnet20({ seed: 1 }) },
@@ -129,6 +131,8 @@ async function main(): Promise<void> {
       runs: { type: 'string', default: '50' },
       isas: { type: 'string', default: 'all' },
       model: { type: 'string', multiple: true },
+      baseline: { type: 'string', multiple: true },
+      shapes: { type: 'string', default: '' },
     },
   });
   const status = xnorAddon();
@@ -139,8 +143,9 @@ async function main(): Promise<void> {
   const isas = values.isas === 'best' ? [best] : [...XNOR_ISAS.slice(0, XNOR_ISAS.indexOf(best) + 1)].reverse();
   console.log(`# XNOR + popcount vs onnxruntime float — node ${process.version}, kernel variants: ${isas.join(', ')}, load average ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   const part = values.part as string;
-  if (part === 'layers' || part === 'all') await benchLayers(batches, runs, isas);
-  if (part === 'models' || part === 'all') await benchModels(batches, runs, [...(values.model ?? []), ...positionals]);
+  const shapes = (values.shapes as string).split(',').map((x) => x.trim()).filter((x) => x !== '');
+  if (part === 'layers' || part === 'all') await benchLayers(batches, runs, isas, shapes);
+  if (part === 'models' || part === 'all') await benchModels(batches, runs, [...(values.model ?? []), ...positionals], values.baseline ?? []);
 }
 
 main().catch((e: unknown) => {

@@ -81,6 +81,36 @@ test('quantize usage errors are typed and name the option; nothing is written', 
   for (const re of [/--qat-epochs N/, /--learn-scales/, /--weight-bits B/, /kmeans: k-means weight sharing/]) assert.match(help.out, re);
 });
 
+test('quantize --method xnor (binary family): Sign activations, ±1 weights, packed size in the summary', async () => {
+  const out = join(dir, 'xnor.onnx');
+  const r = await cli('quantize', 'lenet5', '--method', 'xnor', '--epochs', '1', '--schedule', 'cosine', ...quick, '--out', out, '--json');
+  assert.equal(r.code, 0, r.err);
+  const j = JSON.parse(r.out) as Measured & { options: Record<string, unknown>; report: { weightBits: number; activationBits: number; size: { ratio: number } } };
+  assert.deepEqual([j.report.weightBits, j.report.activationBits, j.options['epochs']], [1, 1, 1]);
+  assert.ok(j.report.size.ratio > 10, `packed ratio ${j.report.size.ratio}`);
+  assert.equal(j.measurement.error.samples, 256);
+  const m = loadModel(out);
+  assert.ok(m.graph.nodes.some((n) => n.opType === 'Sign'));
+  assert.deepEqual([...new Set(m.graph.initializers.get('fc1.weight')!.initializer!.toFloat32())].sort(), [-1, 1]);
+  const wrong = await cli('quantize', 'lenet5', '--method', 'bwn', '--stochastic', '--out', join(dir, 'never-bwn.onnx'));
+  assert.equal(wrong.code, 2);
+  assert.match(wrong.err, /--stochastic is an option of bc, not of --method bwn/);
+  const help = await cli('quantize', '--help');
+  for (const re of [/bwn: sign\(w\)/, /--no-activation-scale/, /--gradient-bits K/, /--activation-bits B .*\[fixed, dorefa, hwgq\]/, /hashed: HashedNets/, /--init linear\|density\|random\|project centroid initialisation \[kmeans\]; start from/]) assert.match(help.out, re);
+});
+
+test('quantize --method hashed --packed writes the HashedNets packed form (slimnet share --unpack reads it)', async () => {
+  const [out, packed, back] = [join(dir, 'h.onnx'), join(dir, 'h.slhn'), join(dir, 'h-back.onnx')];
+  const r = await cli('quantize', 'lenet-300-100', '--method', 'hashed', '--factor', '32', '--epochs', '0', ...quick, '--out', out, '--packed', packed, '--json');
+  assert.equal(r.code, 0, r.err);
+  const j = JSON.parse(r.out) as Measured & { report: { ratio: number } };
+  assert.ok(j.report.ratio > 20, `ratio ${j.report.ratio}`);
+  assert.equal(j.measurement.size.packed, readFileSync(packed).length);
+  assert.equal((await cli('share', '--unpack', packed, '--out', back)).code, 0);
+  const [a, b] = [loadModel(out), loadModel(back)];
+  for (const [name, v] of a.graph.initializers) assert.deepEqual(b.graph.initializers.get(name)!.initializer!.data, v.initializer!.data, name);
+});
+
 test('pack / unpack: bit-exact round trip through the CLI; a damaged container is ONNX_DECODE naming the file', async () => {
   const model = kmeansShare(magnitudePrune(buildZooModel('lenet-300-100', { seed: 2 }), { sparsity: 0.9 }).model, { bits: 4 }).model;
   const src = join(dir, 'shared.onnx');

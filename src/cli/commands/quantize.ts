@@ -38,6 +38,8 @@ interface MethodFlag {
   readonly option: string;
   readonly methods: string[];
   readonly spec: MethodOptionSpec;
+  /** Every method's declaration of the option. */
+  readonly specs: Array<{ readonly method: string; readonly spec: MethodOptionSpec }>;
 }
 
 function methodFlags(): Map<string, MethodFlag> {
@@ -47,8 +49,8 @@ function methodFlags(): Map<string, MethodFlag> {
       const flag = flagOf(option);
       if (Object.hasOwn(COMMAND_OPTIONS, flag) || flag === 'json' || flag === 'help') throw new Error(`quantization method '${m.name}' option '${option}' collides with the quantize command's --${flag}`);
       const f = flags.get(flag);
-      if (f === undefined) flags.set(flag, { option, methods: [m.name], spec });
-      else f.methods.push(m.name);
+      if (f === undefined) flags.set(flag, { option, methods: [m.name], spec, specs: [{ method: m.name, spec }] });
+      else (f.methods.push(m.name), f.specs.push({ method: m.name, spec }));
     }
   }
   return flags;
@@ -56,13 +58,26 @@ function methodFlags(): Map<string, MethodFlag> {
 
 const FLAGS = methodFlags();
 
+/** One description for all methods; methods whose choices differ (kmeans --init vs hashed --init) each say theirs. */
+function flagDescription(f: MethodFlag): string {
+  const key = (spec: MethodOptionSpec): string => [...(spec.choices ?? [])].sort().join('|');
+  if (f.specs.every((s) => key(s.spec) === key(f.spec))) return `${f.spec.description} [${f.methods.join(', ')}]`;
+  const groups = new Map<string, { description: string; methods: string[] }>();
+  for (const { method, spec } of f.specs) {
+    const g = groups.get(key(spec));
+    if (g === undefined) groups.set(key(spec), { description: spec.description, methods: [method] });
+    else g.methods.push(method);
+  }
+  return [...groups.values()].map((g) => `${g.description} [${g.methods.join(', ')}]`).join('; ');
+}
+
 function flagSpecs(): OptionSpecs {
   const out: Record<string, OptionSpecs[string]> = { ...COMMAND_OPTIONS };
   for (const [flag, f] of FLAGS) {
     out[flag] = {
       type: f.spec.type === 'boolean' ? 'boolean' : 'string',
-      placeholder: f.spec.choices?.join('|') ?? f.spec.placeholder ?? 'VALUE',
-      description: `${f.spec.description} [${f.methods.join(', ')}]`,
+      placeholder: f.spec.choices === undefined ? f.spec.placeholder ?? 'VALUE' : [...new Set(f.specs.flatMap((s) => s.spec.choices ?? []))].join('|'),
+      description: flagDescription(f),
     };
   }
   return out;
@@ -99,7 +114,7 @@ function rawMethodOptions(method: string, o: ParsedOptions): RawOptionValues {
 
 export const quantizeCommand: Command = {
   name: 'quantize',
-  summary: 'Quantize a model (int8, fixed point, k-means sharing...) and measure error, size and latency.',
+  summary: 'Quantize a model (int8, fixed point, k-means sharing, binary / ternary, hashed / circulant) and measure error, size and latency.',
   positionals: '<model.onnx|zoo-name>',
   options: flagSpecs(),
   details: methodHelp(),

@@ -5,6 +5,8 @@
  * the same type in each (both checked when this module loads).
  */
 import { SlimnetError } from '../../ir/errors.js';
+import { SHARING_QUANTIZATION_METHODS } from '../sharing/quantize-adapter.js';
+import { BINARY_QUANTIZATION_METHODS } from './binary/quantize-adapter.js';
 import { fixedMethod } from './fixed/method.js';
 import { int8Method } from './int8/method.js';
 import { kmeansMethod } from './kmeans/method.js';
@@ -36,6 +38,8 @@ export const quantizationMethods: readonly QuantizationMethod[] = checkMethods([
   int8Method,
   fixedMethod,
   kmeansMethod,
+  ...BINARY_QUANTIZATION_METHODS,
+  ...SHARING_QUANTIZATION_METHODS,
 ]);
 
 /** The method called `name`, or a typed error listing the registered ones. */

@@ -6,3 +6,4 @@ export { layerReport, paramCount, sharingReport, type SharedLayerReport, type Sh
 export { emitSignedGather, entryCounts, materialize, projectMean, signedIndex } from './common/signed-table.js';
 export { trainShared, type SharingTrainOptions } from './common/train-shared.js';
 export { SHARING_METHODS, sharingMethod, type SharingMethod, type SharingMethodName, type SharingMethodOptions } from './methods.js';
+export { SHARING_QUANTIZATION_METHODS, sharingMethodOptions } from './quantize-adapter.js';

@@ -1,7 +1,7 @@
 /**
  * The weight-sharing methods behind one uniform entry, for commands and method registries: a method takes a
  * model and plain-data options and returns {model, report}. `slimnet share --method hashed|circulant` uses
- * it; a `quantize --method` registry can register these entries as they are (see quantize-adapter.ts).
+ * it, and `quantize --method hashed|circulant` through quantize-adapter.ts.
  */
 import { SlimnetError } from '../../ir/errors.js';
 import type { Model } from '../../ir/graph.js';

@@ -13,4 +13,4 @@ export { trainBinary, type BinaryLayerReport, type BinaryReport, type TrainBinar
 export { TTQ_THRESHOLD, trainedTernaryWeights, ttqCodes, ttqScaleNames } from './ttq.js';
 export { TWN_THRESHOLD, ternarize, ternaryWeights } from './twn.js';
 export type { ActivationQuantizer, BatchNormPolicy, QuantizedWeight, TensorLookup, WeightLayout, WeightQuantizer } from './types.js';
-export { BINARY_FLAGS, BINARY_QUANTIZE_METHODS, binaryLayerRows, binaryOptionsFromFlags, type BinaryQuantizeMethod, type CliFlags, type CliFlagSpec } from './quantize-adapter.js';
+export { BINARY_OPTIONS, BINARY_QUANTIZATION_METHODS, binaryLayerRows, binaryTrainOptions } from './quantize-adapter.js';

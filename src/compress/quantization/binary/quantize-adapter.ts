@@ -1,112 +1,104 @@
 /**
- * ADAPTER SPOT for `slimnet quantize --method bc|bwn|xnor|bnn|twn|ttq|dorefa|hwgq`.
- *
- * The `quantize` command and its method registry are being built on another branch (int8 | fixed |
- * kmeans). Register the eight binary methods there with one line each, e.g.
- *   for (const m of BINARY_QUANTIZE_METHODS) registerQuantizeMethod(m);
- * Each entry names the method, lists the extra CLI flags it reads, turns parsed flags into
- * TrainBinaryOptions and runs trainBinary (one library call); the command prints `binaryLayerRows`.
+ * `slimnet quantize --method bc|bwn|xnor|bnn|twn|ttq|dorefa|hwgq` and `quantize(model, { method: 'bwn' })`:
+ * the binary / ternary family as registry entries (spread into the list in ../methods.ts). Each method
+ * declares the fine-tuning options shared by the family plus its own knobs; `run` turns the checked values
+ * into TrainBinaryOptions and makes one trainBinary call. Data, threads, seed, progress and interruption
+ * come from the quantize context; the test error, file size and latency are measured by quantize() itself.
  */
-import { SlimnetError } from '../../../ir/errors.js';
-import type { Model } from '../../../ir/graph.js';
+import { parseSchedule } from '../../../train/schedule.js';
+import {
+  optionalNumber, optionBoolean, optionInteger, optionString, requireData,
+  type MethodOptionSpecs, type MethodOptionValues, type QuantizationMethod, type QuantizeContext,
+} from '../method.js';
 import { BINARY_METHODS, binaryMethod, type BinaryMethodName } from './methods.js';
-import { trainBinary, type BinaryReport, type TrainBinaryOptions, type TrainBinaryResult } from './train-binary.js';
+import { trainBinary, type BinaryReport, type TrainBinaryOptions } from './train-binary.js';
 
-/** Parsed CLI flags as the command receives them (strings / booleans by flag name). */
-export type CliFlags = Readonly<Record<string, string | boolean | undefined>>;
-
-export interface CliFlagSpec {
-  readonly type: 'string' | 'boolean';
-  readonly description: string;
-  readonly placeholder?: string;
-}
-
-export interface BinaryQuantizeMethod {
-  readonly name: BinaryMethodName;
-  readonly summary: string;
-  /** Flags this method reads beyond the command's own (--data, --out...). */
-  readonly flags: Readonly<Record<string, CliFlagSpec>>;
-  /** Flags → options (typed errors on bad values). */
-  options(flags: CliFlags): TrainBinaryOptions;
-  run(model: Model, flags: CliFlags, hooks?: Pick<TrainBinaryOptions, 'onProgress' | 'signal'>): Promise<TrainBinaryResult>;
-}
-
-/** Flags shared by every binary method. */
-export const BINARY_FLAGS: Readonly<Record<string, CliFlagSpec>> = {
-  data: { type: 'string', placeholder: 'NAME|PATH', description: 'training data: mnist, fashion-mnist or a directory (required)' },
-  epochs: { type: 'string', placeholder: 'N', description: 'fine-tuning epochs with the straight-through estimators (default 1)' },
-  lr: { type: 'string', placeholder: 'X', description: 'learning rate (default 0.001 with Adam)' },
-  optimizer: { type: 'string', placeholder: 'adam|sgd|adamw', description: 'update rule (default adam)' },
-  'batch-size': { type: 'string', placeholder: 'N', description: 'mini-batch size (default 64)' },
-  limit: { type: 'string', placeholder: 'N', description: 'use only the first N training samples' },
-  threads: { type: 'string', placeholder: 'N', description: 'onnxruntime threads (default 2)' },
-  seed: { type: 'string', placeholder: 'N', description: 'seed of batch order and stochastic parts (default 0)' },
-  'quantize-first-last': { type: 'boolean', description: 'also quantize the first and last layers (default: as the paper)' },
+/** Options every binary / ternary method takes (fine-tuning with straight-through estimators). */
+export const BINARY_OPTIONS: MethodOptionSpecs = {
+  epochs: { type: 'integer', placeholder: 'N', min: 1, default: 1, description: 'training epochs (fine-tuning from the input model; binary / ternary: with straight-through estimators)' },
+  lr: { type: 'number', placeholder: 'RATE', min: 0, description: 'fine-tuning learning rate (default 0.001 with adam / adamw, 0.01 with sgd)' },
+  optimizer: { type: 'string', choices: ['adam', 'sgd', 'adamw'], default: 'adam', description: 'update rule' },
+  schedule: { type: 'string', placeholder: 'SPEC', default: 'constant', description: 'learning-rate schedule: constant | cosine[:min] | step:E[:g] | multistep:E1,E2[:g]' },
+  batchSize: { type: 'integer', placeholder: 'N', min: 1, default: 64, description: 'fine-tuning mini-batch size' },
+  quantizeFirstLast: { type: 'boolean', description: 'also quantize the first and last Conv / Gemm (BC and BNN always do, as their papers)' },
 };
 
-const EXTRA: Readonly<Partial<Record<BinaryMethodName, Readonly<Record<string, CliFlagSpec>>>>> = {
-  bc: { stochastic: { type: 'boolean', description: 'stochastic binarization during training' } },
-  xnor: { 'no-activation-scale': { type: 'boolean', description: 'drop the activation scaling factor K' } },
+const BITS = { type: 'integer', placeholder: 'K', min: 1 } as const;
+
+/** Each method's own options. */
+const EXTRA: Readonly<Partial<Record<BinaryMethodName, MethodOptionSpecs>>> = {
+  bc: { stochastic: { type: 'boolean', description: 'stochastic binarization during training (BinaryConnect)' } },
+  xnor: { noActivationScale: { type: 'boolean', description: 'drop the activation scaling factor K (XNOR-Net)' } },
   dorefa: {
-    'weight-bits': { type: 'string', placeholder: 'K', description: 'weight bits (default 1)' },
-    'activation-bits': { type: 'string', placeholder: 'K', description: 'activation bits (default 2)' },
-    'gradient-bits': { type: 'string', placeholder: 'K', description: 'also quantize gradients to K bits' },
+    weightBits: { ...BITS, max: 16, default: 1, description: 'weight bits' },
+    activationBits: { ...BITS, max: 16, default: 2, description: 'activation bits' },
+    gradientBits: { ...BITS, max: 16, description: 'also quantize the gradients reaching quantized layers to K bits (DoReFa)' },
   },
-  hwgq: { 'activation-bits': { type: 'string', placeholder: 'K', description: 'activation bits (default 2)' } },
+  hwgq: { activationBits: { ...BITS, max: 8, default: 2, description: 'activation bits' } },
 };
-
-function int(flags: CliFlags, name: string, min = 1): number | undefined {
-  const v = flags[name];
-  if (v === undefined || v === false) return undefined;
-  const n = Number(v);
-  if (typeof v !== 'string' || !Number.isInteger(n) || n < min) throw new SlimnetError('INVALID_ARGUMENT', `--${name} must be an integer ≥ ${min}, got '${String(v)}'`);
-  return n;
-}
-
-function num(flags: CliFlags, name: string): number | undefined {
-  const v = flags[name];
-  if (v === undefined || v === false) return undefined;
-  const n = Number(v);
-  if (typeof v !== 'string' || !(n > 0)) throw new SlimnetError('INVALID_ARGUMENT', `--${name} must be a positive number, got '${String(v)}'`);
-  return n;
-}
 
 /** Drops undefined entries (exactOptionalPropertyTypes). */
 function defined<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
-export function binaryOptionsFromFlags(method: BinaryMethodName, flags: CliFlags): TrainBinaryOptions {
-  const data = flags.data;
-  if (typeof data !== 'string') throw new SlimnetError('INVALID_ARGUMENT', `quantize --method ${method} trains with straight-through estimators: give --data (mnist, fashion-mnist or a directory)`);
-  const optimizer = flags.optimizer;
-  if (optimizer !== undefined && optimizer !== 'adam' && optimizer !== 'sgd' && optimizer !== 'adamw') {
-    throw new SlimnetError('INVALID_ARGUMENT', `--optimizer must be adam, sgd or adamw, got '${String(optimizer)}'`);
-  }
-  const limit = int(flags, 'limit', 0);
+/** The trainBinary options the checked method options and the quantize context describe. */
+export function binaryTrainOptions(method: BinaryMethodName, o: MethodOptionValues, ctx: QuantizeContext): TrainBinaryOptions {
+  const has = (name: string): boolean => Object.hasOwn(EXTRA[method] ?? {}, name);
   return defined({
-    method, dataset: data,
-    datasetOptions: limit === undefined ? undefined : { limit },
-    epochs: int(flags, 'epochs'), lr: num(flags, 'lr'), optimizer, batchSize: int(flags, 'batch-size'),
-    threads: int(flags, 'threads'), seed: int(flags, 'seed', 0),
-    quantizeFirstLast: flags['quantize-first-last'] === true ? true : undefined,
-    stochastic: flags.stochastic === true ? true : undefined,
-    activationScale: flags['no-activation-scale'] === true ? false : undefined,
-    weightBits: int(flags, 'weight-bits'), activationBits: int(flags, 'activation-bits'), gradientBits: int(flags, 'gradient-bits'),
+    method,
+    dataset: requireData(ctx, method, 'fine-tuning with straight-through estimators'),
+    epochs: optionInteger(o, 'epochs'),
+    lr: optionalNumber(o, 'lr'),
+    optimizer: optionString(o, 'optimizer') as 'adam' | 'sgd' | 'adamw',
+    schedule: parseSchedule(optionString(o, 'schedule')),
+    batchSize: optionInteger(o, 'batchSize'),
+    quantizeFirstLast: optionBoolean(o, 'quantizeFirstLast') ? true : undefined,
+    stochastic: has('stochastic') && optionBoolean(o, 'stochastic') ? true : undefined,
+    activationScale: has('noActivationScale') && optionBoolean(o, 'noActivationScale') ? false : undefined,
+    weightBits: has('weightBits') ? optionInteger(o, 'weightBits') : undefined,
+    activationBits: has('activationBits') ? optionInteger(o, 'activationBits') : undefined,
+    gradientBits: has('gradientBits') ? optionalNumber(o, 'gradientBits') : undefined,
+    // quantize() evaluates the deployed model on the test split; no per-epoch validation
+    validate: false,
+    threads: ctx.threads ?? 2, seed: ctx.seed ?? 0,
+    inProcess: ctx.inProcess, onProgress: ctx.onProgress, signal: ctx.signal,
   }) as TrainBinaryOptions;
 }
 
-export const BINARY_QUANTIZE_METHODS: readonly BinaryQuantizeMethod[] = BINARY_METHODS.map((name) => ({
-  name,
-  summary: binaryMethod(name).title,
-  flags: { ...BINARY_FLAGS, ...(EXTRA[name] ?? {}) },
-  options: (flags) => binaryOptionsFromFlags(name, flags),
-  run: (model, flags, hooks = {}) => trainBinary(model, { ...binaryOptionsFromFlags(name, flags), ...hooks }),
-}));
-
-/** Per-layer rows for the command's table: layer, op, bits, params, distinct values, scale, input. */
+/** Per-layer rows of the summary table: layer, op, bits, params, distinct values, scale, input. */
 export function binaryLayerRows(r: BinaryReport): string[][] {
   const rows = r.layers.map((l) => [l.node, l.opType, String(l.bits), String(l.params), String(l.levels), l.scale === undefined ? '—' : 'per-channel Mul', l.quantizedInput ? `${r.activationBits}-bit` : 'float']);
   for (const n of r.fullPrecision) rows.push([n, '', '32', '', '', '', 'float']);
   return rows;
 }
+
+const kb = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KB`;
+
+function binaryQuantizationMethod(name: BinaryMethodName): QuantizationMethod {
+  const title = binaryMethod(name).title;
+  const colon = title.indexOf(': ');
+  return {
+    name,
+    summary: colon < 0 ? title : title.slice(colon + 2),
+    reference: colon < 0 ? title : title.slice(0, colon),
+    options: { ...BINARY_OPTIONS, ...(EXTRA[name] ?? {}) },
+    async run(model, o, ctx) {
+      const r = await trainBinary(model, binaryTrainOptions(name, o, ctx));
+      const { testError: _unvalidated, ...report } = r.report;
+      const s = r.report.size;
+      return {
+        model: r.model,
+        report,
+        summary: [
+          `${r.report.title}: weights ${r.report.weightBits} bit, activations ${r.report.activationBits} bit`,
+          { columns: ['layer', 'op', 'bits', 'params', 'levels', 'scale', 'input'], rows: binaryLayerRows(r.report) },
+          `packed (codes at ${r.report.weightBits} bit + float scales and the rest): ${kb(s.bytes)} vs float ${kb(s.floatBytes)} (${s.ratio.toFixed(1)}x); the ONNX file keeps the codes as float32`,
+        ],
+      };
+    },
+  };
+}
+
+/** bc, bwn, xnor, bnn, twn, ttq, dorefa, hwgq as quantization methods. */
+export const BINARY_QUANTIZATION_METHODS: readonly QuantizationMethod[] = BINARY_METHODS.map(binaryQuantizationMethod);
