@@ -6,9 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { addBackward } from '../../../autodiff/backward.js';
+import { addBackward, type StraightThrough } from '../../../autodiff/backward.js';
 import { GraphBuilder } from '../../../ir/builder.js';
 import { Tensor } from '../../../ir/tensor.js';
+import type { Value } from '../../../ir/value.js';
 import { inferShapes } from '../../../passes/infer-shapes.js';
 import { Session } from '../../../runtime/session.js';
 import { expectClose } from '../../../testing/expect-close.js';
@@ -34,7 +35,15 @@ const F = { bits: 5, fl: 3 };
 const X = [-3.1, -2.3, -1.94, -0.71, -0.06, 0.01, 0.33, 0.9, 1.41, 1.86, 2.2, 7];
 const D = X.map((_, i) => 0.25 + ((i * 29) % 13) / 5);
 
-async function gradients(build: (b: GraphBuilder, x: ReturnType<GraphBuilder['input']>) => { y: ReturnType<GraphBuilder['op']>; wrt: ReturnType<GraphBuilder['input']>; edges: ReturnType<typeof insertTransforms> }, feeds: Record<string, Tensor>): Promise<number[]> {
+interface Built {
+  readonly y: Value;
+  /** The value differentiated. */
+  readonly wrt: Value;
+  readonly edges: readonly StraightThrough[];
+}
+
+/** Gradient of Σ D ⊙ y with respect to `wrt`, with ROUND_STE and the transforms' straight-through edges. */
+async function gradients(build: (b: GraphBuilder, x: Value) => Built, feeds: Record<string, Tensor>): Promise<number[]> {
   const b = new GraphBuilder('ste-fd');
   const x = b.input('x', 'float32', [X.length]);
   const { y, wrt, edges } = build(b, x);
