@@ -5,8 +5,10 @@
  * loaded machine's preemptions).
  *   node dist/bench/prune-structured.js [--dataset mnist] [--macs 0.5 | 3x] [--criterion l1] [--finetune 1]
  *        [--steps 1] [--final 0] [--lr 0.005] [--wd 0] [--per-layer auto|FILE] [--ranking local|global] [--exclude g1,g2]
- *        [--sparsity-epochs 1] [--coefficient 1e-4] [--round-to 1] [--threads 2] [--train-limit 60000]
+ *        [--sparsity-epochs 1] [--coefficient 1e-4] [--round-to 1] [--align 1] [--threads 2] [--train-limit 60000]
  *        [--runs 50] [--out pruned-dir] model.onnx [more.onnx ...]
+ * `--align 16`: kept counts ≥ 16 become multiples of 16 (onnxruntime's AVX-512 NCHWc convolutions; see policy.ts).
+ * `--train-limit N` fine-tunes on the first N training images only (the test split stays whole).
  * Each step's fine-tuning runs a cosine decay from --lr; --final N adds N more epochs (cosine from --lr / 2)
  * after the last step. `--macs 3x` means 3× fewer MACs (a fraction 1 − 1/3 removed). `--per-layer FILE` is a JSON
  * {group: weight}: the groups' ratios are those weights scaled together until the MACs target is met (groups
@@ -40,6 +42,7 @@ async function main(): Promise<void> {
       steps: { type: 'string', default: '1' },
       'train-limit': { type: 'string' },
       'round-to': { type: 'string', default: '1' },
+      align: { type: 'string', default: '1' },
       runs: { type: 'string', default: '50' },
       lr: { type: 'string', default: '0.005' },
       wd: { type: 'string', default: '0' },
@@ -57,7 +60,8 @@ async function main(): Promise<void> {
   const criterion = values.criterion as CriterionName;
   if (!(CRITERION_NAMES as readonly string[]).includes(criterion)) throw new Error(`--criterion must be one of ${CRITERION_NAMES.join(', ')}`);
   if (positionals.length === 0) throw new Error('give one or more trained model files');
-  const limit = values['train-limit'] === undefined ? {} : { limit: Number(values['train-limit']) };
+  // --train-limit subsamples the training split only: the test error is always on the whole test split.
+  const limit = values['train-limit'] === undefined ? {} : { limit: Number(values['train-limit']), testLimit: Number.MAX_SAFE_INTEGER };
   const dataset = loadDataset(values.dataset as string, limit);
   const runs = Number(values.runs);
   const threads = Number(values.threads);
@@ -74,7 +78,7 @@ async function main(): Promise<void> {
     const train = { lr: Number(values.lr), batchSize: 64, weightDecay: Number(values.wd), threads, seed: Number(values.seed), schedule: { kind: 'cosine' as const }, onProgress };
     const r = await structuredPrune(model, {
       criterion, target: { macsRatio: parseTarget(values.macs as string) }, steps: Number(values.steps), finetuneEpochs: Number(values.finetune),
-      roundTo: Number(values['round-to']), dataset, train, ranking: values.ranking === 'global' ? 'global' : 'local',
+      roundTo: Number(values['round-to']), alignTo: Number(values.align), dataset, train, ranking: values.ranking === 'global' ? 'global' : 'local',
       exclude: (values.exclude as string).split(',').filter((x) => x !== ''),
       sparsity: { epochs: Number(values['sparsity-epochs']), coefficient: Number(values.coefficient) },
       ...(values['per-layer'] === undefined ? {} : { perLayer: values['per-layer'] === 'auto' ? 'auto' as const : JSON.parse(readFileSync(values['per-layer'], 'utf8')) as Record<string, number> }),

@@ -93,7 +93,7 @@ async function runUnstructured(source: ModelSource, method: string, o: ParsedOpt
 /** Structured options from --options (SSL / slimming training, policy knobs). */
 function structuredExtras(m: MethodOptions): Partial<StructuredPruneOptions> {
   const num = (k: string): number | undefined => (typeof m[k] === 'number' ? (m[k] as number) : undefined);
-  const known = ['sparsityEpochs', 'coefficient', 'ranking', 'roundTo', 'minChannels', 'threshold', 'calibrationSamples', 'exclude'];
+  const known = ['sparsityEpochs', 'coefficient', 'ranking', 'roundTo', 'alignTo', 'minChannels', 'threshold', 'calibrationSamples', 'exclude'];
   for (const k of Object.keys(m)) if (!known.includes(k)) throw new SlimnetError('INVALID_ARGUMENT', `--options: unknown structured option '${k}' (known: ${known.join(', ')})`);
   const ranking = m['ranking'];
   if (ranking !== undefined && ranking !== 'local' && ranking !== 'global') throw new SlimnetError('INVALID_ARGUMENT', `--options ranking must be 'local' or 'global'`);
@@ -104,6 +104,7 @@ function structuredExtras(m: MethodOptions): Partial<StructuredPruneOptions> {
     ...(ranking === undefined ? {} : { ranking }),
     ...(m['exclude'] === undefined ? {} : { exclude: String(m['exclude']).split(';').filter((x) => x !== '') }),
     ...(num('roundTo') === undefined ? {} : { roundTo: num('roundTo') as number }),
+    ...(num('alignTo') === undefined ? {} : { alignTo: num('alignTo') as number }),
     ...(num('minChannels') === undefined ? {} : { minChannels: num('minChannels') as number }),
     ...(num('threshold') === undefined ? {} : { threshold: num('threshold') as number }),
     ...(num('calibrationSamples') === undefined ? {} : { calibrationSamples: num('calibrationSamples') as number }),
@@ -151,7 +152,8 @@ function methodHelp(): string {
     'Unstructured methods (--target = sparsity of the weights, or Nx; --options key=value,...):', ...lines, '',
     `Structured criteria (${CRITERION_NAMES.join(', ')}): --target = fraction of MACs removed, or Nx;`,
     '  --options sparsityEpochs=N,coefficient=C (ssl / slimming training), ranking=local|global, roundTo=N (kept channels a multiple of N:',
-    '  onnxruntime\'s conv kernels gain most from multiples of 8 / 16), minChannels=N, threshold=T, calibrationSamples=N, exclude=group1;group2',
+    '  onnxruntime\'s conv kernels gain most from multiples of 8 / 16), alignTo=N (kept counts ≥ N a multiple of N: 16 keeps',
+    '  onnxruntime\'s AVX-512 NCHWc kernels, 8 its AVX2 ones), minChannels=N, threshold=T, calibrationSamples=N, exclude=group1;group2',
   ].join('\n');
 }
 

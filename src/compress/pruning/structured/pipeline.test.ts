@@ -33,6 +33,12 @@ test('policy: local ratios, rounding to a multiple, at least one channel kept, g
   const scores = new Map([[c1.id, Float64Array.from([5, 1, 4, 2, 6, 3])], [c2.id, Float64Array.from([0.1, 0.2, 0.3, 0.4, 0.5])]]);
   assert.deepEqual(planRemoval(dep, scores, true, { ratio: 0.5 }).get(c1.id), [1, 3, 5]);
   assert.deepEqual(planRemoval(dep, scores, true, { ratio: 0.5, roundTo: 4 }).get(c1.id), [1, 3]);
+  // alignTo 4: 3 kept (< 4) stays, 4 kept is aligned, 5 kept would round up to 8 > 6: nothing removed.
+  assert.deepEqual(planRemoval(dep, scores, true, { ratio: 0.5, alignTo: 4 }).get(c1.id), [1, 3, 5]);
+  assert.deepEqual(planRemoval(dep, scores, true, { ratio: 0.34, alignTo: 4 }).get(c1.id), [1, 3]);
+  assert.equal(planRemoval(dep, scores, true, { ratio: 0.17, alignTo: 4 }).get(c1.id), undefined);
+  assert.deepEqual(planRemoval(dep, scores, true, { ratio: 0.17 }).get(c1.id), [1]);
+  assert.throws(() => planRemoval(dep, scores, true, { ratio: 0.5, alignTo: 0 }), /alignTo must be a positive integer/);
   assert.deepEqual(planRemoval(dep, scores, true, { ratio: 0.9 }).get(c2.id), [0, 1, 2, 3]);
   assert.deepEqual(planRemoval(dep, scores, true, { ratio: { c2: 0.4 } }).get(c1.id), undefined);
   // Global, comparable: the 5 lowest raw scores overall all sit in c2 (which keeps one channel).

@@ -22,7 +22,7 @@ import type { BlockReason, DependencyGraph, RemovalPlan } from './types.js';
 
 export type PruneTarget = { readonly ratio: number } | { readonly macsRatio: number } | { readonly paramsRatio: number };
 
-export interface StructuredPruneOptions extends Pick<PolicyOptions, 'ranking' | 'roundTo' | 'minChannels' | 'exclude' | 'threshold'> {
+export interface StructuredPruneOptions extends Pick<PolicyOptions, 'ranking' | 'roundTo' | 'alignTo' | 'minChannels' | 'exclude' | 'threshold'> {
   /** Importance criterion (default 'l1'). */
   readonly criterion?: CriterionName | Importance;
   /** Fraction removed: of each group's channels (`ratio`), or of the model's MACs / params. */
@@ -151,6 +151,7 @@ async function stepPlanner(
     ratio,
     ...(opts.ranking === undefined ? {} : { ranking: opts.ranking }),
     ...(opts.roundTo === undefined ? {} : { roundTo: opts.roundTo }),
+    ...(opts.alignTo === undefined ? {} : { alignTo: opts.alignTo }),
     ...(opts.minChannels === undefined ? {} : { minChannels: opts.minChannels }),
     ...(opts.exclude === undefined ? {} : { exclude: opts.exclude }),
     ...(opts.threshold === undefined ? {} : { threshold: opts.threshold }),

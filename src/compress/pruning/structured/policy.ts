@@ -17,6 +17,13 @@ export interface PolicyOptions {
   readonly threshold?: number;
   /** Kept channel counts are rounded up to a multiple of this (default 1). */
   readonly roundTo?: number;
+  /**
+   * Kept channel counts of at least this many are further rounded up to a multiple of it; smaller counts stay
+   * (default: off). onnxruntime's x86 blocked (NCHWc) convolutions take an input with fewer channels than their
+   * block or a multiple of it (block 8 with AVX2, 16 with AVX-512); other counts fall back to a slower kernel,
+   * so a pruned model can be no faster despite fewer MACs.
+   */
+  readonly alignTo?: number;
   /** Channels every group keeps at least (default 1). */
   readonly minChannels?: number;
   /** Group names never pruned. */
@@ -29,17 +36,22 @@ function check(opts: PolicyOptions): void {
   if (opts.ranking === 'global' && typeof opts.ratio === 'object') {
     throw new SlimnetError('INVALID_ARGUMENT', 'global ranking takes one ratio, not a per-layer map');
   }
-  for (const [k, v] of [['roundTo', opts.roundTo ?? 1], ['minChannels', opts.minChannels ?? 1]] as const) {
+  for (const [k, v] of [['roundTo', opts.roundTo ?? 1], ['minChannels', opts.minChannels ?? 1], ['alignTo', opts.alignTo ?? 1]] as const) {
     if (!Number.isInteger(v) || v < 1) throw new SlimnetError('INVALID_ARGUMENT', `${k} must be a positive integer, got ${v}`);
   }
 }
 
-/** The most channels a group of `size` may lose: ≥ minChannels kept, kept count a multiple of roundTo. */
+/**
+ * The most channels a group of `size` may lose: ≥ minChannels kept, kept count a multiple of roundTo, and below
+ * alignTo or a multiple of it.
+ */
 function allowedRemoval(size: number, wanted: number, opts: PolicyOptions): number {
   const round = opts.roundTo ?? 1;
+  const align = opts.alignTo ?? 1;
   let kept = Math.max(size - wanted, opts.minChannels ?? 1, 1);
-  kept = Math.min(size, Math.ceil(kept / round) * round);
-  return size - kept;
+  kept = Math.ceil(kept / round) * round;
+  if (kept >= align) kept = Math.ceil(kept / align) * align;
+  return size - Math.min(size, kept);
 }
 
 /** Channel indices sorted by ascending score (ties: lower index first). */
