@@ -3,10 +3,10 @@ import { DISTILL_METHOD_NAMES, distill, type DistillMethodName, type DistillOpti
 import { SlimnetError } from '../../ir/errors.js';
 import { formatPercent } from '../../report/format.js';
 import { formatTable } from '../../report/table.js';
-import { parseSchedule } from '../../train/schedule.js';
 import { checkWritable } from '../../util/atomic-write.js';
 import { optInt, optNumber, optString, type Command, type ParsedOptions } from '../command.js';
 import { resolveModel } from '../model-source.js';
+import { TRAINING_FLAGS, trainingSettings } from '../training-flags.js';
 
 /** Method-specific flags and the methods they apply to. */
 const METHOD_FLAGS: Readonly<Record<string, readonly DistillMethodName[]>> = {
@@ -72,6 +72,7 @@ export const distillCommand: Command = {
   summary: 'Train a student from a frozen teacher: soft targets (kd), FitNets hints (fitnets) or attention transfer (at).',
   positionals: '',
   options: {
+    ...TRAINING_FLAGS,
     teacher: { type: 'string', placeholder: 'MODEL.onnx|NAME', description: 'the trained teacher (ONNX file; a zoo name gives an untrained one)' },
     student: { type: 'string', placeholder: 'NAME|MODEL.onnx', description: 'the student: zoo model (initialised with --seed, --width) or an ONNX file' },
     method: { type: 'string', placeholder: 'kd|fitnets|at', description: 'distillation method', default: 'kd' },
@@ -84,18 +85,9 @@ export const distillCommand: Command = {
     'at-layers': { type: 'string', placeholder: 'S=T,...', description: 'at: student=teacher layer pairs (default: the last map of each common resolution)' },
     beta: { type: 'string', placeholder: 'B', description: 'at: weight of the attention terms (default 1000)' },
     p: { type: 'string', placeholder: 'P', description: 'at: attention map exponent (default 2)' },
-    data: { type: 'string', placeholder: 'mnist|fashion-mnist|PATH', description: 'training data (train split; the test split validates)', default: 'mnist' },
     epochs: { type: 'string', placeholder: 'N', description: 'epochs of distillation (fitnets: of stage 2)', default: '10' },
-    'batch-size': { type: 'string', placeholder: 'N', description: 'mini-batch size', default: '64' },
-    lr: { type: 'string', placeholder: 'RATE', description: 'base learning rate (default 0.01 SGD, 0.001 Adam)' },
-    optimizer: { type: 'string', placeholder: 'sgd|adam|adamw', description: 'update rule', default: 'sgd' },
-    momentum: { type: 'string', placeholder: 'M', description: 'SGD momentum', default: '0.9' },
-    'weight-decay': { type: 'string', placeholder: 'WD', description: 'weight decay (decoupled for adamw)' },
-    schedule: { type: 'string', placeholder: 'SPEC', description: 'lr schedule: constant | step:E[:g] | multistep:E1,E2[:g] | cosine[:min], optional +warmup:E', default: 'constant' },
     seed: { type: 'string', placeholder: 'N', description: 'seed of the student initial weights (zoo) and batch order', default: '0' },
-    threads: { type: 'string', placeholder: 'N', description: 'onnxruntime intra-op threads', default: '2' },
     width: { type: 'string', placeholder: 'ALPHA', description: 'width multiplier of a zoo student' },
-    limit: { type: 'string', placeholder: 'N', description: 'use only the first N training samples' },
     'skip-teacher-eval': { type: 'boolean', description: "do not measure the teacher's test error" },
     out: { type: 'string', placeholder: 'PATH', description: 'where to write the distilled student (ONNX)' },
   },
@@ -119,27 +111,13 @@ export const distillCommand: Command = {
     const teacher = resolveModel(teacherSpec, { seed });
     const student = resolveModel(studentSpec, { seed, ...(width === undefined ? {} : { width }) });
     checkWritable(out, { protect: [teacher.path, student.path].filter((p): p is string => p !== undefined) });
-    const optimizer = optString(o, 'optimizer') ?? 'sgd';
-    if (optimizer !== 'sgd' && optimizer !== 'adam' && optimizer !== 'adamw') throw new SlimnetError('INVALID_ARGUMENT', `--optimizer must be sgd, adam or adamw, got '${optimizer}'`);
-    const lr = optNumber(o, 'lr');
-    const wd = optNumber(o, 'weight-decay');
-    const limit = optString(o, 'limit') === undefined ? undefined : optInt(o, 'limit', 0);
     const options = {
       method,
       ...specific,
       teacher: teacher.model,
       student: student.model,
-      dataset: optString(o, 'data') ?? 'mnist',
-      ...(limit === undefined ? {} : { datasetOptions: { limit } }),
-      epochs: optInt(o, 'epochs', 10),
-      batchSize: optInt(o, 'batch-size', 64),
-      optimizer,
-      momentum: optNumber(o, 'momentum', 0.9),
-      schedule: parseSchedule(optString(o, 'schedule') ?? 'constant'),
+      ...trainingSettings(o),
       seed,
-      threads: optInt(o, 'threads', 2),
-      ...(lr === undefined ? {} : { lr }),
-      ...(wd === undefined ? {} : { weightDecay: wd }),
       evaluateTeacher: o['skip-teacher-eval'] !== true,
       output: out,
       ...(o.json === true ? {} : { onProgress: progressPrinter() }),

@@ -3,11 +3,11 @@ import { SlimnetError } from '../../ir/errors.js';
 import { checkWritable } from '../../util/atomic-write.js';
 import { formatPercent } from '../../report/format.js';
 import { formatTable } from '../../report/table.js';
-import { parseSchedule } from '../../train/schedule.js';
 import { train } from '../../train/trainer.js';
 import type { TrainProgress } from '../../train/types.js';
 import { optInt, optNumber, optString, type Command } from '../command.js';
 import { resolveModel } from '../model-source.js';
+import { TRAINING_FLAGS, trainingSettings } from '../training-flags.js';
 
 /** Training progress on stderr: a live line on a terminal, one line per epoch. */
 export function progressPrinter(): (p: TrainProgress) => void {
@@ -30,21 +30,12 @@ export const trainCommand: Command = {
   summary: 'Train a zoo model or an ONNX model (backward pass generated as ONNX, run by onnxruntime).',
   positionals: '',
   options: {
+    ...TRAINING_FLAGS,
     model: { type: 'string', placeholder: 'NAME|model.onnx', description: 'zoo model (lenet-300-100, lenet5, vgg, resnet20, mobilenet, shufflenet) or an ONNX file', default: 'lenet5' },
-    data: { type: 'string', placeholder: 'mnist|fashion-mnist|PATH', description: 'training data (train split; the test split validates)', default: 'mnist' },
-    epochs: { type: 'string', placeholder: 'N', description: 'passes over the training data', default: '10' },
-    'batch-size': { type: 'string', placeholder: 'N', description: 'mini-batch size', default: '64' },
-    lr: { type: 'string', placeholder: 'RATE', description: 'base learning rate (default 0.01 SGD, 0.001 Adam)' },
-    optimizer: { type: 'string', placeholder: 'sgd|adam|adamw', description: 'update rule', default: 'sgd' },
-    momentum: { type: 'string', placeholder: 'M', description: 'SGD momentum', default: '0.9' },
     nesterov: { type: 'boolean', description: 'Nesterov momentum (SGD)' },
-    'weight-decay': { type: 'string', placeholder: 'WD', description: 'weight decay (decoupled for adamw)' },
-    schedule: { type: 'string', placeholder: 'SPEC', description: 'lr schedule: constant | step:E[:g] | multistep:E1,E2[:g] | cosine[:min], optional +warmup:E', default: 'constant' },
     seed: { type: 'string', placeholder: 'N', description: 'seed of initial weights (zoo) and batch order', default: '0' },
-    threads: { type: 'string', placeholder: 'N', description: 'onnxruntime intra-op threads', default: '2' },
     spin: { type: 'boolean', description: 'idle worker threads spin between operators (faster with 2+ threads on an idle machine)' },
     width: { type: 'string', placeholder: 'ALPHA', description: 'width multiplier for zoo models' },
-    limit: { type: 'string', placeholder: 'N', description: 'use only the first N training samples' },
     checkpoint: { type: 'string', placeholder: 'PATH', description: 'checkpoint file written atomically after every epoch' },
     resume: { type: 'boolean', description: 'continue from --checkpoint' },
     out: { type: 'string', placeholder: 'PATH', description: 'where to write the trained ONNX model' },
@@ -57,27 +48,13 @@ export const trainCommand: Command = {
     const width = optNumber(o, 'width');
     const source = resolveModel(optString(o, 'model') ?? 'lenet5', { seed, ...(width === undefined ? {} : { width }) });
     checkWritable(out, { protect: source.path === undefined ? [] : [source.path] });
-    const optimizer = optString(o, 'optimizer') ?? 'sgd';
-    if (optimizer !== 'sgd' && optimizer !== 'adam' && optimizer !== 'adamw') throw new SlimnetError('INVALID_ARGUMENT', `--optimizer must be sgd, adam or adamw, got '${optimizer}'`);
-    const limit = optString(o, 'limit') === undefined ? undefined : optInt(o, 'limit', 0);
-    const lr = optNumber(o, 'lr');
-    const wd = optNumber(o, 'weight-decay');
     const checkpoint = optString(o, 'checkpoint');
     const result = await train({
       model: source.model,
-      dataset: optString(o, 'data') ?? 'mnist',
-      ...(limit === undefined ? {} : { datasetOptions: { limit } }),
-      epochs: optInt(o, 'epochs', 10),
-      batchSize: optInt(o, 'batch-size', 64),
-      optimizer,
-      momentum: optNumber(o, 'momentum', 0.9),
+      ...trainingSettings(o),
       nesterov: o.nesterov === true,
-      schedule: parseSchedule(optString(o, 'schedule') ?? 'constant'),
       seed,
-      threads: optInt(o, 'threads', 2),
       spinning: o.spin === true,
-      ...(lr === undefined ? {} : { lr }),
-      ...(wd === undefined ? {} : { weightDecay: wd }),
       ...(checkpoint === undefined ? {} : { checkpoint }),
       resume: o.resume === true,
       output: out,
