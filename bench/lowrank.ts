@@ -8,7 +8,7 @@
  * runs, which is steadier when other work shares the machine).
  *   node dist/bench/lowrank.js [--dataset fashion-mnist] [--methods tucker2,jaderberg,cp,svd]
  *        [--rules energy=0.9,budget=0.4,vbmf,rank=0.25,ranks=file.json] [--finetune 1] [--train-limit 60000] [--lr 0.005] [--wd 0]
- *        [--threads 1] [--runs 50] [--hooi 0] [--refit 0] [--exclude a,b] [--no-layers] [--out dir] model.onnx|zoo-name [more ...]
+ *        [--threads 1] [--runs 50] [--hooi 0] [--refit 0] [--align 1] [--exclude a,b] [--no-layers] [--out dir] model.onnx|zoo-name [more ...]
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -74,6 +74,7 @@ async function main(): Promise<void> {
       hooi: { type: 'string', default: '0' },
       exclude: { type: 'string' },
       refit: { type: 'string', default: '0' },
+      align: { type: 'string', default: '1' },
       'no-layers': { type: 'boolean', default: false },
       out: { type: 'string' },
     },
@@ -88,9 +89,9 @@ async function main(): Promise<void> {
     for (const method of (values.methods as string).split(',') as LowRankMethodName[]) {
       for (const ruleSpec of (values.rules as string).split(',')) {
         const t0 = Date.now();
-        const tag = `${basename(path)} ${method} ${ruleSpec}`;
+        const tag = `${basename(path)} ${method} ${ruleSpec}${values.align === '1' ? '' : ` align ${values.align}`}`;
         const r = await lowRankPipeline(source.model, {
-          method, ...parseRule(ruleSpec), hooiIterations: Number(values.hooi), dataset, evalThreads: threads,
+          method, ...parseRule(ruleSpec), hooiIterations: Number(values.hooi), alignTo: Number(values.align), dataset, evalThreads: threads,
           ...(values.exclude === undefined ? {} : { exclude: values.exclude.split(',') }),
           finetuneEpochs: Number(values.finetune), refitSamples: Number(values.refit),
           train: {
@@ -103,7 +104,7 @@ async function main(): Promise<void> {
         const seconds = (Date.now() - t0) / 1000;
         if (values.out !== undefined) {
           mkdirSync(values.out, { recursive: true });
-          saveModel(r.model, join(values.out, `${basename(path).replace(/\.onnx$/, '')}.${method}.${basename(ruleSpec.replace('=', '')).replace(/\.json$/, '')}.onnx`));
+          saveModel(r.model, join(values.out, `${basename(path).replace(/\.onnx$/, '')}.${method}.${basename(ruleSpec.replace('=', '')).replace(/\.json$/, '')}${values.align === '1' ? '' : `.a${values.align}`}.onnx`));
         }
         const [b1, b64] = r.latency?.whole ?? [];
         const e = r.errors;

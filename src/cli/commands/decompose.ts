@@ -42,6 +42,7 @@ function decomposeOptions(o: ParsedOptions): DecomposeOptions {
   const exclude = list(o, 'exclude');
   const hooi = optString(o, 'hooi') === undefined ? undefined : optInt(o, 'hooi', 0);
   const cpIt = optString(o, 'cp-iterations') === undefined ? undefined : optInt(o, 'cp-iterations', 0);
+  const alignTo = optString(o, 'align-to') === undefined ? undefined : optInt(o, 'align-to', 1);
   if (rank !== undefined && ranksFile !== undefined) throw new SlimnetError('INVALID_ARGUMENT', 'give --rank or --ranks, not both');
   const r = ranksFile !== undefined ? perLayerRanks(ranksFile) : rank;
   return {
@@ -50,6 +51,7 @@ function decomposeOptions(o: ParsedOptions): DecomposeOptions {
     ...(o.vbmf === true ? { vbmf: true } : {}), ...(metric === undefined ? {} : { budgetMetric: metric }),
     ...(layers === undefined ? {} : { layers }), ...(exclude === undefined ? {} : { exclude }),
     ...(hooi === undefined ? {} : { hooiIterations: hooi }), ...(cpIt === undefined ? {} : { cp: { maxIterations: cpIt } }),
+    ...(alignTo === undefined ? {} : { alignTo }),
   };
 }
 
@@ -65,6 +67,7 @@ export const decomposeCommand: Command = {
     budget: { type: 'string', placeholder: 'B', description: 'keep at most this fraction of the model\'s MACs (global)' },
     'budget-metric': { type: 'string', placeholder: 'macs|params', description: 'what --budget counts', default: 'macs' },
     vbmf: { type: 'boolean', description: 'ranks by empirical variational Bayesian matrix factorisation' },
+    'align-to': { type: 'string', placeholder: 'N', description: 'round ranks ≥ N up to a multiple of N (8 or 16 suit onnxruntime\'s blocked convs)' },
     layers: { type: 'string', placeholder: 'A,B', description: 'only these layers (node names)' },
     exclude: { type: 'string', placeholder: 'A,B', description: 'leave these layers unchanged' },
     hooi: { type: 'string', placeholder: 'N', description: 'tucker2: HOOI refinement sweeps after HOSVD', default: '0' },

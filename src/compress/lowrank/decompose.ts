@@ -112,7 +112,9 @@ export function decompose(model: Model, opts: DecomposeOptions): DecomposeResult
   const copy = cloneModel(model);
   const rows = buildRows(copy, method, opts, log);
   const considered = rows.filter((r) => r.candidate !== undefined);
-  const choices = selectRanks(considered.map((r) => r.candidate as Candidate), rule, opts.onlyIfSmaller === undefined ? {} : { onlyIfSmaller: opts.onlyIfSmaller });
+  const choices = selectRanks(considered.map((r) => r.candidate as Candidate), rule, {
+    ...(opts.onlyIfSmaller === undefined ? {} : { onlyIfSmaller: opts.onlyIfSmaller }), ...(opts.alignTo === undefined ? {} : { alignTo: opts.alignTo }),
+  });
   const fopts: FactorizeOptions = {
     ...(opts.hooiIterations === undefined ? {} : { hooiIterations: opts.hooiIterations }), ...(opts.cp === undefined ? {} : { cp: opts.cp }),
   };
@@ -124,7 +126,8 @@ export function decompose(model: Model, opts: DecomposeOptions): DecomposeResult
   return {
     model: copy,
     report: {
-      method: method.name, rule: rule.kind === 'budget' && energy !== undefined ? `${text} (energy ${energy.toFixed(4)})` : text,
+      method: method.name,
+      rule: (rule.kind === 'budget' && energy !== undefined ? `${text} (energy ${energy.toFixed(4)})` : text) + ((opts.alignTo ?? 1) > 1 ? `, ranks aligned to ${opts.alignTo}` : ''),
       layers: rows.map((r) => r.report), before, after: { macs: after.macs, params: after.params },
     },
   };

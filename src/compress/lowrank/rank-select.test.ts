@@ -85,3 +85,21 @@ test('explicit CP ranks may exceed max(N, C); fractions and energy stay below it
   assert.deepEqual(ranksOf(decompose(model, { method: 'cp', rank: 0.5, onlyIfSmaller: false, cp: { maxIterations: 5 } })), [3]);
   assert.deepEqual(ranksOf(decompose(model, { method: 'tucker2', rank: 10, onlyIfSmaller: false })), [6, 4]);
 });
+
+test('alignTo rounds ranks ≥ N up to multiples of N, within the full rank, and budgets still hold', () => {
+  const model = spectrumModel(); // full rank 30
+  const ranksOf = (r: ReturnType<typeof decompose>): readonly number[] | undefined => r.report.layers[0]?.ranks;
+  assert.deepEqual(ranksOf(decompose(model, { method: 'svd', energy: 0.95, alignTo: 4 })), [8]); // 7 → 8
+  assert.deepEqual(ranksOf(decompose(model, { method: 'svd', energy: 0.95, alignTo: 8 })), [7]); // below 8: kept
+  assert.deepEqual(ranksOf(decompose(model, { method: 'svd', rank: 0.9, alignTo: 8, onlyIfSmaller: false })), [30]); // 27 → 32, clipped to 30
+  const r = decompose(model, { method: 'svd', vbmf: true, alignTo: 4 });
+  assert.deepEqual(ranksOf(r), [12]);
+  assert.match(r.report.rule, /ranks aligned to 4/);
+  const conv = convModel({ input: [16, 12, 12], pads: [1, 1, 1, 1], weight: randomKernel([32, 16, 3, 3]) });
+  for (const method of ['tucker2', 'jaderberg'] as const) {
+    const b = decompose(conv, { method, budget: 0.4, alignTo: 8 });
+    assert.ok(b.report.after.macs <= 0.4 * b.report.before.macs, `${method}: ${b.report.after.macs} of ${b.report.before.macs}`);
+    for (const k of ranksOf(b) ?? []) assert.ok(k < 8 || k % 8 === 0 || k === 16 || k === 32, `${method} rank ${k}`);
+  }
+  assert.throws(() => decompose(model, { method: 'svd', rank: 2, alignTo: 0 }), (e: unknown) => isSlimnetError(e, 'INVALID_ARGUMENT') && /alignTo/.test(e.message));
+});

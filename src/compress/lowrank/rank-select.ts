@@ -7,7 +7,9 @@
  *  - budget B (global): one energy level shared by all layers, the largest whose factored model keeps at
  *    most B of the whole model's MACs (or parameters), found by bisection.
  * Where a rank parameter has several spectra (CP), it takes the largest rank any of them asks for.
- * A layer whose factored cost is not below its current cost is left unchanged.
+ * With alignTo N, every chosen rank of at least N is then rounded up to a multiple of N (at most the layer's
+ * rank limit); budgets search with the aligned ranks. A layer whose factored cost is not below its current
+ * cost is left unchanged.
  */
 import { SlimnetError } from '../../ir/errors.js';
 import type { Cost, MethodAnalysis, Spectrum } from './methods/types.js';
@@ -29,6 +31,12 @@ export type RankRule =
 export interface SelectOptions {
   /** Leave a layer unchanged when its factored cost is not lower (default true; budgets always do). */
   readonly onlyIfSmaller?: boolean;
+  /**
+   * Round every rank of at least this many up to a multiple of it (default 1: off). Ranks are the channel
+   * counts of the inner stages, and onnxruntime's blocked x86 convolutions want fewer channels than their
+   * block (8 with AVX2, 16 with AVX-512) or a multiple of it.
+   */
+  readonly alignTo?: number;
 }
 
 export interface RankChoice {
@@ -77,6 +85,12 @@ function fixedRanks(c: Candidate, rank: number | Readonly<Record<string, number 
   });
 }
 
+/** Ranks of at least `align` rounded up to a multiple of it, within the layer's rank limits. */
+export function alignRanks(a: MethodAnalysis, ranks: readonly number[], align: number): number[] {
+  const limit = a.rankLimits ?? a.maxRanks;
+  return ranks.map((r, i) => (r >= align ? Math.min(Math.ceil(r / align) * align, Math.max(r, limit[i] as number)) : r));
+}
+
 function withGain(c: Candidate, ranks: readonly number[], metric: 'macs' | 'params', required = true): RankChoice {
   if (!required) return { ranks };
   const after = c.analysis.cost(ranks);
@@ -88,26 +102,31 @@ function withGain(c: Candidate, ranks: readonly number[], metric: 'macs' | 'para
 export function selectRanks(candidates: readonly Candidate[], rule: RankRule, opts: SelectOptions = {}): RankChoice[] {
   const metric = rule.kind === 'budget' ? rule.metric : 'macs';
   const req = opts.onlyIfSmaller ?? true;
+  const align = opts.alignTo ?? 1;
+  if (!Number.isInteger(align) || align < 1) throw new SlimnetError('INVALID_ARGUMENT', `alignTo must be a positive integer, got ${align}`);
+  const fit = (c: Candidate, ranks: readonly number[]): number[] => alignRanks(c.analysis, ranks, align);
   switch (rule.kind) {
     case 'fixed':
       return candidates.map((c) => {
         const r = fixedRanks(c, rule.rank);
-        return r === undefined ? { reason: 'no rank given for this layer' } : withGain(c, r, metric, req);
+        return r === undefined ? { reason: 'no rank given for this layer' } : withGain(c, fit(c, r), metric, req);
       });
     case 'energy':
-      return candidates.map((c) => withGain(c, perParam(c.analysis, (s) => energyRank(s.values, rule.energy)), metric, req));
+      return candidates.map((c) => withGain(c, fit(c, perParam(c.analysis, (s) => energyRank(s.values, rule.energy))), metric, req));
     case 'vbmf':
-      return candidates.map((c) => withGain(c, perParam(c.analysis, (s) => vbmfFromSpectrum(s.values, s.rows, s.cols).rank), metric, req));
+      return candidates.map((c) => withGain(c, fit(c, perParam(c.analysis, (s) => vbmfFromSpectrum(s.values, s.rows, s.cols).rank)), metric, req));
     case 'budget':
-      return budgetRanks(candidates, rule.budget, rule.metric, rule.modelCost);
+      return budgetRanks(candidates, rule.budget, rule.metric, rule.modelCost, fit);
   }
 }
 
-function budgetRanks(candidates: readonly Candidate[], budget: number, metric: 'macs' | 'params', modelCost: number): RankChoice[] {
+type Fit = (c: Candidate, ranks: readonly number[]) => number[];
+
+function budgetRanks(candidates: readonly Candidate[], budget: number, metric: 'macs' | 'params', modelCost: number, fit: Fit): RankChoice[] {
   const at = (energy: number): { choices: RankChoice[]; total: number } => {
     let total = modelCost;
     const choices = candidates.map((c) => {
-      const choice = withGain(c, perParam(c.analysis, (s) => energyRank(s.values, energy)), metric);
+      const choice = withGain(c, fit(c, perParam(c.analysis, (s) => energyRank(s.values, energy))), metric);
       if (choice.ranks !== undefined) total -= c.cost[metric] - c.analysis.cost(choice.ranks)[metric];
       return { ...choice, energy };
     });

@@ -1,10 +1,11 @@
 /**
  * Data-driven refit of the last stage of each factored layer (the "asymmetric" reconstruction of Zhang et
  * al. 2016, as in ThiNet's least-squares step): on a few calibration images, the last 1×1 conv / Gemm /
- * MatMul of a factored layer gets the weights and bias that best reproduce — in least squares over every
- * output position — what the original layer outputs, with its input taken from the factored model itself,
- * so errors of earlier factored layers are compensated. Layers are refit in graph order. Other last stages
- * (Jaderberg's 1×k conv, a Tucker-2 core without its output 1×1) are left as they are.
+ * MatMul of a factored layer — or any ungrouped conv, such as Jaderberg's 1×k stage, whose input patches are
+ * then the regressors — gets the weights and bias that best reproduce, in least squares over every output
+ * position, what the original layer outputs, with its input taken from the factored model itself, so errors
+ * of earlier factored layers are compensated. Layers are refit in graph order. Grouped / depthwise last
+ * stages and convs with auto_pad SAME are left as they are.
  */
 import type { Split } from '../../data/types.js';
 import { SlimnetError } from '../../ir/errors.js';
@@ -63,11 +64,10 @@ async function values(model: Model, names: readonly string[], x: Tensor, threads
 /** Why the last stage cannot be refit, or undefined when it can. */
 function refittable(node: Node): string | undefined {
   if (node.opType === 'Conv') {
-    const k = node.input(1).initializer?.dims ?? [];
-    const ones = (a: readonly number[]): boolean => a.every((d) => d === 1);
-    if (k[2] !== 1 || k[3] !== 1 || !ones(node.attrInts('strides', [1, 1])) || node.attrInt('group', 1) !== 1 || node.attrInts('pads', [0, 0, 0, 0]).some((p) => p !== 0)) {
-      return 'the last stage is not a plain 1×1 conv';
-    }
+    if (node.attrInt('group', 1) !== 1) return 'the last stage is a grouped conv';
+    const autoPad = node.attrString('auto_pad', 'NOTSET');
+    if (autoPad !== 'NOTSET' && autoPad !== 'VALID') return `the last stage uses auto_pad ${autoPad}`;
+    if (node.input(1).initializer?.rank !== 4) return 'the last stage is not a 2-D conv with a stored weight';
     return undefined;
   }
   if (node.opType === 'Gemm') return node.attrInt('transA', 0) === 0 && node.attrInt('transB', 0) === 1 ? undefined : 'Gemm layout not supported';
@@ -75,8 +75,47 @@ function refittable(node: Node): string | undefined {
   return `the last stage is a ${node.opType}`;
 }
 
+type Rows = { data: Float32Array; rows: number; cols: number };
+
+/**
+ * The input patches of a 2-D conv as rows: one row per output position (n, oh, ow), one column per weight
+ * element (c, i, j) in the weight's [out, C, kh, kw] order, zero outside the padded input.
+ */
+function patchRows(t: Tensor, conv: Node): Rows {
+  const d = t.data as Float32Array;
+  const [n, c, h, w] = t.dims as [number, number, number, number];
+  const [, , kh, kw] = (conv.input(1).initializer as Tensor).dims as [number, number, number, number];
+  const [sh, sw] = conv.attrInts('strides', [1, 1]) as [number, number];
+  const [dh, dw] = conv.attrInts('dilations', [1, 1]) as [number, number];
+  const [pt, pl, pb, pr] = conv.attrString('auto_pad', 'NOTSET') === 'VALID' ? [0, 0, 0, 0] : (conv.attrInts('pads', [0, 0, 0, 0]) as [number, number, number, number]);
+  const oh = Math.floor((h + pt + pb - dh * (kh - 1) - 1) / sh) + 1;
+  const ow = Math.floor((w + pl + pr - dw * (kw - 1) - 1) / sw) + 1;
+  const cols = c * kh * kw;
+  const out = new Float32Array(n * oh * ow * cols);
+  let r = 0;
+  for (let b = 0; b < n; b++) {
+    for (let y = 0; y < oh; y++) {
+      for (let x = 0; x < ow; x++, r++) {
+        const base = r * cols;
+        for (let ch = 0; ch < c; ch++) {
+          const plane = (b * c + ch) * h * w;
+          for (let i = 0; i < kh; i++) {
+            const iy = y * sh - pt + i * dh;
+            if (iy < 0 || iy >= h) continue;
+            for (let j = 0; j < kw; j++) {
+              const ix = x * sw - pl + j * dw;
+              if (ix >= 0 && ix < w) out[base + (ch * kh + i) * kw + j] = d[plane + iy * w + ix] as number;
+            }
+          }
+        }
+      }
+    }
+  }
+  return { data: out, rows: n * oh * ow, cols };
+}
+
 /** Rows (positions) of an activation as [positions × channels]: NCHW → (n, h, w) × c, or [N, ..., F] → rows × F. */
-function rows(t: Tensor, conv: boolean): { data: Float32Array; rows: number; cols: number } {
+function rows(t: Tensor, conv: boolean): Rows {
   const d = t.data as Float32Array;
   if (!conv) {
     const cols = t.dims[t.rank - 1] as number;
@@ -113,7 +152,7 @@ export async function refitLastStages(original: Model, decomposed: Model, report
     const outName = job.last.output(0).name;
     const got = await values(model, [inName, outName], x, threads);
     const conv = job.last.opType === 'Conv';
-    const z = rows(got[inName] as Tensor, conv);
+    const z = conv ? patchRows(got[inName] as Tensor, job.last) : rows(got[inName] as Tensor, false);
     const y = rows(targets[outName] as Tensor, conv);
     const yHat = rows(got[outName] as Tensor, conv);
     const fit = leastSquares(z, y, job.last);
@@ -140,7 +179,7 @@ function relErr(a: Float32Array, b: Float32Array): number {
  * Solves min ‖[Z 1] [Wᵀ; b] − Y‖ (bias only when the stage has one) by the normal equations, writes W and b
  * into the stage's initializers and returns the relative error of the fit.
  */
-function leastSquares(z: { data: Float32Array; rows: number; cols: number }, y: { data: Float32Array; rows: number; cols: number }, last: Node): { error: number } | undefined {
+function leastSquares(z: Rows, y: Rows, last: Node): { error: number } | undefined {
   const biasValue = last.opType === 'MatMul' ? undefined : last.inputs[2];
   const withBias = biasValue?.initializer !== undefined;
   const k = z.cols + (withBias ? 1 : 0);
@@ -165,7 +204,7 @@ function leastSquares(z: { data: Float32Array; rows: number; cols: number }, y: 
   const beta = last.opType === 'Gemm' ? last.attrFloat('beta', 1) : 1;
   for (let o = 0; o < y.cols; o++) {
     for (let i = 0; i < z.cols; i++) {
-      // Conv [out, R, 1, 1] and Gemm (transB) [out, R] store W[o, i]; MatMul [R, out] stores Wᵀ.
+      // Conv [out, C, kh, kw] (i = patch element) and Gemm (transB) [out, R] store W[o, i]; MatMul [R, out] stores Wᵀ.
       const v = sol.data[i * y.cols + o] as number;
       if (last.opType === 'MatMul') wd[i * y.cols + o] = v;
       else wd[o * z.cols + i] = v;

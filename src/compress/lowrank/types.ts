@@ -29,6 +29,13 @@ export interface DecomposeOptions {
    * false factors every selected layer at its rank (e.g. to check that full rank is exact).
    */
   readonly onlyIfSmaller?: boolean;
+  /**
+   * Round every chosen rank of at least this many up to a multiple of it, within the layer's limits (default 1:
+   * off; budgets account for it). The ranks are the inner stages' channel counts, and onnxruntime's blocked
+   * x86 convolutions run fast only with fewer channels than their block (8 with AVX2, 16 with AVX-512) or a
+   * multiple of it: try 8 or 16 when a factored model has fewer MACs but is not faster.
+   */
+  readonly alignTo?: number;
   /** Tucker-2: HOOI refinement sweeps after HOSVD (default 0). */
   readonly hooiIterations?: number;
   /** CP: ALS settings (default 500 sweeps, tolerance 1e-9, SVD initialisation, seed 0). */
