@@ -123,7 +123,7 @@ export async function deepCompress(model: Model | string, opts: DeepCompressOpti
   let errorAfter = errorShared;
   if ((opts.finetuneEpochs ?? 1) > 0) {
     log('codebook fine-tuning');
-    current = (await finetuneCodebooks(current, shared.layers, { ...common, epochs: opts.finetuneEpochs ?? 1, lr: opts.finetuneLr ?? 0.2, validate: false })).model;
+    current = (await finetuneCodebooks(current, shared.layers, { ...common, epochs: opts.finetuneEpochs ?? 1, lr: opts.finetuneLr ?? 0.01, validate: false })).model;
     errorAfter = await err(current);
   }
   log('packing');

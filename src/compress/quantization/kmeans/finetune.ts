@@ -19,7 +19,7 @@ export interface FinetuneCodebooksOptions {
   readonly datasetOptions?: LoadDatasetOptions;
   /** Epochs (default 1). */
   readonly epochs?: number;
-  /** Learning rate (default 0.2 with normalised steps, 0.001 with the raw sum). */
+  /** Learning rate (default 0.01 with normalised steps, 0.001 with the raw sum; 0.2 overshot on pruned LeNet-5, bench/results/quant.md). */
   readonly lr?: number;
   readonly batchSize?: number;
   /** SGD momentum (default 0.9). */
@@ -59,7 +59,7 @@ export async function finetuneCodebooks(model: Model, shared: readonly SharedLay
     dataset: opts.dataset,
     ...(opts.datasetOptions === undefined ? {} : { datasetOptions: opts.datasetOptions }),
     epochs: opts.epochs ?? 1,
-    lr: opts.lr ?? ((opts.normalizeSteps ?? true) ? 0.2 : 0.001),
+    lr: opts.lr ?? ((opts.normalizeSteps ?? true) ? 0.01 : 0.001),
     momentum: opts.momentum ?? 0.9,
     ...(opts.batchSize === undefined ? {} : { batchSize: opts.batchSize }),
     ...(opts.seed === undefined ? {} : { seed: opts.seed }),

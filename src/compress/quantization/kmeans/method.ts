@@ -21,7 +21,7 @@ export const kmeansMethod: QuantizationMethod = {
     init: { type: 'string', choices: ['linear', 'density', 'random'], default: 'linear', description: 'centroid initialisation' },
     iterations: { type: 'integer', placeholder: 'N', min: 1, default: 50, description: 'k-means (Lloyd) iterations at most' },
     finetuneEpochs: { type: 'integer', placeholder: 'N', min: 0, default: 1, description: 'codebook fine-tuning epochs (0 = none)' },
-    lr: { type: 'number', placeholder: 'RATE', min: 0, default: 0.2, description: 'fine-tuning learning rate (k-means: centroid steps are normalised per cluster)' },
+    lr: { type: 'number', placeholder: 'RATE', min: 0, default: 0.01, description: 'fine-tuning learning rate (k-means: centroid steps are normalised per cluster)' },
     batchSize: { type: 'integer', placeholder: 'N', min: 1, default: 64, description: 'fine-tuning mini-batch size' },
     keepBatchNorm: { type: 'boolean', description: 'do not fold BatchNorm into the preceding Conv first (folded layers fine-tune without batch statistics)' },
   },
