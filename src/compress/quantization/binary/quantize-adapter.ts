@@ -21,6 +21,7 @@ export const BINARY_OPTIONS: MethodOptionSpecs = {
   schedule: { type: 'string', placeholder: 'SPEC', default: 'constant', description: 'learning-rate schedule: constant | cosine[:min] | step:E[:g] | multistep:E1,E2[:g]' },
   batchSize: { type: 'integer', placeholder: 'N', min: 1, default: 64, description: 'fine-tuning mini-batch size' },
   quantizeFirstLast: { type: 'boolean', description: 'also quantize the first and last Conv / Gemm (BC and BNN always do, as their papers)' },
+  recalibrateBn: { type: 'integer', placeholder: 'N', min: 0, description: 're-estimate the deployed BatchNorm statistics on N training images (default 2048 for stochastic bc, else 0)' },
 };
 
 const BITS = { type: 'integer', placeholder: 'K', min: 1 } as const;
@@ -54,6 +55,7 @@ export function binaryTrainOptions(method: BinaryMethodName, o: MethodOptionValu
     schedule: parseSchedule(optionString(o, 'schedule')),
     batchSize: optionInteger(o, 'batchSize'),
     quantizeFirstLast: optionBoolean(o, 'quantizeFirstLast') ? true : undefined,
+    recalibrateBatchNorm: optionalNumber(o, 'recalibrateBn'),
     stochastic: has('stochastic') && optionBoolean(o, 'stochastic') ? true : undefined,
     activationScale: has('noActivationScale') && optionBoolean(o, 'noActivationScale') ? false : undefined,
     weightBits: has('weightBits') ? optionInteger(o, 'weightBits') : undefined,
@@ -94,6 +96,7 @@ function binaryQuantizationMethod(name: BinaryMethodName): QuantizationMethod {
           `${r.report.title}: weights ${r.report.weightBits} bit, activations ${r.report.activationBits} bit`,
           { columns: ['layer', 'op', 'bits', 'params', 'levels', 'scale', 'input'], rows: binaryLayerRows(r.report) },
           `packed (codes at ${r.report.weightBits} bit + float scales and the rest): ${kb(s.bytes)} vs float ${kb(s.floatBytes)} (${s.ratio.toFixed(1)}x); the ONNX file keeps the codes as float32`,
+          ...(r.report.batchNormRecalibration > 0 ? [`BatchNorm statistics re-estimated on ${r.report.batchNormRecalibration} training images with the deployed weights`] : []),
         ],
       };
     },

@@ -43,3 +43,16 @@ test('TTQ learns its scales; BinaryConnect (stochastic) keeps the real weights i
   assert.ok(w.every((v) => Math.abs(v) <= h * (1 + 1e-6)), 'real weights clipped');
   assert.ok(w.some((v) => Math.abs(v) >= h * (1 - 1e-6)), 'some weights reached the clip bound');
 });
+
+test('stochastic BinaryConnect re-estimates the deployed BatchNorm statistics by default; 0 keeps the training run\'s', async () => {
+  const vgg = (): Model => buildZooModel('vgg', { seed: 4, width: 0.25 });
+  const stats = (m: Model): number[] => m.graph.nodes.filter((n) => n.opType === 'BatchNormalization').flatMap((n) => [...n.input(3).initializer!.toFloat32()]);
+  const recal = await trainBinary(vgg(), opts('bc', { stochastic: true, lr: 0.01 }));
+  assert.equal(recal.report.batchNormRecalibration, 256); // all 256 training images (default 2048, capped)
+  assert.notDeepEqual(stats(recal.model), stats(recal.fakeQuant));
+  const kept = await trainBinary(vgg(), opts('bc', { stochastic: true, lr: 0.01, recalibrateBatchNorm: 0 }));
+  assert.equal(kept.report.batchNormRecalibration, 0);
+  assert.deepEqual(stats(kept.model), stats(kept.fakeQuant));
+  const deterministic = await trainBinary(lenet(), opts('bc', { lr: 0.01 }));
+  assert.equal(deterministic.report.batchNormRecalibration, 0);
+});

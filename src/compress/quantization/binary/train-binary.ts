@@ -5,10 +5,11 @@
  *
  *   const { model, report } = await trainBinary(lenet5, { method: 'xnor', dataset: 'mnist', epochs: 3 });
  */
-import type { LoadDatasetOptions } from '../../../data/load.js';
+import { loadDataset, type LoadDatasetOptions } from '../../../data/load.js';
 import type { Dataset } from '../../../data/types.js';
 import type { Model } from '../../../ir/graph.js';
 import { saveModel } from '../../../onnx/index.js';
+import { recalibrateBatchNorm } from '../../../train/batchnorm-stats.js';
 import { train } from '../../../train/trainer.js';
 import type { Schedule } from '../../../train/schedule.js';
 import type { EpochStats, TrainOptions, TrainProgress } from '../../../train/types.js';
@@ -46,6 +47,12 @@ export interface TrainBinaryOptions extends BinaryMethodOptions {
   readonly checkpoint?: string;
   /** Resume from `checkpoint` (default false). */
   readonly resume?: boolean;
+  /**
+   * Re-estimate the deployed model's BatchNorm statistics on this many training images (0: keep the
+   * training run's). Default 2048 for stochastic BinaryConnect, whose statistics were gathered on randomly
+   * sampled ±H networks rather than the deployed sign(w)·H one, else 0.
+   */
+  readonly recalibrateBatchNorm?: number;
   /** Write the deployed model here (atomically). */
   readonly output?: string;
   /** Run training in the calling thread (tests). */
@@ -74,6 +81,8 @@ export interface BinaryReport {
   /** Nodes the method added (BatchNorms before binarized inputs, XNOR scaling factors, BNN logits BN). */
   readonly added: readonly string[];
   readonly size: PackedSize;
+  /** Training images the deployed BatchNorm statistics were re-estimated on (0: not re-estimated). */
+  readonly batchNormRecalibration: number;
   /** Test error of the trained fake-quantized model after the last epoch (NaN without validation). */
   readonly testError: number;
   readonly history: readonly EpochStats[];
@@ -101,7 +110,11 @@ export async function trainBinary(source: Model, opts: TrainBinaryOptions): Prom
     lr: opts.lr ?? (optimizer === 'sgd' ? 0.01 : 1e-3),
     hooks: plan.hooks,
   });
-  const deployed = exportBinary(plan, r.model);
+  const exported = exportBinary(plan, r.model);
+  const recal = opts.recalibrateBatchNorm ?? (opts.method === 'bc' && opts.stochastic === true ? 2048 : 0);
+  const hasBn = exported.model.graph.nodes.some((n) => n.opType === 'BatchNormalization');
+  const recalibration = recal > 0 && hasBn ? await recalibrated(exported.model, recal, opts) : undefined;
+  const deployed = recalibration === undefined ? exported : { ...exported, model: recalibration.model };
   if (opts.output !== undefined) saveModel(deployed.model, opts.output, { externalData: false });
   const quantized = new Set(plan.layers.map((l) => l.node));
   const report: BinaryReport = {
@@ -114,8 +127,16 @@ export async function trainBinary(source: Model, opts: TrainBinaryOptions): Prom
     fullPrecision: layerNodes(source).map((n) => n.name).filter((n) => !quantized.has(n)),
     added: plan.added,
     size: packedSize(deployed, source),
+    batchNormRecalibration: recalibration?.samples ?? 0,
     testError: r.testError,
     history: r.history,
   };
   return { model: deployed.model, fakeQuant: r.model, report };
+}
+
+/** The deployed model with BatchNorm statistics re-estimated on (at most) `samples` training images. */
+async function recalibrated(model: Model, samples: number, opts: TrainBinaryOptions): Promise<{ model: Model; samples: number }> {
+  const data = typeof opts.dataset === 'string' ? loadDataset(opts.dataset, opts.datasetOptions ?? {}) : opts.dataset;
+  const r = await recalibrateBatchNorm(model, { data: data.train, samples, ...(opts.threads === undefined ? {} : { threads: opts.threads }) });
+  return { model: r.model, samples: Math.min(samples, data.train.count) };
 }
