@@ -5,6 +5,7 @@ import type { Model } from '../../ir/graph.js';
 import { Tensor } from '../../ir/tensor.js';
 import { Session } from '../../runtime/session.js';
 import { expectClose } from '../../testing/expect-close.js';
+import { relativeError } from '../../util/linalg/matrix.js';
 import { Rng } from '../../util/rng.js';
 import { decompose } from './decompose.js';
 import { convModel, fcModel, lowRankMatrix, randomKernel } from './fixtures.js';
@@ -27,16 +28,6 @@ async function output(model: Model, data: Split, n: number): Promise<Float32Arra
   }
 }
 
-function relErr(a: Float32Array, b: Float32Array): number {
-  let num = 0;
-  let den = 0;
-  a.forEach((x, i) => {
-    num += (x - (b[i] as number)) ** 2;
-    den += (b[i] as number) ** 2;
-  });
-  return Math.sqrt(num / den);
-}
-
 test('refit lowers each factored layer\'s output error on the calibration data and the model agrees with the report', async () => {
   const model = convModel({ input: [6, 8, 8], pads: [1, 1, 1, 1], weight: randomKernel([12, 6, 3, 3], 4), relu: false });
   const data = split([6, 8, 8], 64, 1);
@@ -47,8 +38,8 @@ test('refit lowers each factored layer\'s output error on the calibration data a
     assert.ok(layer !== undefined && layer.after < layer.before, `${method}: ${layer?.before} -> ${layer?.after}`);
     // The model is the conv alone: its output errors are the reported ones.
     const ref = await output(model, data, 64);
-    expectClose(relErr(await output(d.model, data, 64), ref), layer.before, { rtol: 1e-4 });
-    expectClose(relErr(await output(r.model, data, 64), ref), layer.after, { rtol: 1e-4 });
+    expectClose(relativeError(await output(d.model, data, 64), ref), layer.before, { rtol: 1e-4 });
+    expectClose(relativeError(await output(r.model, data, 64), ref), layer.after, { rtol: 1e-4 });
     // The decomposed model passed in is not modified.
     assert.notEqual(r.model, d.model);
   }
@@ -95,6 +86,6 @@ test('Jaderberg\'s 1×k last stage is refit from its input patches, over strides
     const layer = r.layers[0];
     assert.ok(layer !== undefined && layer.after < 0.95 * layer.before, `${JSON.stringify(g)}: ${layer?.before} -> ${layer?.after}`);
     const ref = await output(model, data, 32);
-    expectClose(relErr(await output(r.model, data, 32), ref), layer.after, { rtol: 1e-4 });
+    expectClose(relativeError(await output(r.model, data, 32), ref), layer.after, { rtol: 1e-4 });
   }
 });

@@ -15,7 +15,7 @@ import { Tensor } from '../../ir/tensor.js';
 import { Session } from '../../runtime/session.js';
 import { cloneModel } from '../../train/graph-edit.js';
 import { solveSpdMatrix } from '../../util/linalg/cholesky.js';
-import { matrix } from '../../util/linalg/matrix.js';
+import { matrix, relativeError } from '../../util/linalg/matrix.js';
 import type { DecomposeReport } from './types.js';
 
 export interface RefitOptions {
@@ -160,19 +160,9 @@ export async function refitLastStages(original: Model, decomposed: Model, report
       skipped.push({ name: job.name, reason: `too few calibration rows (${z.rows}) for ${z.cols} inputs` });
       continue;
     }
-    layers.push({ name: job.name, before: relErr(yHat.data, y.data), after: fit.error });
+    layers.push({ name: job.name, before: relativeError(yHat.data, y.data), after: fit.error });
   }
   return { model, layers, skipped };
-}
-
-function relErr(a: Float32Array, b: Float32Array): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num += ((a[i] as number) - (b[i] as number)) ** 2;
-    den += (b[i] as number) ** 2;
-  }
-  return den === 0 ? Math.sqrt(num) : Math.sqrt(num / den);
 }
 
 /**

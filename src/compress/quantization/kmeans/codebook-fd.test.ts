@@ -4,49 +4,19 @@
  * through a nonlinearity, for raw and normalised centroid steps.
  */
 import { test } from 'node:test';
-import { addBackward } from '../../../autodiff/backward.js';
-import { GraphBuilder } from '../../../ir/builder.js';
-import type { Model } from '../../../ir/graph.js';
-import { Tensor } from '../../../ir/tensor.js';
-import { inferShapes } from '../../../passes/infer-shapes.js';
-import { Session } from '../../../runtime/session.js';
 import { expectClose } from '../../../testing/expect-close.js';
-import { codebookModel, codebookName } from './codebook-graph.js';
+import { oneLayer, probeCodebook } from './fixtures.js';
 import type { SharedLayer } from './share.js';
 
 const XS = [0.7, -1.2, 0.4, 1.5, 0.3, -0.8, -0.5, 0.9, 1.1];
 const RS = [0.3, -1, 2, 0.7, -0.4, 1.3];
 const INDICES = [0, 2, -1, 1, 0, 2];
 
-function tanhMlp(): Model {
-  const b = new GraphBuilder('tanh-mlp');
-  const x = b.input('x', 'float32', [3, 3]);
-  const w = b.initializer('w', Tensor.f32([3, 2], [0, 0, 0, 0, 0, 0]));
-  b.output(b.op('Tanh', [b.op('MatMul', [x, w])]), 'y');
-  return b.build();
-}
-
 /** Loss Σ tanh(x W) ⊙ r and its gradient with respect to the stored codebook initializer. */
 async function lossAndGrad(codebook: readonly number[], normalizeSteps: boolean): Promise<{ loss: number; grad: number[] }> {
   const layer: SharedLayer = { name: 'w', kind: 'fc', bits: 2, dims: [3, 2], codebook: Float32Array.from(codebook), indices: Int32Array.from(INDICES) };
-  const m = codebookModel(tanhMlp(), [layer], { normalizeSteps });
-  const g = m.graph;
-  const b = new GraphBuilder(g);
-  const r = b.input('r', 'float32', [3, 2]);
-  const y = g.outputs[0]!;
-  g.outputs.length = 0;
-  const loss = b.op('ReduceSum', [b.op('Mul', [y, r])], { keepdims: 0 });
-  inferShapes(m);
-  const cb = g.initializers.get(codebookName('w'))!;
-  b.output(addBackward(g, loss, [cb], { opset: m.opset() }).get(cb)!, 'dcb');
-  b.output(loss, 'loss');
-  const s = await Session.create(m, { threads: 1 });
-  try {
-    const out = await s.run({ x: Tensor.f32([3, 3], XS), r: Tensor.f32([3, 2], RS) });
-    return { loss: out.loss!.toNumbers()[0]!, grad: out.dcb!.toNumbers() };
-  } finally {
-    await s.release();
-  }
+  const out = await probeCodebook(oneLayer([0, 0, 0, 0, 0, 0], 3, true), layer, XS, RS, { normalizeSteps });
+  return { loss: out.loss, grad: out.dcb };
 }
 
 test('codebook gradient matches finite differences of the loss through tanh (raw centroid steps)', async () => {
