@@ -4,11 +4,12 @@
 #   dataset-fashion-mnist  - Fashion-MNIST IDX files in /usr/share/datasets/fashion-mnist
 #   python3-onnx           - onnx.checker for cross-check tests
 #   g++, make              - to build the native XNOR addon (native/xnor, scripts/build-native.sh)
+#   qemu-user              - runs the CPU-sensitive tests on an emulated AVX2-only CPU (scripts/test-avx2.sh)
 # Set SLIMNET_SKIP_APT=1 to skip the Debian part. Idempotent: does nothing that is already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-apt_pkgs=(dataset-fashion-mnist python3-onnx libonnx-testdata g++ make)
+apt_pkgs=(dataset-fashion-mnist python3-onnx libonnx-testdata g++ make qemu-user)
 if [ "${SLIMNET_WITH_TORCH:-0}" = "1" ]; then apt_pkgs+=(python3-torch libopenblas0-openmp); fi
 
 missing=()

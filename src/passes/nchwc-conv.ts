@@ -12,7 +12,8 @@
  *
  * Only plain 2-D float32 convs (group 1, explicit or no padding) whose input and output channel counts are
  * multiples of the block size are lowered; everything else is left alone. The block size is the CPU's
- * (onnxruntime's MLAS: 16 with AVX-512, 8 with AVX2); `runtime/nchwc.ts` finds it by probing.
+ * (onnxruntime's MLAS: 16 with AVX-512, 8 with AVX2); `runtime/nchwc.ts` reads it from onnxruntime's own
+ * reordering of a constant filter and checks it against `blockedFilterReference`.
  */
 import { GraphBuilder } from '../ir/builder.js';
 import type { Model } from '../ir/graph.js';
@@ -100,4 +101,36 @@ function blockedFilter(b: GraphBuilder, w: Value, dims: readonly number[], block
   const split = b.op('Reshape', [w, shape([m / block, block, c / block, block, kh, kw], 'split')]);
   const perm = b.op('Transpose', [split], { perm: [0, 2, 4, 5, 3, 1] });
   return b.op('Reshape', [perm, shape([m, c, kh, kw], 'merge')]);
+}
+
+/**
+ * The blocked filter layout computed directly (the reference for the in-graph reorder and for the filter that
+ * onnxruntime's own NCHWc transformer writes): D[mo, co, y, x, ci, mi] = W[mo·B + mi, co·B + ci, y, x], with
+ * output and input channels padded with zeros to multiples of B. Returns the padded dims [M', C', kh, kw] and
+ * the values in blocked order.
+ */
+export function blockedFilterReference(
+  w: ArrayLike<number>, dims: readonly [number, number, number, number], block: number,
+): { dims: [number, number, number, number]; data: Float32Array } {
+  const [m, c, kh, kw] = dims;
+  const mp = Math.ceil(m / block) * block;
+  const cp = Math.ceil(c / block) * block;
+  const out = new Float32Array(mp * cp * kh * kw);
+  let k = 0;
+  for (let mo = 0; mo < mp / block; mo++) {
+    for (let co = 0; co < cp / block; co++) {
+      for (let y = 0; y < kh; y++) {
+        for (let x = 0; x < kw; x++) {
+          for (let ci = 0; ci < block; ci++) {
+            for (let mi = 0; mi < block; mi++, k++) {
+              const oc = mo * block + mi;
+              const ic = co * block + ci;
+              if (oc < m && ic < c) out[k] = w[((oc * c + ic) * kh + y) * kw + x] as number;
+            }
+          }
+        }
+      }
+    }
+  }
+  return { dims: [mp, cp, kh, kw], data: out };
 }

@@ -6,7 +6,7 @@ import { Tensor } from '../ir/tensor.js';
 import { NCHWC_DOMAIN } from '../passes/nchwc-conv.js';
 import { expectClose } from '../testing/expect-close.js';
 import { Rng } from '../util/rng.js';
-import { accelerateConvs, nchwcBlockSize } from './nchwc.js';
+import { accelerateConvs, blockFromOptimizedModel, loweringReproducesPlain, nchwcBlockSize } from './nchwc.js';
 import { Session } from './session.js';
 
 function net(): Model {
@@ -46,4 +46,16 @@ test('blocked convolutions equal the plain ones (stride, padding, dilation, bias
   assert.equal(modified, true);
   assert.equal(model.graph.nodes.filter((n) => n.domain === NCHWC_DOMAIN && n.opType === 'Conv').length, 3);
   expectClose([...(await run(model, feeds))], [...want], { rtol: 1e-4, atol: 1e-4 });
+});
+
+test('block size read from onnxruntime: its own filter reorder matches the reference layout; the other block fails', async (t) => {
+  const block = await blockFromOptimizedModel();
+  if (block === undefined) {
+    t.skip('onnxruntime has no NCHWc kernels on this CPU');
+    return;
+  }
+  assert.ok(block === 8 || block === 16, `block ${block}`);
+  assert.equal(await nchwcBlockSize(), block);
+  assert.equal(await loweringReproducesPlain(block), true);
+  assert.equal(await loweringReproducesPlain(block === 8 ? 16 : 8), false, 'a wrong block size is detectable');
 });

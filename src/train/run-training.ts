@@ -18,7 +18,7 @@ import { readState, writeState, type CheckpointState } from './checkpoint.js';
 import { TrainingFeeds } from './feeds.js';
 import { adamScalars } from './optimizer.js';
 import { learningRate } from './schedule.js';
-import type { EpochStats, TrainProgress, TrainRequest, TrainResponse } from './types.js';
+import type { ConvLayout, EpochStats, TrainProgress, TrainRequest, TrainResponse } from './types.js';
 
 const EVAL_BATCH = 256;
 const PROGRESS_MS = 250;
@@ -29,8 +29,11 @@ interface Run {
   readonly data: Dataset;
   readonly inference: Model;
   readonly feeds: TrainingFeeds;
-  readonly train: Session;
-  readonly evalSession: Session | undefined;
+  train: Session;
+  evalSession: Session | undefined;
+  /** Whether the sessions run blocked convolutions; 'unchecked' until the first batch has compared them. */
+  convLayout: 'unchecked' | ConvLayout;
+  readonly warnings: string[];
   readonly history: EpochStats[];
   /** Optimizer steps taken. */
   step: number;
@@ -45,28 +48,85 @@ export async function runTraining(req: TrainRequest, ctx: WorkerContext<TrainPro
   const saved = req.resume && req.checkpoint !== undefined ? readState(req.checkpoint) : undefined;
   const values = saved === undefined ? initialValues(req, inference) : checkedState(req, saved);
   const feeds = new TrainingFeeds(req.info, values, req.masks, req.batchSize);
-  const train = await Session.create(await sessionGraph(req, req.trainingGraph), { threads: req.threads, allowSpinning: req.spinning });
-  const evalSession = req.validate ? await Session.create(await sessionGraph(req, req.evalGraph), { threads: req.threads, allowSpinning: req.spinning }) : undefined;
+  const warnings: string[] = [];
+  const { session: train, lowered } = await openSession(req, req.trainingGraph, warnings);
+  const evalSession = req.validate ? (await openSession(req, req.evalGraph, warnings)).session : undefined;
   const run: Run = {
     req, ctx, data, inference, feeds, train, evalSession, history: [...(saved?.history ?? [])],
     step: saved?.step ?? 0, stepSeconds: 0, stepsThisRun: 0,
+    convLayout: lowered ? 'unchecked' : 'plain', warnings,
   };
   const startEpoch = saved?.epochsDone ?? 0;
   try {
     for (let epoch = startEpoch; epoch < req.epochs; epoch++) await runEpoch(run, epoch);
   } finally {
-    await train.release();
-    await evalSession?.release();
+    await run.train.release();
+    await run.evalSession?.release();
   }
   applyValues(inference, req, feeds.snapshot());
-  return { model: encodeModel(inference), history: run.history, resumedFromEpoch: startEpoch };
+  const convLayout = run.convLayout === 'unchecked' ? 'blocked' : run.convLayout;
+  return { model: encodeModel(inference), history: run.history, resumedFromEpoch: startEpoch, convLayout, warnings: run.warnings };
 }
 
-/** The graph a session runs: convolutions lowered to the blocked layout unless disabled. */
-async function sessionGraph(req: TrainRequest, bytes: Uint8Array): Promise<Uint8Array | Model> {
-  if (!req.blockedConvs) return bytes;
-  const { model, modified } = await accelerateConvs(decodeModel(bytes));
-  return modified ? model : bytes;
+function sessionOptions(req: TrainRequest): { threads: number; allowSpinning: boolean } {
+  return { threads: req.threads, allowSpinning: req.spinning };
+}
+
+/**
+ * A session over the graph with its convolutions lowered to the blocked layout, unless disabled or unless
+ * onnxruntime cannot load the lowered graph (then the plain graph, with a warning).
+ */
+async function openSession(req: TrainRequest, bytes: Uint8Array, warnings: string[]): Promise<{ session: Session; lowered: boolean }> {
+  if (req.blockedConvs) {
+    const opts = req.nchwcBlockSize === undefined ? {} : { blockSize: req.nchwcBlockSize };
+    const { model, modified } = await accelerateConvs(decodeModel(bytes), opts);
+    try {
+      if (modified) return { session: await Session.create(model, sessionOptions(req)), lowered: true };
+    } catch (e) {
+      warnings.push(`onnxruntime cannot load blocked convolutions (${e instanceof Error ? e.message : String(e)}); using plain ones`);
+    }
+  }
+  return { session: await Session.create(bytes, sessionOptions(req)), lowered: false };
+}
+
+/**
+ * Once per run, on the first real batch: the blocked-convolution training step must produce what the plain
+ * graph produces (loss, updated weights, optimizer state, statistics). If it does not (a block size this CPU's
+ * kernels do not use, a kernel defect), training continues on plain convolutions with one warning, from the
+ * plain step's outputs. Returns the outputs to use.
+ */
+async function checkLowering(run: Run, lowered: Record<string, Tensor>): Promise<Record<string, Tensor>> {
+  const { req } = run;
+  const plain = await Session.create(req.trainingGraph, sessionOptions(req));
+  const want = await plain.run(run.feeds.feeds);
+  const bad = Object.keys(want).find((name) => !outputsAgree(lowered[name], want[name] as Tensor));
+  if (bad === undefined) {
+    await plain.release();
+    run.convLayout = 'blocked';
+    return lowered;
+  }
+  await run.train.release();
+  run.train = plain;
+  if (run.evalSession !== undefined) {
+    await run.evalSession.release();
+    run.evalSession = await Session.create(req.evalGraph, sessionOptions(req));
+  }
+  run.convLayout = 'plain';
+  const message = `blocked convolutions (NCHWc) disagree with the plain ones on the first batch (output '${bad}'); ` +
+    'training continues with plain convolutions (slower, correct)';
+  run.warnings.push(message);
+  run.ctx.progress({ ...progress(run, 'notice', 0, 0, 0, NaN, NaN, req.lr, 0), message });
+  return want;
+}
+
+/** Same values to float32 rounding of a different summation order: |a − b| ≤ 1e-3 · max|b| + 1e-6. */
+function outputsAgree(a: Tensor | undefined, b: Tensor): boolean {
+  if (a === undefined || a.size !== b.size) return false;
+  if (b.dtype !== 'float32') return a.data.every((v, i) => v === b.data[i]);
+  const x = a.data as Float32Array;
+  const y = b.data as Float32Array;
+  const scale = y.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+  return x.every((v, i) => Math.abs(v - (y[i] as number)) <= 1e-3 * scale + 1e-6);
 }
 
 /** Parameters (masked) and running statistics from the inference model; optimizer state starts at zero. */
@@ -155,7 +215,8 @@ async function step(run: Run, x: Float32Array, dims: readonly number[], y: Int32
     feeds.setScalar(req.info.scalars.adamC2, c2);
   }
   const t0 = performance.now();
-  const out = await run.train.run(feeds.feeds);
+  let out = await run.train.run(feeds.feeds);
+  if (run.convLayout === 'unchecked') out = await checkLowering(run, out);
   run.stepSeconds += (performance.now() - t0) / 1000;
   run.stepsThisRun++;
   return out;

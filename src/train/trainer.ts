@@ -30,7 +30,10 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const model = decodeModel(response.model);
   if (opts.output !== undefined) saveModel(model, opts.output, { externalData: false });
   const last = response.history[response.history.length - 1];
-  return { model, history: response.history, testError: last?.testError ?? NaN, resumedFromEpoch: response.resumedFromEpoch };
+  return {
+    model, history: response.history, testError: last?.testError ?? NaN, resumedFromEpoch: response.resumedFromEpoch,
+    convLayout: response.convLayout, warnings: response.warnings,
+  };
 }
 
 /** The optimizer spec implied by the options. */
@@ -84,6 +87,7 @@ export function prepareTraining(opts: TrainOptions): TrainRequest {
     threads: opts.threads ?? 2,
     spinning: opts.spinning ?? false,
     blockedConvs: opts.blockedConvs ?? true,
+    ...(opts.nchwcBlockSize === undefined ? {} : { nchwcBlockSize: opts.nchwcBlockSize }),
     masks,
     validate: opts.validate ?? true,
     ...(opts.checkpoint === undefined ? {} : { checkpoint: opts.checkpoint }),

@@ -83,6 +83,11 @@ export interface TrainOptions {
    * Conv kernel, which is what onnxruntime picks for weights that change every step.
    */
   readonly blockedConvs?: boolean;
+  /**
+   * NCHWc block size to lower with instead of the one read from onnxruntime (tests; a size this CPU's kernels
+   * do not use is caught by the first-batch check and training falls back to plain convolutions).
+   */
+  readonly nchwcBlockSize?: number;
   /** Masks, frozen parameters, regularizers, weight transforms, custom loss. */
   readonly hooks?: TrainHooks;
   /** MaxPool backward: 'index' (default, PyTorch semantics, faster) or 'tie-split'. */
@@ -106,8 +111,14 @@ export interface TrainOptions {
   readonly inProcess?: boolean;
 }
 
+/** How a training run executed its convolutions: onnxruntime's blocked NCHWc kernels or the plain ones. */
+export type ConvLayout = 'blocked' | 'plain';
+
 export interface TrainProgress {
-  readonly kind: 'step' | 'epoch';
+  /** 'notice' reports carry a `message` (e.g. a fallback to plain convolutions) and no step figures. */
+  readonly kind: 'step' | 'epoch' | 'notice';
+  /** Set on 'notice' reports. */
+  readonly message?: string;
   /** 1-based epoch and step within it. */
   readonly epoch: number;
   readonly epochs: number;
@@ -146,6 +157,10 @@ export interface TrainResult {
   readonly testError: number;
   /** Epoch the run resumed after (0 when it started afresh). */
   readonly resumedFromEpoch: number;
+  /** The convolution kernels the run used (after the first-batch check). */
+  readonly convLayout: ConvLayout;
+  /** Warnings of the run (e.g. blocked convolutions disagreed and were replaced by plain ones). */
+  readonly warnings: readonly string[];
 }
 
 /** The structured-cloneable request the worker runs. */
@@ -166,6 +181,7 @@ export interface TrainRequest {
   readonly threads: number;
   readonly spinning: boolean;
   readonly blockedConvs: boolean;
+  readonly nchwcBlockSize?: number;
   readonly masks: Readonly<Record<string, Float32Array>>;
   readonly validate: boolean;
   readonly checkpoint?: string;
@@ -176,4 +192,6 @@ export interface TrainResponse {
   readonly model: Uint8Array;
   readonly history: readonly EpochStats[];
   readonly resumedFromEpoch: number;
+  readonly convLayout: ConvLayout;
+  readonly warnings: readonly string[];
 }

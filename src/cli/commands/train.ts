@@ -15,7 +15,9 @@ export function progressPrinter(): (p: TrainProgress) => void {
   return (p) => {
     const head = `epoch ${p.epoch}/${p.epochs} step ${p.step}/${p.steps}`;
     const body = `loss ${p.loss.toFixed(4)} acc ${formatPercent(p.accuracy)} lr ${p.lr.toPrecision(3)} ${p.imagesPerSecond.toFixed(0)} img/s ETA ${p.etaSeconds.toFixed(0)}s`;
-    if (p.kind === 'epoch' && p.stats !== undefined) {
+    if (p.kind === 'notice') {
+      process.stderr.write(`${tty ? '\r\x1b[K' : ''}warning: ${p.message ?? ''}\n`);
+    } else if (p.kind === 'epoch' && p.stats !== undefined) {
       const s = p.stats;
       const test = Number.isNaN(s.testError) ? '' : ` test error ${formatPercent(s.testError)}`;
       process.stderr.write(`${tty ? '\r\x1b[K' : ''}epoch ${s.epoch}/${p.epochs}: train loss ${s.trainLoss.toFixed(4)} train error ${formatPercent(s.trainError)}${test} (${s.seconds.toFixed(1)} s, ${s.imagesPerSecond.toFixed(0)} img/s)\n`);
