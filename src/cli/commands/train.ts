@@ -63,13 +63,15 @@ export const trainCommand: Command = {
       ...(o.json === true ? {} : { onProgress: progressPrinter() }),
     });
     if (o.json === true) {
-      io.out(JSON.stringify({ model: source.label, out, testError: result.testError, history: result.history, resumedFromEpoch: result.resumedFromEpoch }, null, 2));
+      const { testError, history, resumedFromEpoch, convLayout, warnings } = result;
+      io.out(JSON.stringify({ model: source.label, out, testError, history, resumedFromEpoch, convLayout, warnings }, null, 2));
       return 0;
     }
     io.out(formatTable(
       [{ header: 'epoch' }, { header: 'train loss', align: 'right' }, { header: 'train error' }, { header: 'test error' }, { header: 'img/s' }, { header: 'seconds' }],
       result.history.map((h) => [String(h.epoch), h.trainLoss.toFixed(4), formatPercent(h.trainError), Number.isNaN(h.testError) ? '-' : formatPercent(h.testError), h.imagesPerSecond.toFixed(0), h.seconds.toFixed(1)]),
     ));
+    io.out(`convolutions: ${result.convLayout === 'blocked' ? 'blocked NCHWc kernels (checked on the first batch)' : 'plain kernels'}`);
     io.out(`saved ${out} (test error ${Number.isNaN(result.testError) ? 'not measured' : formatPercent(result.testError)})`);
     return 0;
   },
