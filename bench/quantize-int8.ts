@@ -3,8 +3,8 @@
  * after, file size ratio, per-layer SQNR, onnxruntime fusion and the measured latency speedup vs float at
  * batch 1 and 64 (median of interleaved runs via compareLatency, 1 thread).
  *   node dist/bench/quantize-int8.js [--data mnist] [--calibration minmax|percentile|entropy] [--format qoperator|qdq]
- *        [--per-tensor] [--batches 8] [--runs 50] [--auto-keep-db X] [--keep-float a,b] [--qat-epochs N]
- *        [--learn-scales] [--lr 0.001] [--qat-limit N] [--threads 1] [--out dir] model.onnx [more.onnx ...]
+ *        [--per-tensor] [--reduce-range on|auto|off] [--batches 8] [--runs 50] [--auto-keep-db X] [--keep-float a,b]
+ *        [--qat-epochs N] [--learn-scales] [--lr 0.001] [--qat-limit N] [--threads 1] [--out dir] model.onnx [more.onnx ...]
  */
 import { mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -21,7 +21,8 @@ async function main(): Promise<void> {
     allowPositionals: true,
     options: {
       data: { type: 'string', default: 'mnist' }, calibration: { type: 'string', default: 'percentile' }, format: { type: 'string', default: 'qoperator' },
-      'per-tensor': { type: 'boolean', default: false }, batches: { type: 'string', default: '8' }, runs: { type: 'string', default: '50' },
+      'per-tensor': { type: 'boolean', default: false }, 'reduce-range': { type: 'string', default: 'on' },
+      batches: { type: 'string', default: '8' }, runs: { type: 'string', default: '50' },
       'auto-keep-db': { type: 'string' }, 'keep-float': { type: 'string' }, 'qat-epochs': { type: 'string', default: '0' },
       'learn-scales': { type: 'boolean', default: false }, lr: { type: 'string' }, 'qat-limit': { type: 'string' },
       percentile: { type: 'string' }, threads: { type: 'string', default: '1' }, out: { type: 'string' },
@@ -34,6 +35,7 @@ async function main(): Promise<void> {
     const model = loadModel(path);
     const options: Record<string, string | boolean> = {
       calibration: v.calibration as string, format: v.format as string, perTensor: v['per-tensor'] === true, calibrationBatches: v.batches as string,
+      reduceRange: v['reduce-range'] as string,
       qatEpochs: v['qat-epochs'] as string, learnScales: v['learn-scales'] === true,
       ...(v.lr === undefined ? {} : { lr: v.lr }), ...(v.percentile === undefined ? {} : { percentile: v.percentile }),
       ...(v['auto-keep-db'] === undefined ? {} : { autoKeepDb: v['auto-keep-db'] }), ...(v['keep-float'] === undefined ? {} : { keepFloat: v['keep-float'] }),
@@ -44,7 +46,7 @@ async function main(): Promise<void> {
       onProgress: (p) => { if (p.kind === 'epoch') process.stderr.write(`  QAT epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(4)}\n`); },
     });
     const rep = r.report as unknown as QuantizeInt8Report;
-    console.log(`\n== ${path} (${rep.format}, ${rep.method}, ${rep.perChannel ? 'per-channel' : 'per-tensor'}, QAT ${rep.qat?.epochs ?? 0} epochs${rep.qat?.learnScales === true ? ' + learned scales' : ''}; ${r.seconds.toFixed(1)} s)`);
+    console.log(`\n== ${path} (${rep.format}, ${rep.method}, ${rep.perChannel ? 'per-channel' : 'per-tensor'} ${rep.weights.bits}-bit, QAT ${rep.qat?.epochs ?? 0} epochs${rep.qat?.learnScales === true ? ' + learned scales' : ''}; ${r.seconds.toFixed(1)} s)`);
     console.log(formatSummary(r.summary));
     console.log(formatMeasurement(r.measurement!).join('\n'));
     if (v.out !== undefined) {

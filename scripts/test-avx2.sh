@@ -9,6 +9,9 @@ cd "$(dirname "$0")/.."
 files=(
   dist/src/runtime/nchwc.test.js
   dist/src/train/blocked-convs.test.js
+  dist/src/runtime/int8-kernels.test.js
+  dist/src/compress/quantization/int8/export.test.js
+  dist/src/compress/quantization/int8/reduce-range.test.js
 )
 if ! command -v qemu-x86_64 >/dev/null; then
   if [ "${CI:-}" = "true" ]; then echo "test-avx2: qemu-x86_64 missing (Debian qemu-user)" >&2; exit 1; fi

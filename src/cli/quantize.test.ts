@@ -27,10 +27,15 @@ interface Measured {
 
 test('quantize --method int8 writes a QOperator model and reports error, size, ratio and latency', async () => {
   const out = join(dir, 'int8.onnx');
-  const r = await cli('quantize', 'lenet5', '--method', 'int8', '--calibration', 'minmax', '--calibration-batches', '2', ...quick, '--out', out, '--json');
+  const r = await cli('quantize', 'lenet5', '--method', 'int8', '--calibration', 'minmax', '--calibration-batches', '2',
+    '--reduce-range', 'on', ...quick, '--out', out, '--json');
   assert.equal(r.code, 0, r.err);
-  const j = JSON.parse(r.out) as Measured & { options: Record<string, unknown>; report: { fusion: { fused: boolean } } };
+  type Int8Report = { fusion: { fused: boolean }; weights: { bits: number; reason: string } };
+  const j = JSON.parse(r.out) as Measured & { options: Record<string, unknown>; report: Int8Report };
   assert.equal(j.options['calibration'], 'minmax');
+  assert.equal(j.options['reduceRange'], 'on');
+  assert.equal(j.report.weights.bits, 7);
+  assert.match(j.report.weights.reason, /7-bit weights .*reduce-range on: u8×s8 kernels/);
   assert.equal(j.report.fusion.fused, true);
   assert.equal(j.measurement.error.samples, 256);
   assert.ok(j.measurement.size.ratio > 3.5, `ratio ${j.measurement.size.ratio}`);

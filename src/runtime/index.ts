@@ -8,3 +8,7 @@ export {
 } from './latency.js';
 export { planInput, type InputPlan } from './model-input.js';
 export { runWorker, serveWorker, type RunWorkerOptions, type WorkerContext } from './worker.js';
+export { dotU8S8, saturationFree, SATURATION_FREE_WEIGHT_MAX, type KernelArithmetic } from './int8-arithmetic.js';
+export {
+  cpuinfoHasVnni, int8Kernels, probeInt8Kernels, VNNI_ENV, type Int8KernelInfo, type Int8KernelProbe,
+} from './int8-kernels.js';

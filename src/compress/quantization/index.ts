@@ -10,6 +10,7 @@ export {
 export { checkMethods, quantizationMethod, quantizationMethods } from './methods.js';
 export { quantize, type QuantizeOptions, type QuantizeResult } from './quantize.js';
 export { quantizeInt8, type QuantizeInt8Options, type QuantizeInt8Report } from './int8/pipeline.js';
+export { chooseWeightRange, type ReduceRange, type WeightRangeChoice } from './int8/reduce-range.js';
 export { quantizationAwareTraining, int8WeightTransform, addActivationFakeQuant, type QatOptions, type QatResult, type QatScale } from './int8/qat.js';
 export { fixedPointQuantize, type FixedPointOptions, type FixedPointResult } from './fixed/quantize.js';
 export { finetuneFixedPoint, type FixedFinetuneOptions, type FixedFinetuneResult } from './fixed/finetune.js';

@@ -12,4 +12,7 @@ export {
 } from './ranges.js';
 export { QUANT_RULES, ruleFor, type QuantKind, type QuantRule } from './rules.js';
 export { quantizeInt8, type QuantizeInt8Options, type QuantizeInt8Report } from './pipeline.js';
-export { quantizeBias, quantizeWeight, type QuantizedWeight } from './weights.js';
+export { quantizeBias, quantizeWeight, weightQmax, type QuantizedWeight, type WeightBits } from './weights.js';
+export {
+  chooseWeightRange, REDUCE_RANGE_CHOICES, REDUCE_RANGE_DEFAULT, type ReduceRange, type WeightRangeChoice,
+} from './reduce-range.js';

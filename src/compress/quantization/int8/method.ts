@@ -8,12 +8,16 @@ import {
 } from '../method.js';
 import { quantizeInt8, type QuantizeInt8Report } from './pipeline.js';
 import type { CalibrationMethod } from './ranges.js';
+import { REDUCE_RANGE_CHOICES, REDUCE_RANGE_DEFAULT, type ReduceRange } from './reduce-range.js';
 
 function summary(r: QuantizeInt8Report): SummaryBlock[] {
   const lines: SummaryBlock[] = [
-    `${r.format}, ${r.method} calibration, ${r.perChannel ? 'per-channel' : 'per-tensor'} int8 weights, uint8 activations; ` +
+    `${r.format}, ${r.method} calibration, ${r.perChannel ? 'per-channel' : 'per-tensor'} ` +
+      `${r.weights.bits}-bit weights, uint8 activations; ` +
       `folded ${r.foldedBatchNorms} BatchNorm and ${r.foldedRelus.length} Relu; ${r.quantizedNodes} quantized nodes`,
+    `weights: ${r.weights.reason}`,
   ];
+  if (r.weights.warning !== undefined) lines.push(`WARNING: ${r.weights.warning}`);
   const kept = [...r.keptFloat, ...r.autoKeptFloat];
   if (kept.length > 0) lines.push(`kept float: ${kept.join(', ')}${r.autoKeptFloat.length > 0 ? ` (automatically: ${r.autoKeptFloat.join(', ')})` : ''}`);
   if (r.qat !== undefined) {
@@ -40,6 +44,11 @@ export const int8Method: QuantizationMethod = {
     percentile: { type: 'number', placeholder: 'P', min: 50, max: 100, default: 99.99, description: 'percentile of |x| kept by --calibration percentile' },
     calibrationBatches: { type: 'integer', placeholder: 'N', min: 1, default: 8, description: 'calibration batches of 64 training samples' },
     perTensor: { type: 'boolean', description: 'one weight scale per tensor instead of per output channel' },
+    reduceRange: {
+      type: 'string', choices: REDUCE_RANGE_CHOICES, default: REDUCE_RANGE_DEFAULT,
+      description: 'weights: on = 7-bit, exact on every CPU; off = 8-bit, loses accuracy on x86 without VNNI; '
+        + 'auto = 7-bit where this CPU lacks VNNI (probed; SLIMNET_CPU_VNNI=1|0 overrides)',
+    },
     format: { type: 'string', choices: ['qoperator', 'qdq'], default: 'qoperator', description: 'QOperator (QLinearConv...) or QDQ (Quantize/DequantizeLinear pairs)' },
     keepFloat: { type: 'string', placeholder: 'NODES', description: 'comma-separated node names to keep in float' },
     autoKeepDb: { type: 'number', placeholder: 'DB', description: 'also keep float every layer whose SQNR is below DB' },
@@ -59,6 +68,7 @@ export const int8Method: QuantizationMethod = {
       method: optionString(o, 'calibration') as CalibrationMethod,
       percentile: optionNumber(o, 'percentile'),
       perChannel: !optionBoolean(o, 'perTensor'),
+      reduceRange: optionString(o, 'reduceRange') as ReduceRange,
       format: optionString(o, 'format') as 'qdq' | 'qoperator',
       keepFloat: optionList(o, 'keepFloat'),
       ...(autoKeep === undefined ? {} : { autoKeepFloatBelowDb: autoKeep }),
@@ -72,6 +82,7 @@ export const int8Method: QuantizationMethod = {
         },
       }),
     });
+    if (report.weights.warning !== undefined) ctx.log?.(`int8: ${report.weights.warning}`);
     return { model: out, report: { ...report }, summary: summary(report) };
   },
 };

@@ -18,6 +18,7 @@ import { exportQOperator } from './qoperator.js';
 import type { EpochStats } from '../../../train/types.js';
 import { quantizationAwareTraining, type QatOptions, type QatScale } from './qat.js';
 import type { CalibrationMethod, RangeOptions, TensorStats } from './ranges.js';
+import { chooseWeightRange, REDUCE_RANGE_DEFAULT, type ReduceRange, type WeightRangeChoice } from './reduce-range.js';
 
 export interface QuantizeInt8Options {
   /** Calibration data (usually the training split). */
@@ -31,6 +32,12 @@ export interface QuantizeInt8Options {
   readonly percentile?: number;
   /** Per-output-channel weight scales (default true). */
   readonly perChannel?: boolean;
+  /**
+   * Weight range (default 'on', see REDUCE_RANGE_DEFAULT): 'on' = 7-bit weights (|q| <= 63), computed exactly by
+   * every CPU's u8×s8 kernels; 'off' = full 8-bit range; 'auto' = 7-bit where this machine's kernels saturate
+   * (x86 without VNNI, see runtime/int8-kernels.ts), else 8-bit.
+   */
+  readonly reduceRange?: ReduceRange;
   /** Output form (default 'qoperator'). */
   readonly format?: 'qdq' | 'qoperator';
   /** Activation type (default 'uint8'; 'int8' runs slower than float on x86 onnxruntime). */
@@ -46,14 +53,16 @@ export interface QuantizeInt8Options {
   readonly floatOutput?: boolean;
   /** Check onnxruntime fusion of the result (default true). */
   readonly checkFusion?: boolean;
-  /** Quantization-aware training before export (see qat.ts); its perChannel follows `perChannel`. */
-  readonly qat?: Omit<QatOptions, 'perChannel'>;
+  /** Quantization-aware training before export (see qat.ts); its perChannel and weight bits follow the export's. */
+  readonly qat?: Omit<QatOptions, 'perChannel' | 'weightBits'>;
 }
 
 export interface QuantizeInt8Report {
   readonly format: 'qdq' | 'qoperator';
   readonly method: CalibrationMethod;
   readonly perChannel: boolean;
+  /** Weight bits and why (reduce-range mode, this machine's kernels). */
+  readonly weights: WeightRangeChoice;
   readonly foldedBatchNorms: number;
   readonly foldedRelus: readonly string[];
   /** Per quantized layer SQNR (after keep-float decisions). */
@@ -82,6 +91,8 @@ export async function quantizeInt8(model: Model, opts: QuantizeInt8Options): Pro
   const perChannel = opts.perChannel ?? true;
   const format = opts.format ?? 'qoperator';
   if (format !== 'qdq' && format !== 'qoperator') throw new SlimnetError('INVALID_ARGUMENT', `format must be 'qdq' or 'qoperator', got '${String(format)}'`);
+  const weights = await chooseWeightRange(opts.reduceRange ?? REDUCE_RANGE_DEFAULT);
+  const exportOpts = { perChannel, weightBits: weights.bits };
   let base = clone(model);
   const foldedBatchNorms = foldBatchNorm(base);
   inferShapes(base);
@@ -100,7 +111,7 @@ export async function quantizeInt8(model: Model, opts: QuantizeInt8Options): Pro
   });
   let qat: QuantizeInt8Report['qat'];
   if (opts.qat !== undefined) {
-    const r = await quantizationAwareTraining(base, stats, planOpts(byName), { ...opts.qat, perChannel });
+    const r = await quantizationAwareTraining(base, stats, planOpts(byName), { ...opts.qat, ...exportOpts });
     base = r.model;
     inferShapes(base);
     stats = r.stats;
@@ -115,7 +126,7 @@ export async function quantizeInt8(model: Model, opts: QuantizeInt8Options): Pro
   let keep = new Set(byName);
   let { m, p } = plan(keep);
   let named = layersOf(p);
-  exportQdq(m, p, { perChannel });
+  exportQdq(m, p, exportOpts);
   let layers = await layerErrors(base, m, named, evalOpts);
   const auto: string[] = [];
   if (opts.autoKeepFloatBelowDb !== undefined) {
@@ -124,16 +135,17 @@ export async function quantizeInt8(model: Model, opts: QuantizeInt8Options): Pro
       keep = new Set([...keep, ...auto]);
       ({ m, p } = plan(keep));
       named = layersOf(p);
-      exportQdq(m, p, { perChannel });
+      exportQdq(m, p, exportOpts);
       layers = await layerErrors(base, m, named, evalOpts);
     }
   }
   if (format === 'qoperator') {
     ({ m, p } = plan(keep));
-    exportQOperator(m, p, { perChannel });
+    exportQOperator(m, p, exportOpts);
   }
   const report: QuantizeInt8Report = {
-    format, method, perChannel, foldedBatchNorms, foldedRelus: p.foldedRelus, layers, keptFloat: [...byName], autoKeptFloat: auto,
+    format, method, perChannel, weights, foldedBatchNorms, foldedRelus: p.foldedRelus, layers, keptFloat: [...byName],
+    autoKeptFloat: auto,
     quantizedNodes: p.nodes.size, ...(opts.checkFusion === false ? {} : { fusion: await checkFusion(m) }),
     ...(qat === undefined ? {} : { qat }),
   };

@@ -36,21 +36,24 @@ test('activation fake quant: STE gradient for x (zero outside the clip range) an
   expectClose(out.ds!.toNumbers()[0]!, 1 * -10 + 2 * 0.4 + 3 * 0 + 4 * 245, { rtol: 1e-5 });
 });
 
-test('int8 weight fake quant equals the exporter\'s per-channel int8 weights (both reduce forms)', async () => {
+test('int8 weight fake quant equals the exporter\'s weights (both reduce forms, 8 and 7 bits)', async () => {
   const rng = new Rng(3);
-  for (const [dims, axis, opset] of [[[3, 2, 2, 2], 0, 17], [[4, 3], 1, 18], [[4, 3], undefined, 13]] as const) {
+  const shapes = [[[3, 2, 2, 2], 0, 17], [[4, 3], 1, 18], [[4, 3], undefined, 13]] as const;
+  for (const bits of [8, 7] as const) for (const [dims, axis, opset] of shapes) {
     const size = dims.reduce((a: number, d) => a * d, 1);
     const w = Tensor.f32([...dims], Array.from({ length: size }, (_, i) => rng.normal() * (i % 3 === 0 ? 5 : 0.1)));
     const b = new GraphBuilder('wq');
     const wv = b.input('w', 'float32', [...dims]);
-    b.output(int8WeightTransform(dims.length, axis, opset, 'w').forward(b, wv, new TransformRecorder(b, false)), 'y');
+    const t = int8WeightTransform(dims.length, axis, opset, 'w', bits);
+    b.output(t.forward(b, wv, new TransformRecorder(b, false)), 'y');
     const session = await Session.create(b.build(opset), { threads: 1 });
     const y = (await session.run({ w })).y!.toFloat32();
     await session.release();
-    const q = quantizeWeight(w, axis);
+    const q = quantizeWeight(w, axis, bits);
     const inner = axis === undefined ? size : dims.slice(axis + 1).reduce((a: number, d) => a * d, 1);
     const expected = Array.from(q.data, (v, i) => v * q.scales[axis === undefined ? 0 : Math.floor(i / inner) % dims[axis]!]!);
-    expectClose([...y], expected, { rtol: 1e-6, atol: 1e-7, what: `dims [${dims.join(',')}] axis ${String(axis)}` });
+    const what = `${bits} bits, dims [${dims.join(',')}] axis ${String(axis)}`;
+    expectClose([...y], expected, { rtol: 1e-6, atol: 1e-7, what });
   }
 });
 

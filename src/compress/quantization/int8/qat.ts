@@ -2,7 +2,8 @@
  * Quantization-aware training for int8: the planned model (BatchNorm folded, Relus folded) is trained with
  * fake quantization exactly where the exported integer graph quantizes —
  *   activations:  y = (Clip(Round(x / s) + z, qmin, qmax) − z) · s        (uint8, the plan's s and z)
- *   weights:      w_q = Round(w / s_c) · s_c,  s_c = max|w[c]| / 127       (int8 symmetric, per channel)
+ *   weights:      w_q = Round(w / s_c) · s_c,  s_c = max|w[c]| / qmax      (int8 symmetric, per channel;
+ *                 qmax = 127, or 63 for 7-bit reduced-range weights)
  * Round is differentiated as the identity (straight-through estimator); Clip's own rule makes the gradient
  * zero outside the clip range. With `learnScales`, every activation scale is a trained parameter (LSQ,
  * Esser et al. 2020): autodiff through Div / Round(STE) / Clip / Mul gives LSQ's scale gradient, and the
@@ -24,6 +25,7 @@ import { qRange, type QParams } from '../common/qparams.js';
 import { ROUND_STE } from '../fixed/fake-quant.js';
 import { planQuantization, type PlanOptions } from './plan.js';
 import type { TensorStats } from './ranges.js';
+import { weightQmax, type WeightBits } from './weights.js';
 
 export interface QatOptions {
   /** Training data (train split; the test split is not used). */
@@ -37,6 +39,8 @@ export interface QatOptions {
   readonly learnScales?: boolean;
   /** Per-channel weight scales, as the export will use (default true). */
   readonly perChannel?: boolean;
+  /** Weight bits, as the export will use: 8 (default) or 7 (reduced range). */
+  readonly weightBits?: WeightBits;
   readonly seed?: number;
   readonly threads?: number;
   readonly inProcess?: boolean;
@@ -64,8 +68,14 @@ export interface QatResult {
   readonly history: readonly EpochStats[];
 }
 
-/** Per-channel (or per-tensor) symmetric int8 fake quantization of a weight, straight-through backward. */
-export function int8WeightTransform(rank: number, axis: number | undefined, opset: number, name: string): WeightTransform {
+/**
+ * Per-channel (or per-tensor) symmetric int8 fake quantization of a weight (`bits` 8: |q| ≤ 127, 7: |q| ≤ 63),
+ * straight-through backward.
+ */
+export function int8WeightTransform(
+  rank: number, axis: number | undefined, opset: number, name: string, bits: WeightBits = 8,
+): WeightTransform {
+  const qmax = weightQmax(bits);
   const axes = Array.from({ length: rank }, (_, i) => i).filter((i) => i !== axis);
   return {
     forward: (b, w) => {
@@ -73,7 +83,9 @@ export function int8WeightTransform(rank: number, axis: number | undefined, opse
       const max = opset >= 18
         ? b.op('ReduceMax', [abs, b.constInt64(axes)], { keepdims: 1 }, { name: `${name}/wq/max` })
         : b.op('ReduceMax', [abs], { axes, keepdims: 1 }, { name: `${name}/wq/max` });
-      const scale = b.op('Div', [b.op('Max', [max, b.constant(1e-30, [], `${name}/wq/tiny`)]), b.constant(127, [], `${name}/wq/qmax`)], {}, { name: `${name}/wq/scale` });
+      const tiny = b.constant(1e-30, [], `${name}/wq/tiny`);
+      const top = b.constant(qmax, [], `${name}/wq/qmax`);
+      const scale = b.op('Div', [b.op('Max', [max, tiny]), top], {}, { name: `${name}/wq/scale` });
       const q = b.op('Round', [b.op('Div', [w, scale], {}, { name: `${name}/wq/div` })], {}, { name: `${name}/wq/round` });
       return b.op('Mul', [q, scale], {}, { name: `${name}/wq/dequantize` });
     },
@@ -172,7 +184,9 @@ export async function quantizationAwareTraining(base: Model, stats: ReadonlyMap<
     hooks: {
       rules: new Map([['Round', ROUND_STE]]),
       trainable: (p) => defaults.has(p.name) || learned.has(p.name),
-      transforms: (p) => (axes.has(p.name) ? int8WeightTransform(p.dims.length, axes.get(p.name), opset, p.name) : undefined),
+      transforms: (p) => (axes.has(p.name)
+        ? int8WeightTransform(p.dims.length, axes.get(p.name), opset, p.name, opts.weightBits ?? 8)
+        : undefined),
     },
   });
   const out = cloneModel(base);

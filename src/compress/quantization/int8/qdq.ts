@@ -9,11 +9,13 @@ import { Value } from '../../../ir/value.js';
 import { constantValue } from '../../../onnx/index.js';
 import { addNodeWithOutputs, dropUnusedInitializers, QParamConstants, weightConstants } from './graph-util.js';
 import type { QuantPlan } from './plan.js';
-import { quantizeBias, quantizeWeight } from './weights.js';
+import { quantizeBias, quantizeWeight, type WeightBits } from './weights.js';
 
 export interface ExportOptions {
   /** Per-output-channel weight scales (default true). */
   readonly perChannel: boolean;
+  /** Weight bits: 8 (|q| ≤ 127, default) or 7 (|q| ≤ 63, reduced range; see weights.ts). */
+  readonly weightBits?: WeightBits;
 }
 
 /** Opset needed for per-channel DequantizeLinear (axis). */
@@ -43,7 +45,7 @@ export function exportQdq(model: Model, plan: QuantPlan, opts: ExportOptions): v
   for (const [n, rule] of plan.nodes) {
     if (rule.weightAxis === undefined) continue;
     const w = constantValue(n.input(1)) as Tensor;
-    const qw = quantizeWeight(w, opts.perChannel ? rule.weightAxis(n) : undefined);
+    const qw = quantizeWeight(w, opts.perChannel ? rule.weightAxis(n) : undefined, opts.weightBits ?? 8);
     const wq = g.addInitializer(g.uniqueName(`${n.name}_weight_quantized`), new Tensor('int8', w.dims, qw.data));
     const [ws, wz] = weightConstants(g, `${n.name}_weight`, qw.scales, 'int8', qw.axis !== undefined);
     const wdq = new Value(g.uniqueName(`${n.name}_weight_dequantized`), 'float32', w.dims);

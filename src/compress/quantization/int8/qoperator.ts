@@ -14,7 +14,7 @@ import type { QParams } from '../common/qparams.js';
 import { addNodeWithOutputs, dropUnusedInitializers, QParamConstants, weightConstants } from './graph-util.js';
 import type { QuantPlan } from './plan.js';
 import type { ExportOptions } from './qdq.js';
-import { quantizeBias, quantizeWeight } from './weights.js';
+import { quantizeBias, quantizeWeight, type WeightBits } from './weights.js';
 
 export const MS_DOMAIN = 'com.microsoft';
 
@@ -43,10 +43,12 @@ export function exportQOperator(model: Model, plan: QuantPlan, opts: ExportOptio
   };
   const actArgs = (v: Value): Value[] => [quantized(v), ...consts.get(qparams(v), v.name)];
   let usesMs = false;
+  const bits = opts.weightBits ?? 8;
   for (const [n, rule] of plan.nodes) {
     const out = n.output();
     if (plan.floatOutputs.has(n)) {
-      floatOutputGemm(model, n, actArgs(n.input(0)), qparams(n.input(0)).scale, opts.perChannel && rule.weightAxis !== undefined ? rule.weightAxis(n) : undefined);
+      const axis = opts.perChannel && rule.weightAxis !== undefined ? rule.weightAxis(n) : undefined;
+      floatOutputGemm(model, n, actArgs(n.input(0)), qparams(n.input(0)).scale, axis, bits);
       usesMs = true;
       continue;
     }
@@ -65,7 +67,8 @@ export function exportQOperator(model: Model, plan: QuantPlan, opts: ExportOptio
       for (const k of Object.keys(attrs)) delete attrs[k];
       attrs['channels_last'] = 0;
     } else {
-      inputs = [...actArgs(n.input(0)), ...weightArgs(model, n, qparams(n.input(0)).scale, opts.perChannel && rule.weightAxis !== undefined ? rule.weightAxis(n) : undefined)];
+      const axis = opts.perChannel && rule.weightAxis !== undefined ? rule.weightAxis(n) : undefined;
+      inputs = [...actArgs(n.input(0)), ...weightArgs(model, n, qparams(n.input(0)).scale, axis, bits)];
       const bias = inputs.pop();
       const yArgs = consts.get(qp, out.name);
       if (rule.kind === 'conv') inputs = [...inputs, ...yArgs, bias];
@@ -93,22 +96,26 @@ export function exportQOperator(model: Model, plan: QuantPlan, opts: ExportOptio
 }
 
 /** Replaces a float Gemm by QGemm with float output (no y_scale / y_zero_point); the output value is kept. */
-function floatOutputGemm(model: Model, n: Node, a: Value[], inputScale: number, axis: number | undefined): void {
+function floatOutputGemm(
+  model: Model, n: Node, a: Value[], inputScale: number, axis: number | undefined, bits: WeightBits,
+): void {
   const g = model.graph;
   const out = n.output();
   const attrs: Record<string, AttributeInput> = Object.fromEntries(n.attributes);
   delete attrs['beta'];
-  const inputs = [...a, ...weightArgs(model, n, inputScale, axis)];
+  const inputs = [...a, ...weightArgs(model, n, inputScale, axis, bits)];
   n.setOutput(0, new Value(g.uniqueName(`${out.name}_replaced`)));
   addNodeWithOutputs(g, 'QGemm', inputs, [out], attrs, MS_DOMAIN, `${n.name}_quant`);
   g.removeNode(n, true);
 }
 
 /** [w_q, w_scale, w_zero_point, bias_q | undefined] for a weighted node. */
-function weightArgs(model: Model, n: Node, inputScale: number, axis: number | undefined): Array<Value | undefined> {
+function weightArgs(
+  model: Model, n: Node, inputScale: number, axis: number | undefined, bits: WeightBits,
+): Array<Value | undefined> {
   const g = model.graph;
   const w = constantValue(n.input(1)) as Tensor;
-  const qw = quantizeWeight(w, axis);
+  const qw = quantizeWeight(w, axis, bits);
   const wq = g.addInitializer(g.uniqueName(`${n.name}_weight_quantized`), new Tensor('int8', w.dims, qw.data));
   const [ws, wz] = weightConstants(g, `${n.name}_weight`, qw.scales, 'int8', axis !== undefined);
   const bias = n.inputs[2] === undefined ? undefined : constantValue(n.input(2));

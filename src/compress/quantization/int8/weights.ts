@@ -1,4 +1,8 @@
-/** int8 symmetric weight quantization (per tensor or per output channel) and int32 bias quantization. */
+/**
+ * int8 symmetric weight quantization (per tensor or per output channel), full range (8 bits, |q| ≤ 127) or
+ * reduced range (7 bits, |q| ≤ 63: onnxruntime's `reduce_range`, which x86 kernels without VNNI compute exactly,
+ * see runtime/int8-arithmetic.ts), and int32 bias quantization.
+ */
 import { SlimnetError } from '../../../ir/errors.js';
 import type { Tensor } from '../../../ir/tensor.js';
 import { f32, quantizeValue } from '../common/qparams.js';
@@ -10,10 +14,27 @@ export interface QuantizedWeight {
   readonly axis: number | undefined;
 }
 
-/** Quantizes w to int8 with zero point 0: scale = max|w| / 127 per tensor, or per slice along `axis`. */
-export function quantizeWeight(w: Tensor, axis: number | undefined): QuantizedWeight {
+/** Bits of a quantized weight: 8 (full int8 range) or 7 (reduced range). */
+export type WeightBits = 7 | 8;
+
+/** Largest |q| of symmetric weights with `bits` bits: 127 for 8, 63 for 7. */
+export function weightQmax(bits: WeightBits): number {
+  if (bits !== 7 && bits !== 8) {
+    throw new SlimnetError('INVALID_ARGUMENT', `weight bits must be 7 or 8, got ${String(bits)}`);
+  }
+  return 2 ** (bits - 1) - 1;
+}
+
+/**
+ * Quantizes w to int8 with zero point 0: scale = max|w| / qmax per tensor, or per slice along `axis`, with
+ * qmax = 127 (8 bits, default) or 63 (7 bits); every q lies in [−qmax, qmax].
+ */
+export function quantizeWeight(w: Tensor, axis: number | undefined, bits: WeightBits = 8): QuantizedWeight {
   const x = w.toFloat32();
-  if (axis !== undefined && (axis < 0 || axis >= w.rank)) throw new SlimnetError('INVALID_ARGUMENT', `weight axis ${axis} out of range for rank ${w.rank}`);
+  const qmax = weightQmax(bits);
+  if (axis !== undefined && (axis < 0 || axis >= w.rank)) {
+    throw new SlimnetError('INVALID_ARGUMENT', `weight axis ${axis} out of range for rank ${w.rank}`);
+  }
   const channels = axis === undefined ? 1 : (w.dims[axis] as number);
   const inner = axis === undefined ? x.length : w.dims.slice(axis + 1).reduce((a, d) => a * d, 1);
   const channelOf = (i: number): number => (axis === undefined ? 0 : Math.floor(i / inner) % channels);
@@ -23,10 +44,11 @@ export function quantizeWeight(w: Tensor, axis: number | undefined): QuantizedWe
     absmax[c] = Math.max(absmax[c] as number, Math.abs(x[i] as number));
   }
   const scales = new Float32Array(channels);
-  for (let c = 0; c < channels; c++) scales[c] = f32((absmax[c] as number) > 0 ? (absmax[c] as number) / 127 : 1);
+  for (let c = 0; c < channels; c++) scales[c] = f32((absmax[c] as number) > 0 ? (absmax[c] as number) / qmax : 1);
   const data = new Int8Array(x.length);
   for (let i = 0; i < x.length; i++) {
-    data[i] = quantizeValue(x[i] as number, { scale: scales[channelOf(i)] as number, zeroPoint: 0, type: 'int8' });
+    const q = quantizeValue(x[i] as number, { scale: scales[channelOf(i)] as number, zeroPoint: 0, type: 'int8' });
+    data[i] = Math.min(qmax, Math.max(-qmax, q));
   }
   return { data, scales, axis };
 }
