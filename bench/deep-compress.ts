@@ -5,10 +5,12 @@
  * error is within --tolerance pp of the baseline, with its per-layer size table and measured latency.
  *   node dist/bench/deep-compress.js --model runs/lenet-300-100.onnx [--data mnist]
  *     [--sparsity han | 0.92 | file.json | 'step1;step2' (prune in steps, retraining after each)] [--prune iterative] [--cycles 4] [--epochs-per-cycle 3]
- *     [--retrain-epochs 8] [--lr 0.01] [--weight-decay 0] [--pruned file.onnx (skip pruning)]
+ *     [--retrain-epochs 8] [--lr 0.01] [--schedule cosine (of each retraining run)] [--weight-decay 0]
+ *     [--pruned file.onnx (skip pruning)]
  *     [--start file.onnx (prune further from this already pruned model; the baseline stays --model)]
  *     [--bits "conv=8,fc=5;conv=8,fc=4"] [--gap "conv=8,fc=4;conv=5,fc=5"] [--finetune-epochs 2] [--finetune-lr 0.2]
  *     [--option key=value (more pruning-method options, e.g. scope=global)] [--tolerance 0.1] [--threads 1] [--out runs/dc] [--limit N]
+ *     [--validation N (hold out the last N training images and report errors on them instead of the test split)]
  * Han et al.'s per-layer sparsities: LeNet-300-100 fc1 92 %, fc2 91 %, fc3 74 %; LeNet-5 conv1 34 %, conv2 88 %,
  * fc1 92 %, fc2 81 %.
  */
@@ -28,7 +30,9 @@ import type { Model } from '../src/ir/graph.js';
 import { loadModel, saveModel } from '../src/onnx/index.js';
 import { formatMeasurement } from '../src/report/measurement.js';
 import { evaluate } from '../src/runtime/evaluate.js';
+import { parseSchedule } from '../src/train/schedule.js';
 import { atomicWrite } from '../src/util/atomic-write.js';
+import { holdout } from './holdout.js';
 
 const HAN: Readonly<Record<string, Readonly<Record<string, number>>>> = {
   'lenet-300-100': { fc1: 0.92, fc2: 0.91, fc3: 0.74 },
@@ -67,27 +71,35 @@ async function main(): Promise<void> {
       model: { type: 'string', default: 'runs/lenet-300-100.onnx' }, data: { type: 'string', default: 'mnist' },
       sparsity: { type: 'string', default: 'han' }, prune: { type: 'string', default: 'iterative' },
       cycles: { type: 'string', default: '4' }, 'epochs-per-cycle': { type: 'string', default: '3' },
-      'retrain-epochs': { type: 'string', default: '8' }, lr: { type: 'string', default: '0.01' }, 'weight-decay': { type: 'string' },
+      'retrain-epochs': { type: 'string', default: '8' }, lr: { type: 'string', default: '0.01' },
+      schedule: { type: 'string', default: 'cosine' }, 'weight-decay': { type: 'string' },
       pruned: { type: 'string' }, start: { type: 'string' }, bits: { type: 'string', default: 'conv=8,fc=5' }, gap: { type: 'string', default: 'conv=8,fc=4' },
       'finetune-epochs': { type: 'string', default: '2' }, 'finetune-lr': { type: 'string', default: '0.2' },
       tolerance: { type: 'string', default: '0.1' }, threads: { type: 'string', default: '1' }, out: { type: 'string', default: 'runs/dc' },
-      option: { type: 'string', multiple: true, default: [] }, limit: { type: 'string' }, 'latency-runs': { type: 'string', default: '50' }, seed: { type: 'string', default: '0' },
+      option: { type: 'string', multiple: true, default: [] }, limit: { type: 'string' }, validation: { type: 'string' },
+      'latency-runs': { type: 'string', default: '50' }, seed: { type: 'string', default: '0' },
     },
   });
   const t0 = Date.now();
   const threads = Number(v.threads);
   const seed = Number(v.seed);
   const model = loadModel(v.model as string);
-  const data = loadDataset(v.data as string, v.limit === undefined ? {} : { limit: Number(v.limit), testLimit: 10000 });
+  const limits = v.limit === undefined ? {} : { limit: Number(v.limit), testLimit: 10000 };
+  const loaded = loadDataset(v.data as string, limits);
+  // --validation N: the last N training images replace the test split (choose settings without the test data)
+  const data = v.validation === undefined ? loaded : holdout(loaded, Number(v.validation));
   const err = async (m: Model): Promise<number> => (await evaluate(m, data.test, { threads })).top1Error;
   const base = await err(model);
   const tag = basename(v.model as string).replace(/\.onnx$/, '');
   mkdirSync(v.out as string, { recursive: true });
-  console.log(`baseline ${v.model}: test error ${pct(base)} (${data.test.count} samples); tolerance +${v.tolerance} pp`);
+  const checked = v.validation === undefined ? 'test' : 'validation';
+  const split = v.validation === undefined ? 'test' : `validation (last ${v.validation} training images)`;
+  console.log(`baseline ${v.model}: ${split} error ${pct(base)} (${data.test.count} samples); `
+    + `tolerance +${v.tolerance} pp`);
   let pruned: Model;
   if (v.pruned !== undefined) {
     pruned = loadModel(v.pruned);
-    console.log(`pruned model ${v.pruned}: test error ${pct(await err(pruned))}`);
+    console.log(`pruned model ${v.pruned}: ${checked} error ${pct(await err(pruned))}`);
   } else {
     const wd = v['weight-decay'] === undefined ? {} : { weightDecay: Number(v['weight-decay']) };
     const extra = Object.fromEntries((v.option as string[]).map((kv) => {
@@ -99,12 +111,14 @@ async function main(): Promise<void> {
     for (const step of (v.sparsity as string).split(';').filter((x) => x.trim() !== '')) {
       const r = await pruneAndRetrain(pruned, {
         method: v.prune as string, sparsity: sparsityOf(step, model), dataset: data, finetuneEpochs: Number(v['retrain-epochs']),
-        methodOptions: { cycles: Number(v.cycles), epochsPerCycle: Number(v['epochs-per-cycle']), ...extra }, lr: Number(v.lr), schedule: { kind: 'cosine' },
+        methodOptions: { cycles: Number(v.cycles), epochsPerCycle: Number(v['epochs-per-cycle']), ...extra },
+        lr: Number(v.lr), schedule: parseSchedule(v.schedule as string),
         threads, seed, skipBaseline: true, ...wd,
         onProgress: (p) => { if (p.kind === 'epoch') process.stderr.write(`  epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(4)}\n`); },
       });
       pruned = r.model;
-      console.log(`pruned (${v.prune}, sparsity ${step}): test error ${pct(r.prunedError)} right after the last cut -> ${pct(r.afterError)} after retraining (${r.seconds.toFixed(0)} s)`);
+      console.log(`pruned (${v.prune}, sparsity ${step}): ${checked} error ${pct(r.prunedError)} after the last cut `
+        + `-> ${pct(r.afterError)} after retraining (${r.seconds.toFixed(0)} s)`);
     }
     saveModel(pruned, join(v.out as string, `${tag}.pruned.onnx`));
   }

@@ -8,6 +8,8 @@
  *                      directory as an NPY set), or a CIFAR .bin file (its directory)
  *
  * Generic data sets are normalised with per-channel mean/std computed on the (limited) training split.
+ * `validation: N` holds out the last N training samples as the returned test split (for choosing settings
+ * without the test data); statistics then come from the remaining training samples only.
  */
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
@@ -21,7 +23,7 @@ import {
 } from './mnist.js';
 import { isNpyDir, readNpyDir, type ImageLayout } from './npy-dir.js';
 import { checkLabels, computeNormalization, inferNumClasses, toSplit } from './normalize.js';
-import type { Dataset, Normalization, RawSplit } from './types.js';
+import { sampleSize, type Dataset, type Normalization, type RawSplit } from './types.js';
 
 export interface LoadDatasetOptions {
   /**
@@ -34,6 +36,12 @@ export interface LoadDatasetOptions {
   readonly limit?: number;
   /** Like `limit` but for the test split only (overrides `limit` there). */
   readonly testLimit?: number;
+  /**
+   * Hold out the last `validation` samples of the training split and return them as the test split (the
+   * real test split is not loaded into the result), so settings can be chosen without looking at the test
+   * data. `limit` then applies to the remaining training samples; `testLimit` / `limit` cap the held-out ones.
+   */
+  readonly validation?: number;
   /** Directory of Fashion-MNIST's IDX files (default /usr/share/datasets/fashion-mnist). */
   readonly fashionMnistDir?: string;
   /** Rank-4 NPY layout (default 'auto': channels-last when the last dimension is 1, 3 or 4). */
@@ -103,7 +111,8 @@ function loadRaw(spec: string, opts: LoadDatasetOptions): RawDataset {
   );
 }
 
-function finish(raw: RawDataset, opts: LoadDatasetOptions): Dataset {
+function finish(full: RawDataset, opts: LoadDatasetOptions): Dataset {
+  const raw = holdOut(full, checkLimit(opts.validation, 'validation'));
   if (raw.train.sampleShape.join(',') !== raw.test.sampleShape.join(',')) {
     throw new SlimnetError(
       'DATASET_INVALID',
@@ -124,7 +133,29 @@ function finish(raw: RawDataset, opts: LoadDatasetOptions): Dataset {
     test: toSplit(raw.test, norm, testLimit),
     ...(raw.classNames === undefined ? {} : { classNames: raw.classNames }),
     ...(norm === undefined ? {} : { normalization: norm }),
+    ...(raw === full ? {} : { validationOf: full.train.count }),
   };
+}
+
+/** The data set with the last `n` training samples as its test split (unchanged when n is 0 or undefined). */
+function holdOut(raw: RawDataset, n: number | undefined): RawDataset {
+  if (n === undefined || n === 0) return raw;
+  if (n >= raw.train.count) {
+    const what = `${raw.train.count} training samples of ${raw.name}`;
+    throw new SlimnetError('INVALID_ARGUMENT', `validation: cannot hold out ${n} of the ${what}; it must leave some for training`);
+  }
+  const keep = raw.train.count - n;
+  return { ...raw, train: sliceRaw(raw.train, 0, keep), test: sliceRaw(raw.train, keep, raw.train.count) };
+}
+
+/** Samples [start, end) of a raw split (a view where the data is a typed array). */
+function sliceRaw(raw: RawSplit, start: number, end: number): RawSplit {
+  const size = sampleSize(raw.sampleShape);
+  const d = raw.data as ArrayLike<number> & { subarray?: (a: number, b: number) => ArrayLike<number> };
+  const data = d.subarray === undefined
+    ? Array.prototype.slice.call(d, start * size, end * size) as number[]
+    : d.subarray(start * size, end * size);
+  return { ...raw, data, labels: raw.labels.slice(start, end), count: end - start };
 }
 
 function checkLimit(v: number | undefined, what: string): number | undefined {

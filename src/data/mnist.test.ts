@@ -55,3 +55,24 @@ test('a missing Fashion-MNIST directory says how to install it', () => {
     isSlimnetError(e, 'DATASET_MISSING') && /\/nonexistent\/fmnist/.test(e.message) && /apt-get install dataset-fashion-mnist/.test(e.message));
   assert.throws(() => loadDataset('/nonexistent/thing'), (e: unknown) => isSlimnetError(e, 'DATASET_MISSING'));
 });
+
+test('validation: the last N training samples become the test split; limit applies to the rest', () => {
+  const { train: raw } = readMnistLike(mnistFiles(), 'MNIST');
+  const ds = loadDataset('mnist', { validation: 10000, limit: 300, testLimit: 50 });
+  assert.equal(ds.validationOf, 60000);
+  assert.equal(ds.train.count, 300);
+  assert.equal(ds.test.count, 50);
+  assert.deepEqual([...ds.train.labels], [...raw.labels.subarray(0, 300)]);
+  assert.deepEqual([...ds.test.labels], [...raw.labels.subarray(50000, 50050)]);
+  // The held-out images are the training images 50,000.. with the same normalisation.
+  const pixel = 28 * 14 + 14;
+  const want = ((raw.data[50000 * 784 + pixel] as number) / 255 - 0.1307) / 0.3081;
+  assert.ok(Math.abs((ds.test.images[pixel] as number) - want) < 1e-6);
+  assert.equal(loadDataset('mnist', { limit: 10 }).validationOf, undefined);
+});
+
+test('validation must leave training samples and be a non-negative integer', () => {
+  const invalid = (re: RegExp) => (e: unknown): boolean => isSlimnetError(e, 'INVALID_ARGUMENT') && re.test(e.message);
+  assert.throws(() => loadDataset('mnist', { validation: 60000 }), invalid(/hold out 60000 of the 60000/));
+  assert.throws(() => loadDataset('mnist', { validation: -1 }), invalid(/validation/));
+});

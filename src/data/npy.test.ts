@@ -104,3 +104,19 @@ test('NPY feature vectors and label validation', () => {
   writeFileSync(join(set, 'y_test.npy'), encodeNpy('i4', [2], [0, 1]));
   assert.throws(() => loadDataset(set), /expected shape \(1,\)/);
 });
+
+test('a validation split is held out of the training split before its statistics are computed', () => {
+  const set = join(dir, 'held-out');
+  mkdirSync(set);
+  // Three training vectors of 2s, one of 10s; the test split is never read into the result.
+  writeFileSync(join(set, 'x_train.npy'), encodeNpy('f4', [4, 2], [2, 2, 2, 2, 2, 2, 10, 10]));
+  writeFileSync(join(set, 'y_train.npy'), encodeNpy('i4', [4], [0, 1, 0, 1]));
+  writeFileSync(join(set, 'x_test.npy'), encodeNpy('f4', [1, 2], [7, 7]));
+  writeFileSync(join(set, 'y_test.npy'), encodeNpy('i4', [1], [1]));
+  const ds = loadDataset(set, { validation: 1 });
+  assert.equal(ds.train.count, 3);
+  assert.equal(ds.validationOf, 4);
+  assert.deepEqual(ds.normalization, { mean: [2], std: [1] }, 'mean and std of the three kept samples only');
+  assert.deepEqual([...ds.test.images], [8, 8]);
+  assert.deepEqual([...ds.test.labels], [1]);
+});

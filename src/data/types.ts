@@ -31,6 +31,11 @@ export interface Dataset {
   readonly classNames?: readonly string[];
   /** The normalisation applied to `images`, or undefined when normalisation was disabled. */
   readonly normalization?: Normalization;
+  /**
+   * Set when `test` is a validation split held out from the end of the training split
+   * (LoadDatasetOptions.validation): the size of the full training split it was carved from.
+   */
+  readonly validationOf?: number;
 }
 
 /**

@@ -12,7 +12,13 @@ export {
   bnScaleL1Term, groupLassoTerm, isBatchNormScale, isConvWeight, isLayerWeight, l1Term, l2Term,
   type LossTerm, type ParamFilter, type ParamRef, type TermContext,
 } from './regularizers.js';
-export { learningRate, parseSchedule, validateSchedule, type BaseSchedule, type Schedule, type WarmUp } from './schedule.js';
+export {
+  describeTrainSettings, resolveTrainSettings, TRAIN_DEFAULTS,
+  type OptimizerKind, type TrainDefaults, type TrainSettingOptions, type TrainSettings,
+} from './defaults.js';
+export {
+  formatSchedule, learningRate, parseSchedule, validateSchedule, type BaseSchedule, type Schedule, type WarmUp,
+} from './schedule.js';
 export { inferenceWithTransforms, optimizerSpec, prepareTraining, train } from './trainer.js';
 export {
   buildTrainingGraph, selectTrainable,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { expectClose } from '../testing/expect-close.js';
-import { learningRate, parseSchedule, type Schedule } from './schedule.js';
+import { formatSchedule, learningRate, parseSchedule, type Schedule } from './schedule.js';
 
 const at = (s: Schedule, t: number): number => learningRate(s, 0.1, t, 10);
 
@@ -32,4 +32,11 @@ test('parseSchedule reads the CLI form and rejects nonsense', () => {
   assert.throws(() => parseSchedule('linear'), /unknown schedule 'linear'/);
   assert.throws(() => parseSchedule('multistep:5,3'), /ascending/);
   assert.throws(() => parseSchedule('step:x'), /bad step size/);
+});
+
+test('formatSchedule writes the CLI form parseSchedule reads back', () => {
+  for (const text of ['constant', 'step:5', 'step:5:0.5', 'multistep:3,6:0.2+warmup:1', 'cosine', 'cosine:0.001', 'cosine+warmup:0.3', 'constant+warmup:2:0.1']) {
+    assert.equal(formatSchedule(parseSchedule(text)), text);
+  }
+  assert.equal(formatSchedule({ kind: 'cosine', warmupEpochs: 0 }), 'cosine');
 });

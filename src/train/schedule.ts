@@ -100,3 +100,16 @@ export function parseSchedule(text: string): Schedule {
 function withGamma<T extends object>(s: T, gamma: number | undefined): T & { gamma?: number } {
   return gamma === undefined ? s : { ...s, gamma };
 }
+
+/** The CLI form of a schedule (parseSchedule's inverse): 'cosine+warmup:0.3', 'step:5:0.5', 'constant'... */
+export function formatSchedule(s: Schedule): string {
+  let base: string;
+  const gamma = 'gamma' in s && s.gamma !== undefined ? `:${s.gamma}` : '';
+  if (s.kind === 'constant') base = 'constant';
+  else if (s.kind === 'step') base = `step:${s.stepSize}${gamma}`;
+  else if (s.kind === 'multistep') base = `multistep:${s.milestones.join(',')}${gamma}`;
+  else base = s.minLr === undefined ? 'cosine' : `cosine:${s.minLr}`;
+  const w = s.warmupEpochs ?? 0;
+  if (w <= 0) return base;
+  return `${base}+warmup:${w}${s.warmupStartFactor === undefined ? '' : `:${s.warmupStartFactor}`}`;
+}

@@ -13,6 +13,7 @@ import { buildZooModel } from '../zoo/index.js';
 import { buildEvalGraph } from './eval-graph.js';
 import { cloneModel } from './graph-edit.js';
 import { insertActivationTransforms, insertTransforms, TransformRecorder } from './transforms.js';
+import { resolveTrainSettings, TRAIN_DEFAULTS, type TrainSettingOptions } from './defaults.js';
 import type { OptimizerSpec } from './optimizer.js';
 import { runTraining } from './run-training.js';
 import { validateSchedule } from './schedule.js';
@@ -32,17 +33,17 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const last = response.history[response.history.length - 1];
   return {
     model, history: response.history, testError: last?.testError ?? NaN, resumedFromEpoch: response.resumedFromEpoch,
-    convLayout: response.convLayout, warnings: response.warnings,
+    convLayout: response.convLayout, warnings: response.warnings, settings: resolveTrainSettings(opts),
   };
 }
 
-/** The optimizer spec implied by the options. */
-export function optimizerSpec(opts: TrainOptions): OptimizerSpec {
-  const kind = opts.optimizer ?? 'sgd';
-  const wd = opts.weightDecay === undefined ? {} : { weightDecay: opts.weightDecay };
-  if (kind === 'sgd') return { kind, momentum: opts.momentum ?? 0.9, nesterov: opts.nesterov ?? false, ...wd };
-  if (kind !== 'adam' && kind !== 'adamw') throw new SlimnetError('INVALID_ARGUMENT', `unknown optimizer '${String(kind)}'; use sgd, adam or adamw`);
-  return { kind, ...opts.adam, ...wd };
+/** The optimizer spec implied by the options (TRAIN_DEFAULTS for what they leave out). */
+export function optimizerSpec(opts: TrainSettingOptions): OptimizerSpec {
+  const kind = opts.optimizer ?? TRAIN_DEFAULTS.optimizer;
+  if (kind !== 'sgd' && kind !== 'adam' && kind !== 'adamw') {
+    throw new SlimnetError('INVALID_ARGUMENT', `unknown optimizer '${String(kind)}'; use sgd, adam or adamw`);
+  }
+  return resolveTrainSettings(opts).optimizer;
 }
 
 /** Resolves the model, builds both graphs and the worker request (exported for tests and tools). */
@@ -51,11 +52,12 @@ export function prepareTraining(opts: TrainOptions): TrainRequest {
   const source = typeof opts.model === 'string' ? buildZooModel(opts.model, opts.zoo) : opts.model;
   const hooks = opts.hooks ?? {};
   const optimizer = optimizerSpec(opts);
+  const settings = resolveTrainSettings(opts);
   const masks = hooks.masks ?? {};
   const { model: trainingModel, info } = buildTrainingGraph(source, {
     optimizer,
     masks: Object.keys(masks),
-    dropoutSeed: opts.seed ?? 0,
+    dropoutSeed: settings.seed,
     ...(opts.maxPoolGrad === undefined ? {} : { maxPoolGrad: opts.maxPoolGrad }),
     ...(hooks.frozen === undefined ? {} : { frozen: hooks.frozen }),
     ...(hooks.terms === undefined ? {} : { terms: hooks.terms }),
@@ -69,7 +71,7 @@ export function prepareTraining(opts: TrainOptions): TrainRequest {
     throw new SlimnetError('INVALID_ARGUMENT', `the loss declares extra inputs (${info.extraInputs.map((i) => i.name).join(', ')}) that the training loop cannot feed`);
   }
   const inference = inferenceWithTransforms(source, hooks);
-  const schedule = opts.schedule ?? { kind: 'constant' };
+  const schedule = settings.schedule;
   validateSchedule(schedule);
   const request: TrainRequest = {
     trainingGraph: encodeModel(trainingModel),
@@ -79,12 +81,12 @@ export function prepareTraining(opts: TrainOptions): TrainRequest {
     dataset: opts.dataset,
     datasetOptions: opts.datasetOptions ?? {},
     epochs: opts.epochs,
-    batchSize: opts.batchSize ?? 64,
-    lr: opts.lr ?? (optimizer.kind === 'sgd' ? 0.01 : 0.001),
+    batchSize: settings.batchSize,
+    lr: settings.lr,
     optimizer,
     schedule,
-    seed: opts.seed ?? 0,
-    threads: opts.threads ?? 2,
+    seed: settings.seed,
+    threads: settings.threads,
     spinning: opts.spinning ?? false,
     blockedConvs: opts.blockedConvs ?? true,
     ...(opts.nchwcBlockSize === undefined ? {} : { nchwcBlockSize: opts.nchwcBlockSize }),

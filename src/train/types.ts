@@ -7,6 +7,7 @@ import type { ActivationSelector, TransformSelector } from './transforms.js';
 import type { OptimizerSpec } from './optimizer.js';
 import type { GradientRule } from '../autodiff/rule.js';
 import type { LossTerm, ParamRef } from './regularizers.js';
+import type { TrainSettings } from './defaults.js';
 import type { Schedule } from './schedule.js';
 import type { LossBuilder, TrainingGraphInfo } from './training-graph.js';
 
@@ -47,25 +48,28 @@ export interface TrainOptions {
    * worker; or an already loaded Dataset (copied to the worker).
    */
   readonly dataset: string | Dataset;
-  /** loadDataset options (limit, testLimit...) when `dataset` is a name or path. */
+  /**
+   * loadDataset options (limit, testLimit, validation...) when `dataset` is a name or path. With `validation`
+   * the run validates on training samples held out from the end of the training split, never on the test split.
+   */
   readonly datasetOptions?: LoadDatasetOptions;
   /** Number of passes over the training split. */
   readonly epochs: number;
-  /** Mini-batch size (default 64). */
+  /** Mini-batch size (default TRAIN_DEFAULTS.batchSize, 64). */
   readonly batchSize?: number;
-  /** Base learning rate (default 0.01 for SGD, 0.001 for Adam / AdamW). */
+  /** Base learning rate (default TRAIN_DEFAULTS.lr: 0.02 for SGD, 0.001 for Adam / AdamW). */
   readonly lr?: number;
   /** Update rule (default 'sgd'). */
   readonly optimizer?: 'sgd' | 'adam' | 'adamw';
   /** SGD momentum (default 0.9). */
   readonly momentum?: number;
-  /** SGD: Nesterov momentum (default false). */
+  /** SGD: Nesterov momentum (default TRAIN_DEFAULTS.nesterov, false). */
   readonly nesterov?: boolean;
-  /** Weight decay: L2 for SGD / Adam, decoupled for AdamW (default 0, AdamW 0.01). */
+  /** Weight decay: L2 for SGD / Adam, decoupled for AdamW (default TRAIN_DEFAULTS.weightDecay: 0, AdamW 0.01). */
   readonly weightDecay?: number;
   /** Adam / AdamW β1, β2, ε (defaults 0.9, 0.999, 1e-8). */
   readonly adam?: { readonly beta1?: number; readonly beta2?: number; readonly eps?: number };
-  /** Learning-rate schedule over the run (default constant). */
+  /** Learning-rate schedule over the run (default TRAIN_DEFAULTS.schedule: cosine to 0 after a 0.3-epoch warm-up). */
   readonly schedule?: Schedule;
   /** Seed of the batch order (default 0); the same seed and threads give the same run. */
   readonly seed?: number;
@@ -161,6 +165,8 @@ export interface TrainResult {
   readonly convLayout: ConvLayout;
   /** Warnings of the run (e.g. blocked convolutions disagreed and were replaced by plain ones). */
   readonly warnings: readonly string[];
+  /** The settings the run used, defaults filled in (describeTrainSettings prints them). */
+  readonly settings: TrainSettings;
 }
 
 /** The structured-cloneable request the worker runs. */

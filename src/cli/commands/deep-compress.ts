@@ -5,7 +5,9 @@
  * ratio / latency of the result against the input.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { deepCompress } from '../../compress/coding/deep-compress.js';
+import {
+  DEEP_COMPRESS_DEFAULTS as D, deepCompress, type DeepCompressSettings,
+} from '../../compress/coding/deep-compress.js';
 import { formatSizeTable } from '../../compress/coding/size-table.js';
 import { loadDataset } from '../../data/index.js';
 import { SlimnetError } from '../../ir/errors.js';
@@ -13,27 +15,50 @@ import { saveModel } from '../../onnx/index.js';
 import { formatInt, formatPercent } from '../../report/format.js';
 import { formatMeasurement } from '../../report/measurement.js';
 import { formatTable } from '../../report/table.js';
-import { parseSchedule } from '../../train/schedule.js';
+import { formatSchedule, parseSchedule } from '../../train/schedule.js';
 import { atomicWrite, checkWritable } from '../../util/atomic-write.js';
 import { zooModelNames } from '../../zoo/index.js';
 import { optInt, optNumber, optString, type Command, type ParsedOptions } from '../command.js';
 import { resolveModel } from '../model-source.js';
 import { progressPrinter } from './train.js';
 
-function sparsityOf(o: ParsedOptions): number | Readonly<Record<string, number>> {
+/** --sparsity / --per-layer: undefined (the default), one global target, or per-layer sparsities. */
+function sparsityOf(o: ParsedOptions): number | Readonly<Record<string, number>> | undefined {
   const file = optString(o, 'per-layer');
-  const spec = optString(o, 'sparsity') ?? '0.9';
-  if (file === undefined && spec.includes('=')) {
+  const spec = optString(o, 'sparsity');
+  if (file === undefined && spec !== undefined && spec.includes('=')) {
     const kv = parseKeyValues(spec, 'sparsity');
-    for (const [k, v] of Object.entries(kv)) if (typeof v !== 'number') throw new SlimnetError('INVALID_ARGUMENT', `--sparsity ${k}=${String(v)}: expected a number`);
+    for (const [k, v] of Object.entries(kv)) {
+      if (typeof v !== 'number') {
+        throw new SlimnetError('INVALID_ARGUMENT', `--sparsity ${k}=${String(v)}: expected a number`);
+      }
+    }
     return kv as Record<string, number>;
   }
-  if (file === undefined) return optNumber(o, 'sparsity', 0.9);
+  if (file === undefined) return optNumber(o, 'sparsity');
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as Record<string, number>;
   } catch (e) {
     throw new SlimnetError('INVALID_ARGUMENT', `--per-layer '${file}': expected a JSON file of {layer: sparsity} (${e instanceof Error ? e.message : String(e)})`);
   }
+}
+
+/** The settings of a run on a few lines (printed with the results). */
+export function formatDeepCompressSettings(s: DeepCompressSettings): string[] {
+  const kv = (o: object): string => Object.entries(o).map(([k, v]) => `${k} ${String(v)}`).join(', ');
+  const sparsity = typeof s.pruneSparsity === 'number'
+    ? `${formatPercent(s.pruneSparsity, 1)} of the weights`
+    : Object.entries(s.pruneSparsity).map(([k, v]) => `${k} ${formatPercent(v, 1)}`).join(', ');
+  const bits = typeof s.bits === 'number' ? `${s.bits}` : `conv ${s.bits.conv}, fc ${s.bits.fc}`;
+  const gap = typeof s.gapBits === 'number' ? `${s.gapBits}` : kv(s.gapBits);
+  const first = s.trainEpochs > 0 ? `train ${s.trainEpochs} epoch(s) (slimnet train's settings), then ` : '';
+  return [
+    `settings: ${first}prune ${s.pruneMethod} (${kv(s.pruneOptions)}) to ${sparsity}; retrain ${s.retrainEpochs} epoch(s), `
+      + `SGD lr ${s.retrainLr} ${formatSchedule(s.retrainSchedule)}, weight decay ${s.weightDecay}, `
+      + `batch ${s.batchSize}, seed ${s.seed}`,
+    `          k-means bits ${bits} (${s.init} init), codebook fine-tuning ${s.finetuneEpochs} epoch(s) `
+      + `at lr ${s.finetuneLr}; relative-index bits ${gap}`,
+  ];
 }
 
 /** 'cycles=4,epochsPerCycle=2' -> { cycles: 4, epochsPerCycle: 2 } (numbers where they parse). */
@@ -53,29 +78,92 @@ export const deepCompressCommand: Command = {
   summary: 'Deep Compression: prune, retrain, k-means share, fine-tune codebooks, Huffman-pack (trains a zoo model first).',
   positionals: '[model.onnx|zoo-name]',
   options: {
-    data: { type: 'string', placeholder: 'mnist|fashion-mnist|PATH', description: 'training / test data', default: 'mnist' },
+    data: {
+      type: 'string', placeholder: 'mnist|fashion-mnist|PATH', default: 'mnist',
+      description: 'training / test data',
+    },
     limit: { type: 'string', placeholder: 'N', description: 'use only the first N training and test samples (quick runs)' },
-    'train-epochs': { type: 'string', placeholder: 'N', description: 'epochs to train a zoo model first', default: '3' },
-    'train-lr': { type: 'string', placeholder: 'RATE', description: 'learning rate of that training (cosine)', default: '0.01' },
-    prune: { type: 'string', placeholder: 'METHOD', description: 'unstructured pruning method (magnitude, iterative, agp...)', default: 'magnitude' },
-    sparsity: { type: 'string', placeholder: 'F|L=F,...', description: 'fraction of weights removed in every layer, or per layer (fc1=0.92,fc2=0.91)', default: '0.9' },
+    validation: {
+      type: 'string', placeholder: 'N',
+      description: 'hold out the last N training samples: train on the rest, report errors on them (not the test split)',
+    },
+    'train-epochs': {
+      type: 'string', placeholder: 'N', default: '3',
+      description: 'epochs to train a zoo model first',
+    },
+    'train-lr': { type: 'string', placeholder: 'RATE', description: 'learning rate of that training (default: slimnet train\'s)' },
+    prune: {
+      type: 'string', placeholder: 'METHOD', default: D.pruneMethod,
+      description: 'unstructured pruning method (magnitude, iterative, agp...)',
+    },
+    sparsity: {
+      type: 'string', placeholder: 'F|L=F,...', default: String(D.pruneSparsity),
+      description: 'fraction of all weights removed (one global magnitude threshold unless --prune-options '
+        + 'scope=layer), or per layer (fc1=0.92,fc2=0.91)',
+    },
     'per-layer': { type: 'string', placeholder: 'FILE', description: 'JSON file {layer: sparsity} instead of --sparsity' },
-    'prune-options': { type: 'string', placeholder: 'K=V,...', description: 'pruning method options, e.g. cycles=4,epochsPerCycle=2' },
-    'retrain-epochs': { type: 'string', placeholder: 'N', description: 'masked retraining epochs after pruning', default: '1' },
-    'retrain-lr': { type: 'string', placeholder: 'RATE', description: 'retraining learning rate', default: '0.01' },
-    'retrain-schedule': { type: 'string', placeholder: 'SPEC', description: 'lr schedule of the final retraining (constant | cosine[:min] | step:E[:g] ...)', default: 'constant' },
-    'weight-decay': { type: 'string', placeholder: 'WD', description: 'weight decay while retraining' },
-    'conv-bits': { type: 'string', placeholder: 'B', description: 'k-means index bits of conv layers', default: '8' },
-    'fc-bits': { type: 'string', placeholder: 'B', description: 'k-means index bits of fully-connected layers', default: '5' },
-    init: { type: 'string', placeholder: 'linear|density|random', description: 'centroid initialisation', default: 'linear' },
-    'finetune-epochs': { type: 'string', placeholder: 'N', description: 'codebook fine-tuning epochs (0 = none)', default: '1' },
-    'finetune-lr': { type: 'string', placeholder: 'RATE', description: 'codebook fine-tuning learning rate (centroid steps normalised per cluster)', default: '0.01' },
-    'conv-gap-bits': { type: 'string', placeholder: 'B', description: 'relative-index bits of conv layers', default: '8' },
-    'fc-gap-bits': { type: 'string', placeholder: 'B', description: 'relative-index bits of fully-connected layers', default: '4' },
-    'batch-size': { type: 'string', placeholder: 'N', description: 'mini-batch size', default: '64' },
-    threads: { type: 'string', placeholder: 'N', description: 'onnxruntime threads for training and evaluation', default: '2' },
-    seed: { type: 'string', placeholder: 'N', description: 'seed of initial weights and batch order', default: '0' },
-    'latency-runs': { type: 'string', placeholder: 'N', description: 'timed latency runs per model and batch size (0 = skip)', default: '50' },
+    'prune-options': {
+      type: 'string', placeholder: 'K=V,...',
+      description: 'pruning method options, e.g. cycles=4,epochsPerCycle=2 or scope=layer (default method: '
+        + `${Object.entries(D.pruneOptions).map(([k, v]) => `${k}=${String(v)}`).join(',')})`,
+    },
+    'retrain-epochs': {
+      type: 'string', placeholder: 'N', default: String(D.retrainEpochs),
+      description: 'masked retraining epochs after pruning',
+    },
+    'retrain-lr': {
+      type: 'string', placeholder: 'RATE', default: String(D.retrainLr),
+      description: 'retraining learning rate',
+    },
+    'retrain-schedule': {
+      type: 'string', placeholder: 'SPEC', default: formatSchedule(D.retrainSchedule),
+      description: 'lr schedule of each retraining run (constant | cosine[:min] | step:E[:g] ...)',
+    },
+    'weight-decay': {
+      type: 'string', placeholder: 'WD', default: String(D.weightDecay),
+      description: 'weight decay while retraining',
+    },
+    'conv-bits': {
+      type: 'string', placeholder: 'B', default: String(D.bits.conv),
+      description: 'k-means index bits of conv layers',
+    },
+    'fc-bits': {
+      type: 'string', placeholder: 'B', default: String(D.bits.fc),
+      description: 'k-means index bits of fully-connected layers',
+    },
+    init: {
+      type: 'string', placeholder: 'linear|density|random', default: D.init,
+      description: 'centroid initialisation',
+    },
+    'finetune-epochs': {
+      type: 'string', placeholder: 'N', default: String(D.finetuneEpochs),
+      description: 'codebook fine-tuning epochs (0 = none)',
+    },
+    'finetune-lr': {
+      type: 'string', placeholder: 'RATE', default: String(D.finetuneLr),
+      description: 'codebook fine-tuning learning rate (centroid steps normalised per cluster)',
+    },
+    'conv-gap-bits': {
+      type: 'string', placeholder: 'B', default: String(D.gapBits.conv),
+      description: 'relative-index bits of conv layers',
+    },
+    'fc-gap-bits': {
+      type: 'string', placeholder: 'B', default: String(D.gapBits.fc),
+      description: 'relative-index bits of fully-connected layers',
+    },
+    'batch-size': { type: 'string', placeholder: 'N', description: 'mini-batch size', default: String(D.batchSize) },
+    threads: {
+      type: 'string', placeholder: 'N', default: '2',
+      description: 'onnxruntime threads for training and evaluation',
+    },
+    seed: {
+      type: 'string', placeholder: 'N', default: String(D.seed),
+      description: 'seed of initial weights and batch order',
+    },
+    'latency-runs': {
+      type: 'string', placeholder: 'N', default: '50',
+      description: 'timed latency runs per model and batch size (0 = skip)',
+    },
     out: { type: 'string', placeholder: 'PATH', description: 'where to write the packed container (.sldc)' },
     'onnx-out': { type: 'string', placeholder: 'PATH', description: 'also write the compressed model as dense ONNX' },
     'model-out': { type: 'string', placeholder: 'PATH', description: 'when a zoo model is trained first: also save that trained model' },
@@ -92,17 +180,29 @@ export const deepCompressCommand: Command = {
     const extra = [optString(o, 'onnx-out'), optString(o, 'model-out')].filter((p): p is string => p !== undefined);
     for (const p of [out, ...extra]) checkWritable(p, { protect });
     const limit = optString(o, 'limit') === undefined ? undefined : optInt(o, 'limit', 0);
-    const data = loadDataset(optString(o, 'data') ?? 'mnist', limit === undefined ? {} : { limit });
-    const wd = optNumber(o, 'weight-decay');
+    const validation = optString(o, 'validation') === undefined ? 0 : optInt(o, 'validation', 0);
+    const data = loadDataset(optString(o, 'data') ?? 'mnist', {
+      ...(limit === undefined ? {} : { limit }), ...(validation === 0 ? {} : { validation }),
+    });
+    const checkedOn = validation === 0 ? 'test' : 'validation';
     const json = o.json === true;
+    const num = (k: string): number | undefined => optNumber(o, k);
+    const int = (k: string): number | undefined => (optString(o, k) === undefined ? undefined : optInt(o, k, 0));
+    const given = <T>(key: string, v: T | undefined): Record<string, T> => (v === undefined ? {} : { [key]: v });
+    const sched = optString(o, 'retrain-schedule');
+    const bits = { ...given('conv', int('conv-bits')), ...given('fc', int('fc-bits')) };
+    const gapBits = { ...given('conv', int('conv-gap-bits')), ...given('fc', int('fc-gap-bits')) };
     const r = await deepCompress(source?.model ?? zooName, {
-      dataset: data, trainEpochs: isZoo ? optInt(o, 'train-epochs', 3) : 0, trainLr: optNumber(o, 'train-lr', 0.01),
-      pruneMethod: optString(o, 'prune') ?? 'magnitude', pruneSparsity: sparsityOf(o), pruneOptions: parseKeyValues(optString(o, 'prune-options'), 'prune-options'),
-      retrainEpochs: optInt(o, 'retrain-epochs', 1), retrainLr: optNumber(o, 'retrain-lr', 0.01), retrainSchedule: parseSchedule(optString(o, 'retrain-schedule') ?? 'constant'), ...(wd === undefined ? {} : { weightDecay: wd }),
-      bits: { conv: optInt(o, 'conv-bits', 8), fc: optInt(o, 'fc-bits', 5) }, init: (optString(o, 'init') ?? 'linear') as 'linear' | 'density' | 'random',
-      finetuneEpochs: optInt(o, 'finetune-epochs', 1), finetuneLr: optNumber(o, 'finetune-lr', 0.01),
-      pack: { gapBits: { conv: optInt(o, 'conv-gap-bits', 8), fc: optInt(o, 'fc-gap-bits', 4) } },
-      batchSize: optInt(o, 'batch-size', 64), threads: optInt(o, 'threads', 2), seed: optInt(o, 'seed', 0), latencyRuns: optInt(o, 'latency-runs', 50),
+      dataset: data, trainEpochs: isZoo ? optInt(o, 'train-epochs', 3) : 0, ...given('trainLr', num('train-lr')),
+      ...given('pruneMethod', optString(o, 'prune')), ...given('pruneSparsity', sparsityOf(o)),
+      pruneOptions: parseKeyValues(optString(o, 'prune-options'), 'prune-options'),
+      ...given('retrainEpochs', int('retrain-epochs')), ...given('retrainLr', num('retrain-lr')),
+      ...given('retrainSchedule', sched === undefined ? undefined : parseSchedule(sched)),
+      ...given('weightDecay', num('weight-decay')),
+      bits, ...given('init', optString(o, 'init') as 'linear' | 'density' | 'random' | undefined),
+      ...given('finetuneEpochs', int('finetune-epochs')), ...given('finetuneLr', num('finetune-lr')), pack: { gapBits },
+      ...given('batchSize', int('batch-size')), threads: optInt(o, 'threads', 2), ...given('seed', int('seed')),
+      latencyRuns: optInt(o, 'latency-runs', 50),
       ...(json ? {} : { onProgress: progressPrinter(), log: (m: string) => io.err(`deep-compress: ${m}`) }),
     });
     atomicWrite(out, r.bytes, { protect });
@@ -113,15 +213,16 @@ export const deepCompressCommand: Command = {
     const label = source?.label ?? `zoo:${zooName} (trained ${optInt(o, 'train-epochs', 3)} epochs)`;
     if (json) {
       io.out(JSON.stringify({
-        model: label, out, ...(onnxOut === undefined ? {} : { onnxOut }), seconds: r.seconds,
+        model: label, out, ...(onnxOut === undefined ? {} : { onnxOut }), seconds: r.seconds, settings: r.settings,
         errors: { input: r.errorBefore, prunedRetrained: r.errorPruned, shared: r.errorShared, final: r.errorAfter },
         sparsity: r.sparsity, pack: r.report, ratio: r.ratio, measurement: r.measurement,
       }, null, 2));
       return 0;
     }
     io.out(`${label}: deep compression on ${data.name} (${r.seconds.toFixed(0)} s)`);
+    for (const line of formatDeepCompressSettings(r.settings)) io.out(line);
     io.out(formatTable(
-      [{ header: 'stage' }, { header: 'test error' }],
+      [{ header: 'stage' }, { header: `${checkedOn} error` }],
       [['input', formatPercent(r.errorBefore)], ['pruned + retrained', formatPercent(r.errorPruned)], ['k-means shared', formatPercent(r.errorShared)], ['codebooks fine-tuned', formatPercent(r.errorAfter)]],
     ));
     io.out(`pruned weights: ${formatInt(r.sparsity.params)} -> ${formatInt(r.sparsity.nonzero)} nonzero (${r.sparsity.ratio.toFixed(1)}x fewer)`);
@@ -130,6 +231,9 @@ export const deepCompressCommand: Command = {
     io.out(`dense float32 weights ${formatInt(r.report.denseBytes)} B -> container ${formatInt(r.report.totalBytes)} B: ${r.ratio.toFixed(1)}x smaller`);
     io.out('');
     io.out(formatMeasurement(r.measurement).join('\n'));
+    if (validation > 0) {
+      io.out(`errors above are on a validation split: the last ${validation} training samples, not the test split`);
+    }
     io.out(`saved ${out}${onnxOut === undefined ? '' : ` and ${onnxOut}`}${modelOut === undefined ? '' : ` (trained input: ${modelOut})`}`);
     return 0;
   },

@@ -17,7 +17,8 @@ async function cli(...argv: string[]): Promise<{ code: number; out: string; err:
 const dir = mkdtempSync(join(tmpdir(), 'slimnet-distill-cli-'));
 const mlpTeacher = join(dir, 'mlp-teacher.onnx');
 const cnnTeacher = join(dir, 'cnn-teacher.onnx');
-const quick = ['--data', 'mnist', '--limit', '192', '--batch-size', '32', '--threads', '1', '--seed', '2'];
+// A constant rate: these runs take a few steps and check the command, not the training defaults.
+const quick = ['--data', 'mnist', '--limit', '192', '--batch-size', '32', '--threads', '1', '--seed', '2', '--schedule', 'constant'];
 
 before(async () => {
   const r = await cli('train', '--model', 'lenet-300-100', '--width', '0.25', '--epochs', '1', ...quick, '--lr', '0.05', '--out', mlpTeacher, '--json');

@@ -1,12 +1,15 @@
 /** `slimnet distill`: train a student from a frozen teacher (soft targets, FitNets or attention transfer). */
-import { DISTILL_METHOD_NAMES, distill, type DistillMethodName, type DistillOptions, type DistillProgress } from '../../compress/distill/index.js';
+import {
+  DISTILL_METHOD_NAMES, distill, KD_DEFAULTS, softTargetLr, type DistillMethodName, type DistillOptions, type DistillProgress,
+} from '../../compress/distill/index.js';
 import { SlimnetError } from '../../ir/errors.js';
+import { TRAIN_DEFAULTS } from '../../train/defaults.js';
 import { formatPercent } from '../../report/format.js';
 import { formatTable } from '../../report/table.js';
 import { checkWritable } from '../../util/atomic-write.js';
 import { optInt, optNumber, optString, type Command, type ParsedOptions } from '../command.js';
 import { resolveModel } from '../model-source.js';
-import { TRAINING_FLAGS, trainingSettings } from '../training-flags.js';
+import { settingsLines, TRAINING_FLAGS, trainingSettings } from '../training-flags.js';
 
 /** Method-specific flags and the methods they apply to. */
 const METHOD_FLAGS: Readonly<Record<string, readonly DistillMethodName[]>> = {
@@ -21,13 +24,13 @@ const METHOD_FLAGS: Readonly<Record<string, readonly DistillMethodName[]>> = {
   p: ['at'],
 };
 
-function progressPrinter(): (p: DistillProgress) => void {
+function progressPrinter(checkedOn: string): (p: DistillProgress) => void {
   const tty = process.stderr.isTTY === true;
   return (p) => {
     const stage = p.stage === 'hint' ? 'hint stage, ' : '';
     if (p.kind === 'epoch' && p.stats !== undefined) {
       const s = p.stats;
-      const test = Number.isNaN(s.testError) ? '' : ` test error ${formatPercent(s.testError)}`;
+      const test = Number.isNaN(s.testError) ? '' : ` ${checkedOn} error ${formatPercent(s.testError)}`;
       process.stderr.write(`${tty ? '\r\x1b[K' : ''}${stage}epoch ${s.epoch}/${p.epochs}: train loss ${s.trainLoss.toFixed(4)}${test} (${s.seconds.toFixed(1)} s, ${s.imagesPerSecond.toFixed(0)} img/s)\n`);
     } else if (tty) {
       process.stderr.write(`\r\x1b[K${stage}epoch ${p.epoch}/${p.epochs} step ${p.step}/${p.steps} loss ${p.loss.toFixed(4)} ${p.imagesPerSecond.toFixed(0)} img/s ETA ${p.etaSeconds.toFixed(0)}s`);
@@ -73,6 +76,11 @@ export const distillCommand: Command = {
   positionals: '',
   options: {
     ...TRAINING_FLAGS,
+    lr: {
+      type: 'string', placeholder: 'RATE',
+      description: `base learning rate (default SGD: ${TRAIN_DEFAULTS.lr.sgd} / (alpha*T + 1 - alpha) with soft targets, ` +
+        `${softTargetLr({}, KD_DEFAULTS)} for kd's defaults, ${TRAIN_DEFAULTS.lr.sgd} without; ${TRAIN_DEFAULTS.lr.adam} Adam)`,
+    },
     teacher: { type: 'string', placeholder: 'MODEL.onnx|NAME', description: 'the trained teacher (ONNX file; a zoo name gives an untrained one)' },
     student: { type: 'string', placeholder: 'NAME|MODEL.onnx', description: 'the student: zoo model (initialised with --seed, --width) or an ONNX file' },
     method: { type: 'string', placeholder: 'kd|fitnets|at', description: 'distillation method', default: 'kd' },
@@ -85,7 +93,9 @@ export const distillCommand: Command = {
     'at-layers': { type: 'string', placeholder: 'S=T,...', description: 'at: student=teacher layer pairs (default: the last map of each common resolution)' },
     beta: { type: 'string', placeholder: 'B', description: 'at: weight of the attention terms (default 1000)' },
     p: { type: 'string', placeholder: 'P', description: 'at: attention map exponent (default 2)' },
-    epochs: { type: 'string', placeholder: 'N', description: 'epochs of distillation (fitnets: of stage 2)', default: '10' },
+    epochs: {
+      type: 'string', placeholder: 'N', description: 'epochs of distillation (fitnets: of stage 2)', default: String(TRAIN_DEFAULTS.epochs),
+    },
     seed: { type: 'string', placeholder: 'N', description: 'seed of the student initial weights (zoo) and batch order', default: '0' },
     width: { type: 'string', placeholder: 'ALPHA', description: 'width multiplier of a zoo student' },
     'skip-teacher-eval': { type: 'boolean', description: "do not measure the teacher's test error" },
@@ -111,28 +121,37 @@ export const distillCommand: Command = {
     const teacher = resolveModel(teacherSpec, { seed });
     const student = resolveModel(studentSpec, { seed, ...(width === undefined ? {} : { width }) });
     checkWritable(out, { protect: [teacher.path, student.path].filter((p): p is string => p !== undefined) });
+    const settings = trainingSettings(o);
+    const checkedOn = settings.datasetOptions?.validation === undefined ? 'test' : 'validation';
     const options = {
       method,
       ...specific,
       teacher: teacher.model,
       student: student.model,
-      ...trainingSettings(o),
+      ...settings,
       seed,
       evaluateTeacher: o['skip-teacher-eval'] !== true,
       output: out,
-      ...(o.json === true ? {} : { onProgress: progressPrinter() }),
+      ...(o.json === true ? {} : { onProgress: progressPrinter(checkedOn) }),
     } as DistillOptions;
     const r = await distill(options);
     if (o.json === true) {
-      io.out(JSON.stringify({ method, teacher: teacher.label, student: student.label, out, teacherTestError: r.teacherTestError ?? null, testError: r.testError, history: r.history }, null, 2));
+      const run = { epochs: settings.epochs, ...r.settings };
+      const data = { name: settings.dataset, ...settings.datasetOptions, errorsOn: checkedOn };
+      io.out(JSON.stringify({
+        method, methodSettings: r.methodSettings, teacher: teacher.label, student: student.label, out,
+        teacherTestError: r.teacherTestError ?? null, testError: r.testError, history: r.history, settings: run, data,
+      }, null, 2));
       return 0;
     }
     const pct = (e: number | undefined): string => (e === undefined || Number.isNaN(e) ? '-' : formatPercent(e));
+    io.out(`method: ${method}, ${r.methodSettings}`);
+    for (const line of settingsLines(settings, r.settings)) io.out(line);
     io.out(formatTable(
-      [{ header: 'stage' }, { header: 'epoch' }, { header: 'train loss', align: 'right' }, { header: 'train error' }, { header: 'test error' }, { header: 'img/s' }, { header: 'seconds' }],
+      [{ header: 'stage' }, { header: 'epoch' }, { header: 'train loss', align: 'right' }, { header: 'train error' }, { header: `${checkedOn} error` }, { header: 'img/s' }, { header: 'seconds' }],
       r.history.map((h) => [h.stage, String(h.epoch), h.trainLoss.toFixed(4), pct(h.trainError), pct(h.testError), h.imagesPerSecond.toFixed(0), h.seconds.toFixed(1)]),
     ));
-    io.out(`teacher test error ${pct(r.teacherTestError)}, distilled student test error ${pct(r.testError)}`);
+    io.out(`teacher ${checkedOn} error ${pct(r.teacherTestError)}, distilled student ${checkedOn} error ${pct(r.testError)}`);
     io.out(`saved ${out}`);
     return 0;
   },

@@ -7,6 +7,8 @@ import { after, test, type TestContext } from 'node:test';
 import { SlimnetError } from '../../ir/errors.js';
 import { loadModel, saveModel } from '../../onnx/index.js';
 import { buildZooModel } from '../../zoo/index.js';
+import { PRUNE_FINETUNE_DEFAULTS } from '../../compress/pruning/unstructured/pipeline.js';
+import { formatSchedule } from '../../train/schedule.js';
 import { main } from '../main.js';
 import { parseMethodOptions, parseTarget } from './prune.js';
 
@@ -67,6 +69,32 @@ test('prune --per-layer auto --target 12x: per-layer sparsities from sensitivity
   const w = m.graph.initializers.get('fc1.weight')?.initializer?.data as Float32Array;
   assert.ok(w.some((x) => Object.is(x, 0)), 'exact zeros');
   checked(t, out);
+});
+
+test('prune --method magnitude: one global threshold by default, settings printed and in --json; scope=layer', async () => {
+  const common = ['--target', '0.9', '--finetune-epochs', '0', '--limit', '100'];
+  const text = await cli('prune', 'lenet-300-100', ...common, '--out', join(dir, 'g.onnx'));
+  assert.equal(text.code, 0, text.err);
+  assert.match(text.out, /settings: magnitude \(scope global, normalize false\), target 90\.0 % of the weights zero; /);
+  assert.match(text.out, /; fine-tuning 0 epoch/);
+  const d = PRUNE_FINETUNE_DEFAULTS;
+  const sgd = `SGD lr ${d.lr} ${formatSchedule(d.schedule)}, momentum ${d.momentum}, weight decay ${d.weightDecay}, `
+    + `batch ${d.batchSize}, seed 0`;
+  assert.ok(text.out.includes(sgd), text.out);
+  interface Summary {
+    settings: { options: { scope: string }; lr: number; seed: number };
+    stats: { layers: Array<{ sparsity: number }> };
+  }
+  const json = await cli('prune', 'lenet-300-100', ...common, '--seed', '3', '--out', join(dir, 'g2.onnx'), '--json');
+  const g = JSON.parse(json.out) as Summary;
+  assert.equal(g.settings.options.scope, 'global');
+  assert.equal(g.settings.seed, 3);
+  const s = g.stats.layers.map((l) => l.sparsity);
+  assert.ok(Math.max(...s) - Math.min(...s) > 0.05, `one threshold, different layer sparsities: ${s.join(', ')}`);
+  const layer = await cli('prune', 'lenet-300-100', ...common, '--options', 'scope=layer', '--out', join(dir, 'l.onnx'), '--json');
+  const l = JSON.parse(layer.out) as Summary;
+  assert.equal(l.settings.options.scope, 'layer');
+  for (const x of l.stats.layers) assert.ok(Math.abs(x.sparsity - 0.9) < 1e-3, `layer scope: ${x.sparsity}`);
 });
 
 test('prune --method obs with --options, and iterative OBD through --options criterion=obd', async () => {

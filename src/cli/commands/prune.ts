@@ -5,8 +5,10 @@
 import { readFileSync } from 'node:fs';
 import { CRITERION_NAMES, type CriterionName } from '../../compress/pruning/structured/criteria.js';
 import { structuredPrune, type StructuredPruneOptions } from '../../compress/pruning/structured/pipeline.js';
-import { unstructuredMethod, type MethodOptions } from '../../compress/pruning/unstructured/methods.js';
-import { pruneAndRetrain } from '../../compress/pruning/unstructured/pipeline.js';
+import {
+  effectiveMethodOptions, unstructuredMethod, type MethodOptions,
+} from '../../compress/pruning/unstructured/methods.js';
+import { PRUNE_FINETUNE_DEFAULTS, pruneAndRetrain } from '../../compress/pruning/unstructured/pipeline.js';
 import { loadDataset } from '../../data/index.js';
 import { SlimnetError } from '../../ir/errors.js';
 import { evaluate } from '../../runtime/evaluate.js';
@@ -14,7 +16,8 @@ import { compareLatency } from '../../runtime/latency.js';
 import { saveModel } from '../../onnx/index.js';
 import { formatInt, formatMs, formatPercent, formatSi } from '../../report/format.js';
 import { formatTable } from '../../report/table.js';
-import { parseSchedule } from '../../train/schedule.js';
+import { formatSchedule, parseSchedule, type Schedule } from '../../train/schedule.js';
+import type { TrainProgress } from '../../train/types.js';
 import { checkWritable } from '../../util/atomic-write.js';
 import { optInt, optNumber, optString, requirePositional, type Command, type CommandIo, type ParsedOptions } from '../command.js';
 import { resolveModel, type ModelSource } from '../model-source.js';
@@ -57,35 +60,107 @@ function perLayerFile(spec: string | undefined): Readonly<Record<string, number>
   }
 }
 
-function dataOptions(o: ParsedOptions): { limit?: number } {
-  return optString(o, 'limit') === undefined ? {} : { limit: optInt(o, 'limit', 0) };
+function dataOptions(o: ParsedOptions): { limit?: number; validation?: number } {
+  return {
+    ...(optString(o, 'limit') === undefined ? {} : { limit: optInt(o, 'limit', 0) }),
+    ...(optString(o, 'validation') === undefined ? {} : { validation: optInt(o, 'validation', 0) }),
+  };
 }
 
-function trainingOptions(o: ParsedOptions): { lr?: number; weightDecay?: number; threads: number; schedule: ReturnType<typeof parseSchedule> } {
+/** 'test', or 'validation' when --validation N holds out the last N training samples as the evaluation split. */
+function checkedOn(o: ParsedOptions): 'test' | 'validation' {
+  return optString(o, 'validation') === undefined || optInt(o, 'validation', 0) === 0 ? 'test' : 'validation';
+}
+
+/** Fine-tuning learning rate of structured pruning without --lr (its measured recipe, bench/results/prune.md). */
+const STRUCTURED_LR = 0.01;
+
+interface TrainingFlags {
+  readonly lr?: number;
+  readonly weightDecay?: number;
+  readonly threads: number;
+  readonly seed: number;
+  readonly schedule?: Schedule;
+}
+
+function trainingOptions(o: ParsedOptions): TrainingFlags {
   const lr = optNumber(o, 'lr');
   const wd = optNumber(o, 'weight-decay');
-  return { threads: optInt(o, 'threads', 2), schedule: parseSchedule(optString(o, 'schedule') ?? 'cosine'), ...(lr === undefined ? {} : { lr }), ...(wd === undefined ? {} : { weightDecay: wd }) };
+  return {
+    threads: optInt(o, 'threads', 2), seed: optInt(o, 'seed', PRUNE_FINETUNE_DEFAULTS.seed),
+    ...(optString(o, 'schedule') === undefined ? {} : { schedule: parseSchedule(optString(o, 'schedule') as string) }),
+    ...(lr === undefined ? {} : { lr }), ...(wd === undefined ? {} : { weightDecay: wd }),
+  };
+}
+
+/** The settings an unstructured run uses, defaults filled in (printed, and returned in --json). */
+export interface UnstructuredSettings {
+  readonly method: string;
+  /** Method options in effect (given ones over the method's defaults). */
+  readonly options: MethodOptions;
+  /** Target sparsity (one number), or 'per-layer FILE' / 'auto' with the global target. */
+  readonly target: number;
+  readonly perLayer: 'auto' | 'file' | 'none';
+  readonly finetuneEpochs: number;
+  readonly lr: number;
+  readonly schedule: string;
+  readonly weightDecay: number;
+  readonly momentum: number;
+  readonly batchSize: number;
+  readonly seed: number;
+}
+
+/** One line describing `s`, e.g. 'magnitude (scope global, normalize false), 92.0 % of the weights ...'. */
+export function formatUnstructuredSettings(s: UnstructuredSettings): string {
+  const opts = Object.entries(s.options).map(([k, v]) => `${k} ${String(v)}`).join(', ');
+  const auto = s.perLayer === 'auto' ? ' (per-layer ratios from a sensitivity pass)' : '';
+  const target = s.perLayer === 'file' ? 'per-layer sparsities from --per-layer'
+    : `target ${formatPercent(s.target, 1)} of the weights zero${auto}`;
+  return `settings: ${s.method}${opts === '' ? '' : ` (${opts})`}, ${target}; `
+    + `fine-tuning ${s.finetuneEpochs} epoch(s), SGD lr ${s.lr} ${s.schedule}, momentum ${s.momentum}, `
+    + `weight decay ${s.weightDecay}, batch ${s.batchSize}, seed ${s.seed}`;
 }
 
 async function runUnstructured(source: ModelSource, method: string, o: ParsedOptions, io: CommandIo, out: string): Promise<number> {
   const target = parseTarget(optString(o, 'target') ?? '0.9');
   const pl = perLayerFile(optString(o, 'per-layer'));
-  const epochs = optInt(o, 'finetune-epochs', 1);
+  const epochs = optInt(o, 'finetune-epochs', PRUNE_FINETUNE_DEFAULTS.epochs);
+  const name = UNSTRUCTURED[method] as string;
+  const sparsity = pl === undefined || pl === 'auto' ? target : pl;
+  const methodOptions = parseMethodOptions(optString(o, 'options'));
+  const train = trainingOptions(o);
+  const d = PRUNE_FINETUNE_DEFAULTS;
+  const schedule = train.schedule ?? d.schedule;
+  const settings: UnstructuredSettings = {
+    method, options: effectiveMethodOptions(name, methodOptions, sparsity), target,
+    perLayer: pl === 'auto' ? 'auto' : pl === undefined ? 'none' : 'file', finetuneEpochs: epochs,
+    lr: train.lr ?? d.lr, schedule: formatSchedule(schedule), weightDecay: train.weightDecay ?? d.weightDecay,
+    momentum: d.momentum, batchSize: d.batchSize, seed: train.seed,
+  };
+  if (o.json !== true) io.out(formatUnstructuredSettings(settings));
+  const progress = (p: TrainProgress): void => {
+    if (p.kind === 'epoch') io.err(`fine-tuning epoch ${p.epoch}/${p.epochs}: train loss ${p.loss.toFixed(4)}`);
+  };
   const r = await pruneAndRetrain(source.model, {
-    method: UNSTRUCTURED[method] as string, sparsity: pl === undefined || pl === 'auto' ? target : pl, finetuneEpochs: epochs,
-    dataset: optString(o, 'data') ?? 'mnist', datasetOptions: dataOptions(o), methodOptions: parseMethodOptions(optString(o, 'options')),
-    ...(pl === 'auto' ? { perLayer: 'auto' as const } : {}), ...trainingOptions(o),
-    ...(o.json === true ? {} : { onProgress: (p) => p.kind === 'epoch' && io.err(`fine-tuning epoch ${p.epoch}/${p.epochs}: train loss ${p.loss.toFixed(4)}`) }),
+    method: name, sparsity, finetuneEpochs: epochs, dataset: optString(o, 'data') ?? 'mnist',
+    datasetOptions: dataOptions(o), methodOptions, ...(pl === 'auto' ? { perLayer: 'auto' as const } : {}), ...train,
+    lr: settings.lr, schedule, weightDecay: settings.weightDecay, momentum: settings.momentum,
+    batchSize: settings.batchSize, onWarning: (m: string) => io.err(`warning: ${m}`),
+    ...(o.json === true ? {} : { onProgress: progress }),
   });
   saveModel(r.model, out, source.path === undefined ? {} : { protect: [source.path] });
-  const summary = { model: source.label, method, out, beforeError: r.beforeError, prunedError: r.prunedError, afterError: r.afterError, stats: r.stats, sparsities: r.sparsities };
+  const summary = {
+    model: source.label, method, out, settings, beforeError: r.beforeError, prunedError: r.prunedError,
+    afterError: r.afterError, stats: r.stats, sparsities: r.sparsities,
+  };
   if (o.json === true) return (io.out(JSON.stringify(summary, null, 2)), 0);
   io.out(formatTable(
     [{ header: 'layer' }, { header: 'op' }, { header: 'params' }, { header: 'nonzero' }, { header: 'sparsity' }],
     r.stats.layers.map((l) => [l.layer, l.op, formatInt(l.params), formatInt(l.nonzero), formatPercent(l.sparsity, 1)]),
   ));
   io.out(`prunable weights ${formatInt(r.stats.params)} -> ${formatInt(r.stats.nonzero)} nonzero (${r.stats.ratio.toFixed(1)}x fewer); whole model ${formatInt(r.stats.modelParams)} -> ${formatInt(r.stats.modelNonzero)} (${r.stats.modelRatio.toFixed(1)}x)`);
-  io.out(`test error ${formatPercent(r.beforeError)} -> ${formatPercent(r.prunedError)} after pruning -> ${formatPercent(r.afterError)} after ${epochs} fine-tuning epoch(s)`);
+  io.out(`${checkedOn(o)} error ${formatPercent(r.beforeError)} -> ${formatPercent(r.prunedError)} after pruning -> `
+    + `${formatPercent(r.afterError)} after ${epochs} fine-tuning epoch(s)`);
   io.out(`saved ${out} (dense ONNX with exact zeros)`);
   return 0;
 }
@@ -118,7 +193,11 @@ async function runStructured(source: ModelSource, criterion: CriterionName, o: P
   const r = await structuredPrune(source.model, {
     criterion, target: { macsRatio: parseTarget(optString(o, 'target') ?? '0.5') }, dataset: data, finetuneEpochs: optInt(o, 'finetune-epochs', 1),
     steps: optInt(o, 'steps', 1), ...(pl === undefined ? {} : { perLayer: pl }), ...structuredExtras(parseMethodOptions(optString(o, 'options'))),
-    train: { threads, ...train },
+    // structured fine-tuning keeps its measured recipe (bench/results/prune.md): SGD lr 0.01, momentum 0.9, no Nesterov
+    train: {
+      threads, ...train, lr: train.lr ?? STRUCTURED_LR, schedule: train.schedule ?? { kind: 'cosine' }, momentum: 0.9,
+      nesterov: false, weightDecay: train.weightDecay ?? 0,
+    },
     ...(o.json === true ? {} : { onProgress: (m: string) => io.err(m) }),
   });
   saveModel(r.model, out, source.path === undefined ? {} : { protect: [source.path] });
@@ -133,7 +212,7 @@ async function runStructured(source: ModelSource, criterion: CriterionName, o: P
     r.groups.map((g) => [g.name, g.status, String(g.size), String(g.kept), g.blocked.map((b) => `${b.opType} ${b.nodeName}: ${b.reason}`).join('; ')]),
   ));
   io.out(`MACs ${formatSi(r.before.macs)} -> ${formatSi(r.after.macs)} (${(r.before.macs / r.after.macs).toFixed(2)}x fewer); params ${formatInt(r.before.params)} -> ${formatInt(r.after.params)}`);
-  io.out(`test error ${formatPercent(before)} -> ${formatPercent(after)}`);
+  io.out(`${checkedOn(o)} error ${formatPercent(before)} -> ${formatPercent(after)}`);
   for (const l of lat) {
     const cpu = l.a.cpu === undefined || l.b.cpu === undefined ? '' : `; CPU time ${formatMs(l.a.cpu.medianMs)} -> ${formatMs(l.b.cpu.medianMs)} (${(l.cpuSpeedup ?? NaN).toFixed(2)}x)`;
     io.out(`latency batch ${l.a.batchSize}: ${formatMs(l.a.medianMs)} -> ${formatMs(l.b.medianMs)} (${l.speedup.toFixed(2)}x, median of ${l.a.runs} interleaved runs, 1 thread${cpu})`);
@@ -165,16 +244,35 @@ export const pruneCommand: Command = {
     method: { type: 'string', placeholder: 'NAME', description: `unstructured: ${Object.keys(UNSTRUCTURED).join(', ')}; structured: ${CRITERION_NAMES.join(', ')}`, default: 'magnitude' },
     target: { type: 'string', placeholder: 'F|Nx', description: 'unstructured: sparsity (0.9) or 12x fewer nonzero weights; structured: fraction of MACs removed (0.5) or 3x fewer MACs' },
     'per-layer': { type: 'string', placeholder: 'auto|FILE', description: 'per-layer ratios: auto (from a sensitivity analysis, meeting --target globally) or a JSON file {layer: ratio}' },
-    'finetune-epochs': { type: 'string', placeholder: 'N', description: 'fine-tuning epochs after pruning (per step for structured --steps)', default: '1' },
+    'finetune-epochs': {
+      type: 'string', placeholder: 'N', default: String(PRUNE_FINETUNE_DEFAULTS.epochs),
+      description: 'fine-tuning epochs after pruning (per step for structured --steps)',
+    },
     options: { type: 'string', placeholder: 'K=V,...', description: 'method options (listed below), e.g. cycles=4,epochsPerCycle=2 or criterion=obd' },
     steps: { type: 'string', placeholder: 'N', description: 'structured: prune in N steps with fine-tuning between', default: '1' },
-    lr: { type: 'string', placeholder: 'RATE', description: 'fine-tuning learning rate (default 0.01)' },
-    'weight-decay': { type: 'string', placeholder: 'W', description: 'fine-tuning weight decay' },
-    schedule: { type: 'string', placeholder: 'SPEC', description: 'fine-tuning learning-rate schedule (constant, cosine, step:N[:G] ...)', default: 'cosine' },
+    lr: {
+      type: 'string', placeholder: 'RATE',
+      description: `fine-tuning learning rate (default ${PRUNE_FINETUNE_DEFAULTS.lr} unstructured, `
+        + `${STRUCTURED_LR} structured)`,
+    },
+    seed: {
+      type: 'string', placeholder: 'N', description: 'seed of the fine-tuning batch order (and of sampled criteria)',
+      default: String(PRUNE_FINETUNE_DEFAULTS.seed),
+    },
+    'weight-decay': { type: 'string', placeholder: 'W', description: 'fine-tuning weight decay (default 0)' },
+    schedule: {
+      type: 'string', placeholder: 'SPEC',
+      description: 'fine-tuning learning-rate schedule: constant, cosine[:min], step:N[:G] ..., optional +warmup:E '
+        + `(default ${formatSchedule(PRUNE_FINETUNE_DEFAULTS.schedule)} unstructured, cosine structured)`,
+    },
     data: { type: 'string', placeholder: 'mnist|fashion-mnist|PATH', description: 'data for fine-tuning, data-driven criteria and evaluation', default: 'mnist' },
     threads: { type: 'string', placeholder: 'N', description: 'onnxruntime intra-op threads', default: '2' },
     'latency-runs': { type: 'string', placeholder: 'N', description: 'structured: timed latency runs per model and batch size', default: '50' },
     limit: { type: 'string', placeholder: 'N', description: 'use only the first N training and test samples (quick runs)' },
+    validation: {
+      type: 'string', placeholder: 'N',
+      description: 'hold out the last N training samples: fine-tune on the rest, report errors on them (not the test split)',
+    },
     out: { type: 'string', placeholder: 'PATH', description: 'where to write the pruned ONNX model' },
   },
   get details(): string {

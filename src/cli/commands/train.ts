@@ -7,10 +7,13 @@ import { train } from '../../train/trainer.js';
 import type { TrainProgress } from '../../train/types.js';
 import { optInt, optNumber, optString, type Command } from '../command.js';
 import { resolveModel } from '../model-source.js';
-import { TRAINING_FLAGS, trainingSettings } from '../training-flags.js';
+import { settingsLines, TRAINING_FLAGS, trainingSettings } from '../training-flags.js';
 
-/** Training progress on stderr: a live line on a terminal, one line per epoch. */
-export function progressPrinter(): (p: TrainProgress) => void {
+/**
+ * Training progress on stderr: a live line on a terminal, one line per epoch; `checkedOn` names what the
+ * epoch's error was measured on ('test', or 'validation' for a held-out split).
+ */
+export function progressPrinter(checkedOn = 'test'): (p: TrainProgress) => void {
   const tty = process.stderr.isTTY === true;
   return (p) => {
     const head = `epoch ${p.epoch}/${p.epochs} step ${p.step}/${p.steps}`;
@@ -19,7 +22,7 @@ export function progressPrinter(): (p: TrainProgress) => void {
       process.stderr.write(`${tty ? '\r\x1b[K' : ''}warning: ${p.message ?? ''}\n`);
     } else if (p.kind === 'epoch' && p.stats !== undefined) {
       const s = p.stats;
-      const test = Number.isNaN(s.testError) ? '' : ` test error ${formatPercent(s.testError)}`;
+      const test = Number.isNaN(s.testError) ? '' : ` ${checkedOn} error ${formatPercent(s.testError)}`;
       process.stderr.write(`${tty ? '\r\x1b[K' : ''}epoch ${s.epoch}/${p.epochs}: train loss ${s.trainLoss.toFixed(4)} train error ${formatPercent(s.trainError)}${test} (${s.seconds.toFixed(1)} s, ${s.imagesPerSecond.toFixed(0)} img/s)\n`);
     } else if (tty) {
       process.stderr.write(`\r\x1b[K${head} ${body}`);
@@ -34,7 +37,6 @@ export const trainCommand: Command = {
   options: {
     ...TRAINING_FLAGS,
     model: { type: 'string', placeholder: 'NAME|model.onnx', description: 'zoo model (lenet-300-100, lenet5, vgg, resnet20, mobilenet, shufflenet) or an ONNX file', default: 'lenet5' },
-    nesterov: { type: 'boolean', description: 'Nesterov momentum (SGD)' },
     seed: { type: 'string', placeholder: 'N', description: 'seed of initial weights (zoo) and batch order', default: '0' },
     spin: { type: 'boolean', description: 'idle worker threads spin between operators (faster with 2+ threads on an idle machine)' },
     width: { type: 'string', placeholder: 'ALPHA', description: 'width multiplier for zoo models' },
@@ -51,28 +53,33 @@ export const trainCommand: Command = {
     const source = resolveModel(optString(o, 'model') ?? 'lenet5', { seed, ...(width === undefined ? {} : { width }) });
     checkWritable(out, { protect: source.path === undefined ? [] : [source.path] });
     const checkpoint = optString(o, 'checkpoint');
+    const settings = trainingSettings(o);
+    const checkedOn = settings.datasetOptions?.validation === undefined ? 'test' : 'validation';
     const result = await train({
       model: source.model,
-      ...trainingSettings(o),
-      nesterov: o.nesterov === true,
+      ...settings,
       seed,
       spinning: o.spin === true,
       ...(checkpoint === undefined ? {} : { checkpoint }),
       resume: o.resume === true,
       output: out,
-      ...(o.json === true ? {} : { onProgress: progressPrinter() }),
+      ...(o.json === true ? {} : { onProgress: progressPrinter(checkedOn) }),
     });
     if (o.json === true) {
       const { testError, history, resumedFromEpoch, convLayout, warnings } = result;
-      io.out(JSON.stringify({ model: source.label, out, testError, history, resumedFromEpoch, convLayout, warnings }, null, 2));
+      const data = { name: settings.dataset, ...settings.datasetOptions, errorsOn: checkedOn };
+      const run = { epochs: settings.epochs, ...result.settings };
+      const json = { model: source.label, out, testError, history, resumedFromEpoch, convLayout, warnings, settings: run, data };
+      io.out(JSON.stringify(json, null, 2));
       return 0;
     }
+    for (const line of settingsLines(settings, result.settings)) io.out(line);
     io.out(formatTable(
-      [{ header: 'epoch' }, { header: 'train loss', align: 'right' }, { header: 'train error' }, { header: 'test error' }, { header: 'img/s' }, { header: 'seconds' }],
+      [{ header: 'epoch' }, { header: 'train loss', align: 'right' }, { header: 'train error' }, { header: `${checkedOn} error` }, { header: 'img/s' }, { header: 'seconds' }],
       result.history.map((h) => [String(h.epoch), h.trainLoss.toFixed(4), formatPercent(h.trainError), Number.isNaN(h.testError) ? '-' : formatPercent(h.testError), h.imagesPerSecond.toFixed(0), h.seconds.toFixed(1)]),
     ));
     io.out(`convolutions: ${result.convLayout === 'blocked' ? 'blocked NCHWc kernels (checked on the first batch)' : 'plain kernels'}`);
-    io.out(`saved ${out} (test error ${Number.isNaN(result.testError) ? 'not measured' : formatPercent(result.testError)})`);
+    io.out(`saved ${out} (${checkedOn} error ${Number.isNaN(result.testError) ? 'not measured' : formatPercent(result.testError)})`);
     return 0;
   },
 };

@@ -6,7 +6,7 @@
 import { softmaxCrossEntropy } from '../../autodiff/losses.js';
 import { SlimnetError } from '../../ir/errors.js';
 import type { Value } from '../../ir/value.js';
-import { kdWeights, teacherLogitsName } from './kd.js';
+import { kdWeights, softTargetLr, teacherLogitsName } from './kd.js';
 import { pairBySpatialSize, resolveLayer, sameSpatial, type LayerPair } from './layers.js';
 import { attentionTransferLoss, kdLoss } from './losses.js';
 import { positiveInt, studentValue, teacherValues, trainStage, type DistillSetup, type StageResult } from './stage.js';
@@ -44,15 +44,25 @@ export function atPairs(s: DistillSetup, o: AtOptions): LayerPair[] {
   });
 }
 
+/** The method's settings in words: layer pairs, beta, p, and the soft targets' weight. */
+export function describeAt(s: DistillSetup, o: AtOptions): string {
+  const pairs = atPairs(s, o).map((p) => `${p.student.value}=${p.teacher.value}`).join(',');
+  const w = kdWeights({ alpha: o.alpha ?? 0, ...(o.temperature === undefined ? {} : { temperature: o.temperature }) });
+  const soft = w.alpha > 0 ? `soft targets: temperature ${w.temperature}, alpha ${w.alpha}` : 'labels only (alpha 0)';
+  return `layers ${pairs}, beta ${o.beta ?? 1000}, p ${o.p ?? 2}, ${soft}`;
+}
+
 export async function runAt(s: DistillSetup, o: AtOptions): Promise<StageResult> {
   const epochs = positiveInt(o.epochs, 'epochs');
   const w = kdWeights({ alpha: o.alpha ?? 0, ...(o.temperature === undefined ? {} : { temperature: o.temperature }) });
   const pairs = atPairs(s, o);
   const teacherLogits = teacherLogitsName(s.teacher);
+  const lr = softTargetLr(o, w);
   return trainStage(s, {
     stage: 'distill',
     model: s.student,
     epochs,
+    ...(lr === undefined ? {} : { lr }),
     loss: (ctx) => {
       const wanted = [...pairs.map((p) => p.teacher.value), ...(w.alpha > 0 ? [teacherLogits] : [])];
       const t = teacherValues(s, ctx, wanted);

@@ -27,7 +27,8 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 let cached: Dataset | undefined;
 const data = (): Dataset => (cached ??= loadDataset('mnist', { limit: 256, testLimit: 128 }));
-const common = { dataset: 'mnist', batchSize: 32, threads: 1, seed: 3, inProcess: true } as const;
+// A constant rate: these tests check the methods on a few steps, not the training defaults.
+const common = { dataset: 'mnist', batchSize: 32, threads: 1, seed: 3, inProcess: true, schedule: { kind: 'constant' } } as const;
 const tinyCnn = (plan: Array<number | 'M'>, seed: number): Model => vgg({ plan, seed });
 const mlp = (width: number, seed: number): Model => buildZooModel('lenet-300-100', { width, seed });
 const init = (m: Model, name: string): Float32Array => m.graph.initializers.get(name)?.initializer?.data as Float32Array;

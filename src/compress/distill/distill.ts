@@ -23,7 +23,11 @@ export async function distill(o: DistillOptions): Promise<DistillResult> {
   const teacherTestError = o.evaluateTeacher === true ? await teacherError(s.teacher, o) : undefined;
   const r = await method.run(s, o);
   if (o.output !== undefined) saveModel(r.model, o.output, { externalData: false });
-  return { model: r.model, history: r.history, testError: r.testError, ...(teacherTestError === undefined ? {} : { teacherTestError }) };
+  return {
+    model: r.model, history: r.history, testError: r.testError,
+    settings: r.settings, methodSettings: method.describe(s, o),
+    ...(teacherTestError === undefined ? {} : { teacherTestError }),
+  };
 }
 
 async function teacherError(teacher: Model, o: DistillOptions): Promise<number> {

@@ -4,7 +4,7 @@
  * stage 2 trains the whole student with Hinton's soft-target loss. The regressor is removed afterwards.
  */
 import { SlimnetError } from '../../ir/errors.js';
-import { kdLossBuilder, kdWeights } from './kd.js';
+import { describeKd, kdLossBuilder, kdWeights, softTargetLr } from './kd.js';
 import { pairBySpatialSize, resolveLayer, type LayerPair } from './layers.js';
 import { hintLoss } from './losses.js';
 import { addRegressor, removeRegressor } from './regressor.js';
@@ -22,7 +22,7 @@ export interface FitnetsOptions extends DistillBaseOptions {
   readonly guided?: string;
   /** Epochs of stage 1, hint training (default: max(1, round(epochs / 4))). */
   readonly hintEpochs?: number;
-  /** Learning rate of stage 1 (default: `lr`). */
+  /** Learning rate of stage 1 (default: the rate of stage 2). */
   readonly hintLr?: number;
   /** Stage 2 soft-target temperature (default 4). */
   readonly temperature?: number;
@@ -48,10 +48,26 @@ export function fitnetsPair(s: DistillSetup, o: FitnetsOptions): LayerPair {
   return mid;
 }
 
+/** Epochs of the hint stage: `hintEpochs`, by default max(1, round(epochs / 4)). */
+function hintEpochsOf(o: FitnetsOptions): number {
+  return positiveInt(o.hintEpochs ?? Math.max(1, Math.round(positiveInt(o.epochs, 'epochs') / 4)), 'hintEpochs');
+}
+
+/** The method's settings in words: hint and guided layers, hint stage, soft targets. */
+export function describeFitnets(s: DistillSetup, o: FitnetsOptions): string {
+  const pair = fitnetsPair(s, o);
+  const lr = o.hintLr === undefined ? 'lr as stage 2' : `lr ${o.hintLr}`;
+  const n = hintEpochsOf(o);
+  const hint = `${n} hint epoch${n === 1 ? '' : 's'} (${lr})`;
+  return `hint ${pair.teacher.value} -> guided ${pair.student.value}, ${hint}, stage 2: ${describeKd(s, o)}`;
+}
+
 export async function runFitnets(s: DistillSetup, o: FitnetsOptions): Promise<StageResult> {
   const epochs = positiveInt(o.epochs, 'epochs');
-  const hintEpochs = positiveInt(o.hintEpochs ?? Math.max(1, Math.round(epochs / 4)), 'hintEpochs');
+  const hintEpochs = hintEpochsOf(o);
   const weights = kdWeights(o);
+  const lr = softTargetLr(o, weights);
+  const hintLr = o.hintLr ?? lr;
   const pair = fitnetsPair(s, o);
   const { model, regressor } = addRegressor(s.student, pair.student, pair.teacher, (o.seed ?? 0) + 7919);
   const stage1 = await trainStage(s, {
@@ -59,12 +75,16 @@ export async function runFitnets(s: DistillSetup, o: FitnetsOptions): Promise<St
     model,
     epochs: hintEpochs,
     validate: false,
-    ...(o.hintLr === undefined ? {} : { lr: o.hintLr }),
+    ...(hintLr === undefined ? {} : { lr: hintLr }),
     loss: (ctx) => {
       const [hint] = teacherValues(s, ctx, [pair.teacher.value]);
       return hintLoss(ctx.b, studentValue(ctx, regressor.output), hint as NonNullable<typeof hint>);
     },
   });
-  const stage2 = await trainStage(s, { stage: 'distill', model: removeRegressor(stage1.model, regressor), epochs, loss: kdLossBuilder(s, weights) });
-  return { model: stage2.model, history: [...stage1.history, ...stage2.history], testError: stage2.testError };
+  const stage2 = await trainStage(s, {
+    stage: 'distill', model: removeRegressor(stage1.model, regressor), epochs, loss: kdLossBuilder(s, weights),
+    ...(lr === undefined ? {} : { lr }),
+  });
+  const history = [...stage1.history, ...stage2.history];
+  return { model: stage2.model, history, testError: stage2.testError, settings: stage2.settings };
 }

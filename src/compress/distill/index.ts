@@ -2,7 +2,7 @@
 export { distill } from './distill.js';
 export { atPairs, type AtOptions } from './at.js';
 export { fitnetsPair, type FitnetsOptions } from './fitnets.js';
-export { KD_DEFAULTS, kdWeights, type KdOptions } from './kd.js';
+export { KD_DEFAULTS, kdWeights, softTargetLr, type KdOptions } from './kd.js';
 export { candidateList, pairBySpatialSize, resolveLayer, type LayerPair, type LayerRef } from './layers.js';
 export { attentionMap, attentionTransferLoss, hintLoss, kdLoss, type AttentionOptions, type KdWeights } from './losses.js';
 export { DISTILL_METHOD_NAMES, distillMethods, type DistillMethod, type DistillMethodName, type DistillOptions } from './methods.js';

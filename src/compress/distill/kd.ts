@@ -1,11 +1,12 @@
 /** Hinton et al. 2015 knowledge distillation: the student matches the teacher's softened outputs. */
 import { SlimnetError } from '../../ir/errors.js';
 import type { Model } from '../../ir/graph.js';
+import { TRAIN_DEFAULTS } from '../../train/defaults.js';
 import type { LossBuilder } from '../../train/training-graph.js';
 import { logitsOf } from '../../train/graph-edit.js';
 import { kdLoss, type KdWeights } from './losses.js';
 import { positiveInt, teacherValues, trainStage, type DistillSetup, type StageResult } from './stage.js';
-import type { DistillBaseOptions } from './types.js';
+import type { DistillBaseOptions, DistillTrainSettings } from './types.js';
 
 export interface KdOptions extends DistillBaseOptions {
   readonly method: 'kd';
@@ -44,6 +45,30 @@ export function kdLossBuilder(s: DistillSetup, w: KdWeights): LossBuilder {
   };
 }
 
+/**
+ * The default SGD learning rate of a stage trained with soft targets (undefined where the options give a rate
+ * or use Adam, whose steps do not grow with the gradient). The soft-target term's gradient on the student's
+ * logits, α·T·(q_T − p_T) + (1 − α)·(q − y), is up to α·T + (1 − α) times the cross-entropy's (3.7× at T 4,
+ * α 0.9), so the training default rate is divided by that factor (rounded to two digits): 0.0054 at the
+ * defaults. With the undivided rate, KD into the zoo LeNet-5 diverged in short runs (issue 13).
+ */
+export function softTargetLr(o: Pick<DistillTrainSettings, 'lr' | 'optimizer'>, w: KdWeights): number | undefined {
+  if (o.lr !== undefined || (o.optimizer ?? TRAIN_DEFAULTS.optimizer) !== 'sgd' || w.alpha === 0) return undefined;
+  const scale = Math.max(1, w.alpha * w.temperature + 1 - w.alpha);
+  return Number((TRAIN_DEFAULTS.lr.sgd / scale).toPrecision(2));
+}
+
+/** The method's settings in words: "temperature 4, alpha 0.9". */
+export function describeKd(_s: DistillSetup, o: { readonly temperature?: number; readonly alpha?: number }): string {
+  const w = kdWeights(o);
+  return `temperature ${w.temperature}, alpha ${w.alpha}`;
+}
+
 export async function runKd(s: DistillSetup, o: KdOptions): Promise<StageResult> {
-  return trainStage(s, { stage: 'distill', model: s.student, epochs: positiveInt(o.epochs, 'epochs'), loss: kdLossBuilder(s, kdWeights(o)) });
+  const w = kdWeights(o);
+  const lr = softTargetLr(o, w);
+  return trainStage(s, {
+    stage: 'distill', model: s.student, epochs: positiveInt(o.epochs, 'epochs'), loss: kdLossBuilder(s, w),
+    ...(lr === undefined ? {} : { lr }),
+  });
 }

@@ -6,6 +6,7 @@
 import { SlimnetError } from '../../ir/errors.js';
 import type { Model } from '../../ir/graph.js';
 import type { Value } from '../../ir/value.js';
+import type { TrainSettings } from '../../train/defaults.js';
 import { train } from '../../train/trainer.js';
 import type { LossBuilder, LossContext } from '../../train/training-graph.js';
 import type { TrainOptions } from '../../train/types.js';
@@ -36,6 +37,8 @@ export interface StageResult {
   readonly model: Model;
   readonly history: DistillEpochStats[];
   readonly testError: number;
+  /** The training settings the stage used. */
+  readonly settings: TrainSettings;
 }
 
 /** Builds zoo models given by name, copies and shape-infers both, checks they read the same images. */
@@ -63,7 +66,8 @@ export async function trainStage(s: DistillSetup, spec: StageSpec): Promise<Stag
     ...(o.onProgress === undefined ? {} : { onProgress: (p) => o.onProgress?.({ ...p, stage: spec.stage }) }),
   };
   const r = await train(opts);
-  return { model: r.model, history: r.history.map((h) => ({ ...h, stage: spec.stage })), testError: r.testError };
+  const history = r.history.map((h) => ({ ...h, stage: spec.stage }));
+  return { model: r.model, history, testError: r.testError, settings: r.settings };
 }
 
 function trainSettings(o: DistillBaseOptions): DistillTrainSettings {

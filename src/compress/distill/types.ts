@@ -1,6 +1,7 @@
 /** Option and result types shared by the distillation methods. */
 import type { Dataset } from '../../data/types.js';
 import type { Model } from '../../ir/graph.js';
+import type { TrainSettings } from '../../train/defaults.js';
 import type { EpochStats, TrainOptions, TrainProgress } from '../../train/types.js';
 import type { ZooOptions } from '../../zoo/options.js';
 
@@ -57,4 +58,8 @@ export interface DistillResult {
   readonly testError: number;
   /** The teacher's test error, when `evaluateTeacher` was set. */
   readonly teacherTestError?: number;
+  /** The training settings of the distillation stage, defaults filled in (describeTrainSettings prints them). */
+  readonly settings: TrainSettings;
+  /** The method's own settings, defaults filled in (temperature, alpha, layers...), in words. */
+  readonly methodSettings: string;
 }

@@ -10,6 +10,7 @@ import { SlimnetError } from '../../../ir/errors.js';
 import type { Model } from '../../../ir/graph.js';
 import { modelStats } from '../../../metrics/layer-stats.js';
 import { train } from '../../../train/trainer.js';
+import type { Schedule } from '../../../train/schedule.js';
 import type { TrainOptions } from '../../../train/types.js';
 import { buildDependencyGraph } from './dependency.js';
 import { criterionByName, type CriterionName } from './criteria.js';
@@ -21,6 +22,19 @@ import { sparsityTrain } from './sparsity.js';
 import type { BlockReason, DependencyGraph, RemovalPlan } from './types.js';
 
 export type PruneTarget = { readonly ratio: number } | { readonly macsRatio: number } | { readonly paramsRatio: number };
+
+/** The training settings of structured pruning's train() calls unless StructuredPruneOptions.train overrides them. */
+export const STRUCTURED_TRAIN_DEFAULTS = {
+  lr: 0.01, schedule: { kind: 'constant' } as Schedule, optimizer: 'sgd', momentum: 0.9, nesterov: false,
+  weightDecay: 0, batchSize: 64,
+} as const;
+
+/** opts.train over STRUCTURED_TRAIN_DEFAULTS (the SGD defaults only when the optimizer is SGD). */
+function trainSettings(opts: StructuredPruneOptions): StructuredPruneOptions['train'] {
+  const sgd = opts.train?.optimizer === undefined || opts.train.optimizer === 'sgd';
+  const { batchSize, schedule, weightDecay } = STRUCTURED_TRAIN_DEFAULTS;
+  return { ...(sgd ? STRUCTURED_TRAIN_DEFAULTS : { batchSize, schedule, weightDecay }), ...opts.train };
+}
 
 export interface StructuredPruneOptions extends Pick<PolicyOptions, 'ranking' | 'roundTo' | 'alignTo' | 'minChannels' | 'exclude' | 'threshold'> {
   /** Importance criterion (default 'l1'). */
@@ -44,7 +58,11 @@ export interface StructuredPruneOptions extends Pick<PolicyOptions, 'ranking' | 
   readonly sensitivitySamples?: number;
   /** SSL / slimming sparsity training before the first step (default 1 epoch, coefficient 1e-4). */
   readonly sparsity?: { readonly epochs?: number; readonly coefficient?: number };
-  /** Options passed to every `train()` call (lr, batch size, optimizer, threads, inProcess...). */
+  /**
+   * Options passed to every `train()` call (lr, batch size, optimizer, threads, inProcess...), over
+   * STRUCTURED_TRAIN_DEFAULTS (SGD lr 0.01 constant, momentum 0.9, weight decay 0, batch 64: the recipe the
+   * results in bench/results/prune.md were measured with, kept explicit so train()'s own defaults can change).
+   */
   readonly train?: Partial<Omit<TrainOptions, 'model' | 'dataset' | 'epochs' | 'hooks'>>;
   /** Progress messages. */
   readonly onProgress?: (message: string) => void;
@@ -95,7 +113,7 @@ export async function structuredPrune(model: Model, opts: StructuredPruneOptions
     if (data === undefined) throw new SlimnetError('INVALID_ARGUMENT', `criterion '${kind}' trains first and needs a dataset`);
     log(`${kind}: sparsity training`);
     current = await sparsityTrain(buildDependencyGraph(current), {
-      ...opts.train, kind, dataset: data, epochs: opts.sparsity?.epochs ?? 1,
+      ...trainSettings(opts), kind, dataset: data, epochs: opts.sparsity?.epochs ?? 1,
       ...(opts.sparsity?.coefficient === undefined ? {} : { coefficient: opts.sparsity.coefficient }),
     });
   }
@@ -117,7 +135,8 @@ export async function structuredPrune(model: Model, opts: StructuredPruneOptions
     log(`step ${step}/${steps}: removed ${[...plan.values()].reduce((a, p) => a + p.length, 0)} channels; MACs ${c.macs} (${((1 - c.macs / before.macs) * 100).toFixed(1)}% removed)`);
     if ((opts.finetuneEpochs ?? 0) > 0) {
       if (data === undefined) throw new SlimnetError('INVALID_ARGUMENT', 'fine-tuning needs a dataset');
-      const r = await train({ ...opts.train, model: current, dataset: data, epochs: opts.finetuneEpochs ?? 0 });
+      const epochs = opts.finetuneEpochs ?? 0;
+      const r = await train({ ...trainSettings(opts), model: current, dataset: data, epochs });
       current = r.model;
       stepErrors.push(r.testError);
       log(`step ${step}/${steps}: fine-tuned, test error ${(r.testError * 100).toFixed(2)}%`);

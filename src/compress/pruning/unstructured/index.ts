@@ -7,13 +7,16 @@ export { cholesky, dampedInverse, inverseFromCholesky } from '../../../util/lina
 export { fcLayout, lobsPrune, obsPruneLayer, obsReconstruct, type FcLayout, type LobsOptions } from './lobs.js';
 export { magnitudeMasks, magnitudePrune, stdOf, type MagnitudeOptions } from './magnitude.js';
 export {
-  registerUnstructuredMethod, unstructuredMethod, unstructuredMethods, type MethodContext, type MethodOptions, type UnstructuredMethod,
+  defaultScope, effectiveMethodOptions, registerUnstructuredMethod, unstructuredMethod, unstructuredMethods,
+  type MethodContext,
+  type MethodOptions, type UnstructuredMethod,
 } from './methods.js';
 export { obdPrune, obdSaliency, type ObdOptions } from './obd.js';
 export { pruneAndRetrain, type PruneAndRetrainOptions, type PruneAndRetrainResult } from './pipeline.js';
 export { regularizedPrune, type RegularizedOptions } from './regularized.js';
 export {
-  agpPrune, finetune, iterativePrune, magnitudeStep, type AgpOptions, type CycleAction, type FinetuneExtra, type IterativeOptions, type PruneStep,
+  agpPrune, DIVERGENCE_RETRIES, finetune, iterativePrune, magnitudeStep, type AgpOptions, type CycleAction,
+  type FinetuneExtra, type IterativeOptions, type PruneStep,
 } from './retrain.js';
 export {
   autoSparsities, DEFAULT_LAYER_SPARSITIES, layerSensitivity, type LayerCurve, type LayerPoint, type LayerSensitivityOptions, type LayerSensitivityResult,

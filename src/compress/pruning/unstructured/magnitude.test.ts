@@ -6,7 +6,11 @@ import type { Model } from '../../../ir/graph.js';
 import { Tensor } from '../../../ir/tensor.js';
 import { expectClose } from '../../../testing/expect-close.js';
 import { magnitudePrune, stdOf } from './magnitude.js';
-import { registerUnstructuredMethod, unstructuredMethod, unstructuredMethods } from './methods.js';
+import type { Dataset } from '../../../data/types.js';
+import {
+  defaultScope, effectiveMethodOptions, registerUnstructuredMethod, unstructuredMethod, unstructuredMethods,
+  type MethodContext,
+} from './methods.js';
 import { agpSparsity, iterativeSparsities } from './schedule.js';
 
 /** x[N,4] → Gemm(a: 3×4, transB) → Relu → Gemm(b: 2×3, transB). `scaleB` multiplies the second layer. */
@@ -82,6 +86,30 @@ test('method registry: built-ins present, duplicates and unknown names throw', (
   for (const n of ['magnitude', 'iterative', 'agp', 'l1', 'l2', 'obd', 'lobs', 'data-free']) assert.equal(unstructuredMethods[n]?.name, n);
   assert.ok(isSlimnetErrorThrown(() => registerUnstructuredMethod({ ...unstructuredMethod('magnitude') })));
   assert.throws(() => unstructuredMethod('nope'), /unknown unstructured pruning method 'nope' \(known: magnitude/);
+});
+
+test('registry defaults: a single target prunes with one global threshold, a per-layer map per layer', async () => {
+  const model = twoLayers(A, B);
+  const ctx = (sparsity: MethodContext['sparsity'], options: MethodContext['options'] = {}): MethodContext =>
+    ({ sparsity, options, data: {} as Dataset, retrain: { dataset: {} as Dataset } });
+  const magnitude = unstructuredMethod('magnitude');
+  const global = await magnitude.run(model, ctx(0.5));
+  assert.deepEqual(global.stats.layers.map((l) => l.nonzero), [3, 6], 'global: the small weights of layer a go first');
+  const layer = await magnitude.run(model, ctx(0.5, { scope: 'layer' }));
+  assert.deepEqual(layer.stats.layers.map((l) => l.nonzero), [6, 3]);
+  const map = await magnitude.run(model, ctx({ a: 0.5, b: 0.5 }));
+  assert.deepEqual(map.stats.layers.map((l) => l.nonzero), [6, 3], 'a per-layer map keeps its per-layer targets');
+  assert.equal(defaultScope(0.9), 'global');
+  assert.equal(defaultScope({ a: 0.9 }), 'layer');
+  assert.deepEqual(effectiveMethodOptions('magnitude', {}, 0.9), { scope: 'global', normalize: false });
+  assert.deepEqual(effectiveMethodOptions('magnitude', { scope: 'layer' }, 0.9), { scope: 'layer', normalize: false });
+  assert.deepEqual(effectiveMethodOptions('iterative', { cycles: 2 }, { fc1: 0.9 }), {
+    cycles: 2, epochsPerCycle: 1, criterion: 'magnitude', scope: 'layer', normalize: false,
+  });
+  for (const n of ['iterative', 'agp', 'l1', 'l2', 'obd']) {
+    assert.equal(effectiveMethodOptions(n, {}, 0.8)['scope'], 'global', n);
+  }
+  assert.equal(effectiveMethodOptions('lobs', {}, 0.8)['scope'], 'layer');
 });
 
 function isSlimnetErrorThrown(f: () => unknown): boolean {

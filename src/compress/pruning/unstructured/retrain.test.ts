@@ -2,13 +2,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadDataset } from '../../../data/load.js';
 import type { Dataset } from '../../../data/types.js';
+import { isSlimnetError } from '../../../ir/errors.js';
 import type { Model } from '../../../ir/graph.js';
 import { expectClose } from '../../../testing/expect-close.js';
 import { buildZooModel } from '../../../zoo/index.js';
 import type { Masks } from '../common/sparsity.js';
 import { pruneAndRetrain } from './pipeline.js';
 import { magnitudePrune } from './magnitude.js';
-import { agpPrune, finetune, iterativePrune } from './retrain.js';
+import { agpPrune, DIVERGENCE_RETRIES, finetune, iterativePrune } from './retrain.js';
 import type { RetrainOptions } from './types.js';
 
 let cached: Dataset | undefined;
@@ -60,4 +61,16 @@ test('masked fine-tuning of a conv net: conv and FC zeros stay exactly +0, the o
     const b = tuned.graph.initializers.get(name)?.initializer?.data as Float32Array;
     assert.ok(b.some((v, i) => v !== 0 && v !== a[i]), `${name}: kept weights were trained`);
   }
+});
+
+test('finetune restarts a diverged run at half the learning rate, warns, and gives up after the retries', async () => {
+  const pruned = magnitudePrune(small(), { sparsity: 0.5 });
+  const warnings: string[] = [];
+  await assert.rejects(
+    finetune(pruned.model, pruned.masks, 1, { ...retrain(), lr: 1e30, onWarning: (m) => void warnings.push(m) }),
+    (e: unknown) => isSlimnetError(e, 'TRAINING_DIVERGED'),
+  );
+  assert.equal(warnings.length, DIVERGENCE_RETRIES);
+  assert.match(warnings[0] ?? '', /restarting at 0\.5x the learning rate/);
+  assert.match(warnings[1] ?? '', /restarting at 0\.25x the learning rate/);
 });

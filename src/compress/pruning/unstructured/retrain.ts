@@ -11,6 +11,7 @@
  *    learning-rate schedule spans the whole AGP run: each segment follows a cosine arc between the
  *    schedule's rates at its start and end.
  */
+import { isSlimnetError } from '../../../ir/errors.js';
 import type { Model } from '../../../ir/graph.js';
 import { cloneModel } from '../../../train/graph-edit.js';
 import { learningRate } from '../../../train/schedule.js';
@@ -32,22 +33,46 @@ export interface FinetuneExtra {
   readonly lrRange?: readonly [number, number];
 }
 
-/** Trains `model` for `epochs` with `masks` (plus any extra hooks); returns the trained model. */
+/** How often a diverged retraining run is restarted at half the learning rate before the error is passed on. */
+export const DIVERGENCE_RETRIES = 2;
+
+/**
+ * Trains `model` for `epochs` with `masks` (plus any extra hooks); returns the trained model. A run whose loss
+ * becomes NaN / Inf (TRAINING_DIVERGED) is restarted from `model` at half the learning rate, at most
+ * DIVERGENCE_RETRIES times, each restart reported through `o.onWarning`.
+ */
 export async function finetune(model: Model, masks: Readonly<Masks>, epochs: number, o: RetrainOptions, extra: FinetuneExtra = {}): Promise<Model> {
   if (epochs <= 0) return model;
-  const range = extra.lrRange;
+  let scale = 1;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await finetuneOnce(model, masks, epochs, o, extra, scale);
+    } catch (e) {
+      if (!isSlimnetError(e, 'TRAINING_DIVERGED') || attempt >= DIVERGENCE_RETRIES) throw e;
+      scale /= 2;
+      o.onWarning?.(`retraining diverged (${e.message}); restarting at ${scale}x the learning rate`);
+    }
+  }
+}
+
+async function finetuneOnce(
+  model: Model, masks: Readonly<Masks>, epochs: number, o: RetrainOptions, extra: FinetuneExtra, scale: number,
+): Promise<Model> {
+  const r = extra.lrRange;
+  const range = r === undefined ? undefined : ([r[0] * scale, r[1] * scale] as const);
+  // Every setting is explicit (RetrainOptions' documented defaults), so a change of train()'s own defaults
+  // does not silently change how pruned models are retrained.
+  const optimizer = o.optimizer ?? 'sgd';
   const opts: TrainOptions = {
     model, dataset: o.dataset, epochs,
-    lr: range?.[0] ?? o.lr ?? 0.01,
+    lr: range?.[0] ?? scale * (o.lr ?? (optimizer === 'sgd' ? 0.01 : 0.001)),
     seed: (o.seed ?? 0) + (extra.seedOffset ?? 0),
     validate: o.validate ?? false,
     hooks: { ...extra.hooks, masks },
     ...(o.datasetOptions === undefined ? {} : { datasetOptions: o.datasetOptions }),
-    ...(o.batchSize === undefined ? {} : { batchSize: o.batchSize }),
-    ...(o.optimizer === undefined ? {} : { optimizer: o.optimizer }),
-    ...(o.momentum === undefined ? {} : { momentum: o.momentum }),
-    ...(o.weightDecay === undefined ? {} : { weightDecay: o.weightDecay }),
-    ...(range !== undefined ? { schedule: { kind: 'cosine', minLr: range[1] } } : o.schedule === undefined ? {} : { schedule: o.schedule }),
+    batchSize: o.batchSize ?? 64, optimizer, weightDecay: o.weightDecay ?? 0,
+    ...(optimizer === 'sgd' ? { momentum: o.momentum ?? 0.9, nesterov: false } : {}),
+    schedule: range !== undefined ? { kind: 'cosine', minLr: range[1] } : (o.schedule ?? { kind: 'constant' }),
     ...(o.threads === undefined ? {} : { threads: o.threads }),
     ...(o.inProcess === undefined ? {} : { inProcess: o.inProcess }),
     ...(o.onProgress === undefined ? {} : { onProgress: o.onProgress }),

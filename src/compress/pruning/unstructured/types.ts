@@ -21,7 +21,10 @@ export interface RetrainOptions {
   readonly dataset: string | Dataset;
   /** loadDataset options (limit, testLimit...) when `dataset` is a name or path. */
   readonly datasetOptions?: LoadDatasetOptions;
-  /** Learning rate of every retraining run (default 0.01: fine-tuning uses a smaller rate than training). */
+  /**
+   * Learning rate of every retraining run (default 0.01 for SGD, 0.001 for Adam; pruneAndRetrain's default is
+   * PRUNE_FINETUNE_DEFAULTS.lr).
+   */
   readonly lr?: number;
   /** Mini-batch size (default 64). */
   readonly batchSize?: number;
@@ -29,11 +32,11 @@ export interface RetrainOptions {
   readonly optimizer?: 'sgd' | 'adam' | 'adamw';
   /** SGD momentum (default 0.9). */
   readonly momentum?: number;
-  /** Weight decay (default 0). */
+  /** Weight decay (default 0). SGD without Nesterov momentum. */
   readonly weightDecay?: number;
   /**
    * Learning-rate schedule of every retraining run (each iterative cycle and the final fine-tuning start it
-   * afresh; an AGP run follows it across all its segments). Default constant.
+   * afresh; an AGP run follows it across all its segments). Default constant (pruneAndRetrain: cosine).
    */
   readonly schedule?: Schedule;
   /** Seed of the batch order (default 0; each retraining run offsets it so runs see different orders). */
@@ -46,6 +49,8 @@ export interface RetrainOptions {
   readonly validate?: boolean;
   /** Training progress reports. */
   readonly onProgress?: (p: TrainProgress) => void;
+  /** Messages about recovered problems (a diverged run restarted at a lower learning rate). */
+  readonly onWarning?: (message: string) => void;
   /** Aborting stops at the next step boundary. */
   readonly signal?: AbortSignal;
 }

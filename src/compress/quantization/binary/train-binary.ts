@@ -108,6 +108,8 @@ export async function trainBinary(source: Model, opts: TrainBinaryOptions): Prom
     epochs: opts.epochs ?? 1,
     optimizer,
     lr: opts.lr ?? (optimizer === 'sgd' ? 0.01 : 1e-3),
+    // This method's own default (its measured recipe), not train()'s cosine.
+    schedule: opts.schedule ?? { kind: 'constant' },
     hooks: plan.hooks,
   });
   const exported = exportBinary(plan, r.model);

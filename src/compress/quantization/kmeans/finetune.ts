@@ -9,6 +9,7 @@ import type { Dataset } from '../../../data/types.js';
 import type { Model } from '../../../ir/graph.js';
 import { cloneModel } from '../../../train/graph-edit.js';
 import { defaultTrainableParams } from '../../../train/params.js';
+import type { Schedule } from '../../../train/schedule.js';
 import { train } from '../../../train/trainer.js';
 import type { EpochStats, TrainProgress } from '../../../train/types.js';
 import { codebookModel, codebookName, readCodebooks, stepName } from './codebook-graph.js';
@@ -22,8 +23,10 @@ export interface FinetuneCodebooksOptions {
   /** Learning rate (default 0.01 with normalised steps, 0.001 with the raw sum; 0.2 overshot on pruned LeNet-5, bench/results/quant.md). */
   readonly lr?: number;
   readonly batchSize?: number;
-  /** SGD momentum (default 0.9). */
+  /** SGD momentum (default 0.9; no Nesterov, no weight decay on the centroids). */
   readonly momentum?: number;
+  /** Learning-rate schedule (default constant, the measured recipe of bench/results/quant.md). */
+  readonly schedule?: Schedule;
   /** Also train biases, BatchNorm and unshared weights (default false: codebooks only). */
   readonly trainOthers?: boolean;
   /**
@@ -60,9 +63,9 @@ export async function finetuneCodebooks(model: Model, shared: readonly SharedLay
     ...(opts.datasetOptions === undefined ? {} : { datasetOptions: opts.datasetOptions }),
     epochs: opts.epochs ?? 1,
     lr: opts.lr ?? ((opts.normalizeSteps ?? true) ? 0.01 : 0.001),
-    momentum: opts.momentum ?? 0.9,
-    ...(opts.batchSize === undefined ? {} : { batchSize: opts.batchSize }),
-    ...(opts.seed === undefined ? {} : { seed: opts.seed }),
+    optimizer: 'sgd', momentum: opts.momentum ?? 0.9, nesterov: false, weightDecay: 0,
+    schedule: opts.schedule ?? { kind: 'constant' },
+    batchSize: opts.batchSize ?? 64, seed: opts.seed ?? 0,
     ...(opts.threads === undefined ? {} : { threads: opts.threads }),
     ...(opts.validate === undefined ? {} : { validate: opts.validate }),
     ...(opts.inProcess === undefined ? {} : { inProcess: opts.inProcess }),

@@ -51,7 +51,8 @@ export async function trainShared(model: Model, o: SharingTrainOptions): Promise
     dataset: o.dataset,
     epochs: o.epochs,
     lr: o.lr ?? 0.01,
-    ...opt('datasetOptions'), ...opt('optimizer'), ...opt('schedule'), ...opt('momentum'), ...opt('weightDecay'), ...opt('batchSize'),
+    schedule: o.schedule ?? { kind: 'constant' }, // this family's own default (its measured recipe), not train()'s
+    ...opt('datasetOptions'), ...opt('optimizer'), ...opt('momentum'), ...opt('weightDecay'), ...opt('batchSize'),
     ...opt('seed'), ...opt('threads'), ...opt('validate'), ...opt('inProcess'), ...opt('onProgress'), ...opt('signal'),
   });
 }
