@@ -99,7 +99,7 @@ async function checkLowering(run: Run, lowered: Record<string, Tensor>): Promise
   const { req } = run;
   const plain = await Session.create(req.trainingGraph, sessionOptions(req));
   const want = await plain.run(run.feeds.feeds);
-  const bad = Object.keys(want).find((name) => !outputsAgree(lowered[name], want[name] as Tensor));
+  const bad = Object.keys(want).find((name) => !outputsAgree(lowered[name], want[name] as Tensor, tolerance(req, name)));
   if (bad === undefined) {
     await plain.release();
     run.convLayout = 'blocked';
@@ -119,14 +119,28 @@ async function checkLowering(run: Run, lowered: Record<string, Tensor>): Promise
   return want;
 }
 
-/** Same values to float32 rounding of a different summation order: |a − b| ≤ 1e-3 · max|b| + 1e-6. */
-function outputsAgree(a: Tensor | undefined, b: Tensor): boolean {
+/**
+ * Allowed |a − b| for a training-step output, relative to max|b| plus absolute. Forward quantities (the loss,
+ * running statistics) agree to float32 rounding. Gradients (hence updated weights and optimizer state) do not:
+ * through BatchNorm's backward and ReLU kinks they are ill-conditioned, so a 1e-6 relative change of the input
+ * batch moves a ResNet-20's first-step gradients by up to 2 % of their largest value; a wrong blocked layout
+ * moves them by O(1). The 25 % bound separates the two; the loss and statistics carry the fine check.
+ */
+function tolerance(req: TrainRequest, name: string): { rtol: number; atol: number } {
+  if (name === req.info.loss) return { rtol: 1e-5, atol: 1e-6 };
+  if (name === req.info.correct) return { rtol: 0, atol: 1 }; // a near-tie may flip one prediction
+  if (req.info.buffers.some((b) => b.output === name)) return { rtol: 1e-3, atol: 1e-6 };
+  return { rtol: 0.25, atol: 1e-6 };
+}
+
+/** |a − b| ≤ rtol · max|b| + atol elementwise (exact for non-float outputs). */
+function outputsAgree(a: Tensor | undefined, b: Tensor, { rtol, atol }: { rtol: number; atol: number }): boolean {
   if (a === undefined || a.size !== b.size) return false;
   if (b.dtype !== 'float32') return a.data.every((v, i) => v === b.data[i]);
   const x = a.data as Float32Array;
   const y = b.data as Float32Array;
   const scale = y.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-  return x.every((v, i) => Math.abs(v - (y[i] as number)) <= 1e-3 * scale + 1e-6);
+  return x.every((v, i) => Math.abs(v - (y[i] as number)) <= rtol * scale + atol);
 }
 
 /** Parameters (masked) and running statistics from the inference model; optimizer state starts at zero. */
