@@ -93,7 +93,7 @@ if (only.has('int8')) {
   const weights = ((s.report as Json).weights ?? {}) as Json;
   rows.push(`| int8 | \`slimnet quantize models/resnet20-fashion.onnx --method int8 --data fashion-mnist\` | `
     + `${pct(before)} → ${pct(after)} (${pp(after - before)}), ${num(m, 'size', 'ratio').toFixed(2)}× smaller, ${lat}; `
-    + `weights ${JSON.stringify(weights).slice(0, 120)} | — | ≤ +0.1 pp on both CPU kinds |`);
+    + `${String(weights.bits)}-bit weights (reduce range ${String(weights.reduceRange)}) | — | ≤ +0.1 pp on both CPU kinds |`);
 }
 console.log('| family | command | slimnet (defaults) | reference, same budget | target |');
 console.log('|---|---|---|---|---|');
