@@ -7,14 +7,7 @@ import { test } from 'node:test';
 import { GraphBuilder } from '../ir/builder.js';
 import { encodeModel, saveModel } from '../onnx/index.js';
 import { buildZooModel } from '../zoo/index.js';
-import { main } from './main.js';
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: (t) => { out += `${t}\n`; }, err: (t) => { err += `${t}\n`; } });
-  return { code, out, err };
-}
+import { cli } from '../testing/run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'slimnet-cli-'));
 
@@ -116,7 +109,6 @@ test('eval prints top-1/top-5 error and latency as JSON', async () => {
   assert.deepEqual(j.latency.map((l) => l.batchSize), [1, 64]);
   assert.ok(j.latency.every((l) => l.medianMs > 0));
 });
-
 
 test('prune: unstructured magnitude writes exact zeros; structured l1 removes channels and MACs', async () => {
   const unstructured = join(dir, 'pruned-u.onnx');

@@ -9,14 +9,7 @@ import { magnitudePrune } from '../compress/pruning/unstructured/magnitude.js';
 import { kmeansShare } from '../compress/quantization/kmeans/share.js';
 import { loadModel, saveModel } from '../onnx/index.js';
 import { buildZooModel } from '../zoo/index.js';
-import { main } from './main.js';
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: (t) => { out += `${t}\n`; }, err: (t) => { err += `${t}\n`; } });
-  return { code, out, err };
-}
+import { cli } from '../testing/run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'slimnet-quant-cli-'));
 const quick = ['--limit', '256', '--latency-runs', '2', '--threads', '1'];

@@ -7,18 +7,11 @@ import { describeTrainSettings, resolveTrainSettings, TRAIN_DEFAULTS } from '../
 import { parseCommandArgs } from './command.js';
 import { distillCommand } from './commands/distill.js';
 import { trainCommand } from './commands/train.js';
-import { main } from './main.js';
 import { settingsLines, trainingSettings } from './training-flags.js';
+import { cli } from '../testing/run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'slimnet-training-flags-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: (t) => { out += `${t}\n`; }, err: (t) => { err += `${t}\n`; } });
-  return { code, out, err };
-}
 
 test('the flags left out mean exactly the library defaults (train and distill)', () => {
   for (const cmd of [trainCommand, distillCommand]) {

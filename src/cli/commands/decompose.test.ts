@@ -10,14 +10,7 @@ import { loadModel, saveModel } from '../../onnx/index.js';
 import { modelStats } from '../../metrics/layer-stats.js';
 import type { LatencyComparison } from '../../runtime/latency.js';
 import { buildZooModel } from '../../zoo/index.js';
-import { main } from '../main.js';
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: (t) => { out += `${t}\n`; }, err: (t) => { err += `${t}\n`; } });
-  return { code, out, err };
-}
+import { cli } from '../../testing/run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'slimnet-decompose-'));
 const input = join(dir, 'lenet5.onnx');

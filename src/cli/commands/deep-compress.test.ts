@@ -6,19 +6,12 @@ import { after, test } from 'node:test';
 import { DEEP_COMPRESS_DEFAULTS as D } from '../../compress/coding/deep-compress.js';
 import { saveModel } from '../../onnx/index.js';
 import { buildZooModel } from '../../zoo/index.js';
-import { main } from '../main.js';
 import { formatSchedule } from '../../train/schedule.js';
 import { formatDeepCompressSettings } from './deep-compress.js';
+import { cli } from '../../testing/run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'slimnet-dc-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: (t) => { out += `${t}\n`; }, err: (t) => { err += `${t}\n`; } });
-  return { code, out, err };
-}
 
 interface Summary {
   settings: {

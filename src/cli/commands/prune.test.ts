@@ -9,18 +9,11 @@ import { loadModel, saveModel } from '../../onnx/index.js';
 import { buildZooModel } from '../../zoo/index.js';
 import { PRUNE_FINETUNE_DEFAULTS } from '../../compress/pruning/unstructured/pipeline.js';
 import { formatSchedule } from '../../train/schedule.js';
-import { main } from '../main.js';
 import { parseMethodOptions, parseTarget } from './prune.js';
+import { cli } from '../../testing/run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'slimnet-prune-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: (t) => { out += `${t}\n`; }, err: (t) => { err += `${t}\n`; } });
-  return { code, out, err };
-}
 
 /** onnx.checker's complaint about `file`, undefined when accepted, 'skip' without python3-onnx. */
 function checker(file: string): string | undefined {

@@ -6,14 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { saveModel } from '../../onnx/index.js';
 import { buildZooModel } from '../../zoo/index.js';
-import { main } from '../main.js';
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: (t) => { out += `${t}\n`; }, err: (t) => { err += `${t}\n`; } });
-  return { code, out, err };
-}
+import { cli } from '../../testing/run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'slimnet-rewrite-'));
 

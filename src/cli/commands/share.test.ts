@@ -5,14 +5,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { main } from '../main.js';
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: (t) => { out += `${t}\n`; }, err: (t) => { err += `${t}\n`; } });
-  return { code, out, err };
-}
+import { cli } from '../../testing/run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'slimnet-share-'));
 const quick = ['--epochs', '0', '--latency-runs', '0', '--threads', '1', '--test-limit', '200'];

@@ -6,14 +6,7 @@ import { test } from 'node:test';
 import { xnorLenet5 } from '../../compress/quantization/binary-deploy/index.js';
 import { xnorAddon } from '../../kernels/xnor/index.js';
 import { saveModel } from '../../onnx/index.js';
-import { main } from '../main.js';
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: (t) => { out += `${t}\n`; }, err: (t) => { err += `${t}\n`; } });
-  return { code, out, err };
-}
+import { cli } from '../../testing/run-cli.js';
 
 test('slimnet xnor: binary layers, packed size, agreement and timing of an XNOR LeNet-5', async () => {
   const path = join(mkdtempSync(join(tmpdir(), 'slimnet-xnor-')), 'lenet5-xnor.onnx');
