@@ -4,7 +4,6 @@ import type { Dataset } from '../data/types.js';
 import type { Model } from '../ir/graph.js';
 import type { ZooOptions } from '../zoo/options.js';
 import type { ActivationSelector, TransformSelector } from './transforms.js';
-import type { OptimizerSpec } from './optimizer.js';
 import type { GradientRule } from '../autodiff/rule.js';
 import type { LossTerm, ParamRef } from './regularizers.js';
 import type { TrainSettings } from './defaults.js';
@@ -169,8 +168,8 @@ export interface TrainResult {
   readonly settings: TrainSettings;
 }
 
-/** The structured-cloneable request the worker runs. */
-export interface TrainRequest {
+/** The structured-cloneable request the worker runs (the resolved settings plus graphs, data and state). */
+export interface TrainRequest extends TrainSettings {
   readonly trainingGraph: Uint8Array;
   readonly evalGraph: Uint8Array;
   /** Inference model (with weight transforms) whose initializers receive the trained values. */
@@ -179,12 +178,6 @@ export interface TrainRequest {
   readonly dataset: string | Dataset;
   readonly datasetOptions: LoadDatasetOptions;
   readonly epochs: number;
-  readonly batchSize: number;
-  readonly lr: number;
-  readonly optimizer: OptimizerSpec;
-  readonly schedule: Schedule;
-  readonly seed: number;
-  readonly threads: number;
   readonly spinning: boolean;
   readonly blockedConvs: boolean;
   readonly nchwcBlockSize?: number;
