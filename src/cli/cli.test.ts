@@ -1,15 +1,16 @@
 /** End-to-end CLI behaviour: outputs, exit codes and typed error messages (no console output). */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { GraphBuilder } from '../ir/builder.js';
 import { encodeModel, saveModel } from '../onnx/index.js';
 import { buildZooModel } from '../zoo/index.js';
 import { cli } from '../testing/run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'slimnet-cli-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
 
 test('inspect reports the hand-counted LeNet-5 parameters and MACs', async () => {
   // conv1 20·1·5·5+20, conv2 50·20·5·5+50, fc 800·500+500, fc 500·10+10

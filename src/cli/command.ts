@@ -4,15 +4,24 @@
  */
 import { parseArgs } from 'node:util';
 import { SlimnetError } from '../ir/errors.js';
+import { checkNumericFlag, parseDecimal, ruleOf, type NumericRule } from './numeric-flags.js';
 
+export { COUNT, FRACTION, NON_NEGATIVE, POSITIVE, POSITIVE_INT, SEED, type NumericRule } from './numeric-flags.js';
+
+/** One command-line option: its type, help text and (for numeric flags) the values it accepts. */
 export interface OptionSpec {
   readonly type: 'string' | 'boolean';
   /** One-line description shown by --help. */
   readonly description: string;
-  /** Value placeholder in help, e.g. 'N' or 'PATH'. */
+  /**
+   * Value placeholder in help, e.g. 'N' or 'PATH'. A string flag with placeholder 'N' and no `numeric`
+   * rule accepts only non-negative integers (COUNT).
+   */
   readonly placeholder?: string;
   readonly default?: string | boolean;
   readonly short?: string;
+  /** For numeric string flags: the kind of number and its range, checked when the command line is parsed. */
+  readonly numeric?: NumericRule;
 }
 
 export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
@@ -42,17 +51,33 @@ export const COMMON_OPTIONS: OptionSpecs = {
   help: { type: 'boolean', short: 'h', description: 'show this help' },
 };
 
+/**
+ * Parses a command's arguments against its option specs. Unknown options, and numeric flags outside their
+ * spec's rule (see OptionSpec.numeric), are INVALID_ARGUMENT errors raised before the command runs.
+ */
 export function parseCommandArgs(cmd: Command, argv: readonly string[]): { positionals: string[]; options: ParsedOptions } {
   const specs = { ...COMMON_OPTIONS, ...cmd.options };
   const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {};
   for (const [k, s] of Object.entries(specs)) options[k] = s.short === undefined ? { type: s.type } : { type: s.type, short: s.short };
+  let parsed: { positionals: string[]; values: Record<string, string | boolean | undefined> };
   try {
-    const parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
-    const values: Record<string, string | boolean | undefined> = {};
-    for (const [k, s] of Object.entries(specs)) values[k] = (parsed.values as Record<string, string | boolean | undefined>)[k] ?? s.default;
-    return { positionals: parsed.positionals, options: values };
+    parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true }) as typeof parsed;
   } catch (e) {
     throw new SlimnetError('INVALID_ARGUMENT', `${cmd.name}: ${e instanceof Error ? e.message : String(e)} (see slimnet ${cmd.name} --help)`);
+  }
+  const values: Record<string, string | boolean | undefined> = {};
+  for (const [k, s] of Object.entries(specs)) values[k] = parsed.values[k] ?? s.default;
+  checkNumericFlags(specs, values);
+  return { positionals: parsed.positionals, options: values };
+}
+
+/** Every numeric flag's value (given or default) against its spec's rule. */
+function checkNumericFlags(specs: OptionSpecs, values: ParsedOptions): void {
+  for (const [name, spec] of Object.entries(specs)) {
+    const rule = ruleOf(spec);
+    const v = values[name];
+    if (rule === undefined || typeof v !== 'string') continue;
+    checkNumericFlag(name, v, rule);
   }
 }
 
@@ -77,8 +102,8 @@ export function optNumber(o: ParsedOptions, name: string): number | undefined;
 export function optNumber(o: ParsedOptions, name: string, fallback?: number): number | undefined {
   const v = o[name];
   if (typeof v !== 'string') return fallback;
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw new SlimnetError('INVALID_ARGUMENT', `--${name} expects a number, got '${v}'`);
+  const n = parseDecimal(v);
+  if (n === undefined) throw new SlimnetError('INVALID_ARGUMENT', `--${name} expects a number, got '${v}'`);
   return n;
 }
 

@@ -8,6 +8,30 @@ const consoleIo: CommandIo = {
   err: (t) => process.stderr.write(`${t}\n`),
 };
 
+/** Exit status when the reader of stdout went away (128 + SIGPIPE, as a shell reports a command killed by it). */
+export const BROKEN_PIPE_EXIT = 141;
+
+let pipesGuarded = false;
+
+/**
+ * A closed pipe is not a crash: when stdout's reader goes away (`slimnet inspect m.onnx | head`) the process
+ * exits at once with BROKEN_PIPE_EXIT and no stack trace; when stderr's does, progress and messages are dropped
+ * and the command carries on (its output file is what matters). Other stream errors exit 1 with one line.
+ */
+function guardPipes(): void {
+  if (pipesGuarded) return;
+  pipesGuarded = true;
+  let stderrGone = false;
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE' && !stderrGone) process.stderr.write(`slimnet: cannot write to stdout: ${e.message}\n`);
+    process.exit(e.code === 'EPIPE' ? BROKEN_PIPE_EXIT : 1);
+  });
+  process.stderr.on('error', (e: NodeJS.ErrnoException) => {
+    stderrGone = true;
+    if (e.code !== 'EPIPE') process.exit(1);
+  });
+}
+
 function topHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
   return [
@@ -24,6 +48,7 @@ function topHelp(): string {
 
 /** Runs the CLI; returns the process exit code (0 ok, 1 failure, 2 bad usage or input). */
 export async function main(argv: readonly string[], io: CommandIo = consoleIo): Promise<number> {
+  if (io === consoleIo) guardPipes();
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.out(topHelp());

@@ -109,7 +109,7 @@ test('quantize --method hashed --packed writes the HashedNets packed form (slimn
   for (const [name, v] of a.graph.initializers) assert.deepEqual(b.graph.initializers.get(name)!.initializer!.data, v.initializer!.data, name);
 });
 
-test('pack / unpack: bit-exact round trip through the CLI; a damaged container is ONNX_DECODE naming the file', async () => {
+test('pack / unpack: bit-exact round trip through the CLI; a damaged container is CONTAINER_CORRUPT naming the file', async () => {
   const model = kmeansShare(magnitudePrune(buildZooModel('lenet-300-100', { seed: 2 }), { sparsity: 0.9 }).model, { bits: 4 }).model;
   const src = join(dir, 'shared.onnx');
   saveModel(model, src);
@@ -131,7 +131,7 @@ test('pack / unpack: bit-exact round trip through the CLI; a damaged container i
   writeFileSync(bad, bytes.subarray(0, bytes.length - 7));
   const ub = await cli('unpack', bad, '--out', join(dir, 'bad.onnx'), '--data', 'none');
   assert.equal(ub.code, 2);
-  assert.match(ub.err, /ONNX_DECODE/);
+  assert.match(ub.err, /CONTAINER_CORRUPT/);
   assert.ok(ub.err.includes(bad));
   assert.ok(!existsSync(join(dir, 'bad.onnx')));
   assert.match((await cli('pack', src, '--out', src)).err, /refusing to overwrite/);

@@ -6,7 +6,13 @@ import type { LoadDatasetOptions } from '../data/load.js';
 import { SlimnetError } from '../ir/errors.js';
 import { describeTrainSettings, TRAIN_DEFAULTS, type OptimizerKind, type TrainSettings } from '../train/defaults.js';
 import { formatSchedule, parseSchedule, type Schedule } from '../train/schedule.js';
-import { optInt, optNumber, optString, type OptionSpecs, type ParsedOptions } from './command.js';
+import {
+  COUNT, NON_NEGATIVE, optInt, optNumber, optString, POSITIVE, POSITIVE_INT, type NumericRule, type OptionSpecs,
+  type ParsedOptions,
+} from './command.js';
+
+/** --momentum: in [0, 1). */
+const MOMENTUM: NumericRule = { kind: 'number', min: 0, below: 1 };
 
 /** Flag specs: data, epochs, batch size, optimizer and its settings, schedule, threads, limit, validation split. */
 export const TRAINING_FLAGS: OptionSpecs = {
@@ -14,17 +20,26 @@ export const TRAINING_FLAGS: OptionSpecs = {
     type: 'string', placeholder: 'mnist|fashion-mnist|PATH', default: 'mnist',
     description: 'training data (train split; the test split validates unless --validation)',
   },
-  epochs: { type: 'string', placeholder: 'N', description: 'passes over the training data', default: String(TRAIN_DEFAULTS.epochs) },
-  'batch-size': { type: 'string', placeholder: 'N', description: 'mini-batch size', default: String(TRAIN_DEFAULTS.batchSize) },
+  epochs: {
+    type: 'string', placeholder: 'N', numeric: POSITIVE_INT,
+    description: 'passes over the training data', default: String(TRAIN_DEFAULTS.epochs),
+  },
+  'batch-size': {
+    type: 'string', placeholder: 'N', numeric: POSITIVE_INT,
+    description: 'mini-batch size', default: String(TRAIN_DEFAULTS.batchSize),
+  },
   lr: {
-    type: 'string', placeholder: 'RATE',
+    type: 'string', placeholder: 'RATE', numeric: POSITIVE,
     description: `base learning rate (default ${TRAIN_DEFAULTS.lr.sgd} SGD, ${TRAIN_DEFAULTS.lr.adam} Adam / AdamW)`,
   },
   optimizer: { type: 'string', placeholder: 'sgd|adam|adamw', description: 'update rule', default: TRAIN_DEFAULTS.optimizer },
-  momentum: { type: 'string', placeholder: 'M', description: 'SGD momentum', default: String(TRAIN_DEFAULTS.momentum) },
+  momentum: {
+    type: 'string', placeholder: 'M', numeric: MOMENTUM,
+    description: 'SGD momentum', default: String(TRAIN_DEFAULTS.momentum),
+  },
   nesterov: { type: 'boolean', description: `Nesterov momentum (SGD)${TRAIN_DEFAULTS.nesterov ? ' (default: on where momentum > 0)' : ''}` },
   'weight-decay': {
-    type: 'string', placeholder: 'WD',
+    type: 'string', placeholder: 'WD', numeric: NON_NEGATIVE,
     description: `weight decay, decoupled for adamw (default ${TRAIN_DEFAULTS.weightDecay.sgd} SGD, ` +
       `${TRAIN_DEFAULTS.weightDecay.adam} Adam, ${TRAIN_DEFAULTS.weightDecay.adamw} AdamW)`,
   },
@@ -32,10 +47,16 @@ export const TRAINING_FLAGS: OptionSpecs = {
     type: 'string', placeholder: 'SPEC', default: formatSchedule(TRAIN_DEFAULTS.schedule),
     description: 'lr schedule: constant | step:E[:g] | multistep:E1,E2[:g] | cosine[:min], optional +warmup:E[:start]',
   },
-  threads: { type: 'string', placeholder: 'N', description: 'onnxruntime intra-op threads', default: String(TRAIN_DEFAULTS.threads) },
-  limit: { type: 'string', placeholder: 'N', description: 'use only the first N training samples' },
+  threads: {
+    type: 'string', placeholder: 'N', numeric: POSITIVE_INT,
+    description: 'onnxruntime intra-op threads', default: String(TRAIN_DEFAULTS.threads),
+  },
+  limit: {
+    type: 'string', placeholder: 'N', numeric: POSITIVE_INT,
+    description: 'use only the first N training samples',
+  },
   validation: {
-    type: 'string', placeholder: 'N',
+    type: 'string', placeholder: 'N', numeric: COUNT,
     description: 'hold out the last N training samples and validate on them instead of the test split (to choose settings)',
   },
 };

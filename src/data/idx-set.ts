@@ -6,6 +6,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SlimnetError } from '../ir/errors.js';
+import { assertFiniteValues } from './checks.js';
 import { readIdxFile } from './idx.js';
 import { toLabels } from './normalize.js';
 import type { RawSplit } from './types.js';
@@ -72,6 +73,7 @@ export function readIdxSplit(imagesPath: string, labelsPath: string): RawSplit {
   }
   const rest = images.dims.slice(1);
   const sampleShape = rest.length === 2 ? [1, ...rest] : rest.length === 0 ? [1] : rest;
+  assertFiniteValues(images.data, sampleShape.reduce((a, b) => a * b, 1), imagesPath);
   return {
     data: images.data,
     labels: toLabels(labels.data, labelsPath),

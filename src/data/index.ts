@@ -2,6 +2,7 @@
 export type { Dataset, Normalization, RawSplit, Split } from './types.js';
 export { sampleSize } from './types.js';
 export { loadDataset, type LoadDatasetOptions } from './load.js';
+export { assertFiniteValues, assertLabelsFitModel, assertNonEmpty } from './checks.js';
 export { batchCount, batches, epochBatches, epochOrder, type Batch, type BatchOptions } from './batches.js';
 export { encodeIdx, parseIdx, readIdxFile, type IdxArray, type IdxData } from './idx.js';
 export { findIdxSet, readIdxSet, readIdxSplit, type IdxSetFiles } from './idx-set.js';

@@ -22,6 +22,7 @@ import {
   MNIST_NORMALIZATION, mnistFiles, readMnistLike,
 } from './mnist.js';
 import { isNpyDir, readNpyDir, type ImageLayout } from './npy-dir.js';
+import { assertFiniteValues, assertNonEmpty } from './checks.js';
 import { checkLabels, computeNormalization, inferNumClasses, toSplit } from './normalize.js';
 import { sampleSize, type Dataset, type Normalization, type RawSplit } from './types.js';
 
@@ -119,18 +120,25 @@ function finish(full: RawDataset, opts: LoadDatasetOptions): Dataset {
       `${raw.name}: train samples [${raw.train.sampleShape.join(',')}] and test samples [${raw.test.sampleShape.join(',')}] differ`,
     );
   }
-  const trainLimit = checkLimit(opts.limit, 'limit') ?? raw.train.count;
-  const testLimit = checkLimit(opts.testLimit, 'testLimit') ?? checkLimit(opts.limit, 'limit') ?? raw.test.count;
+  const trainLimit = checkLimit(opts.limit, 'limit', 1) ?? raw.train.count;
+  const testLimit = checkLimit(opts.testLimit, 'testLimit', 1) ?? checkLimit(opts.limit, 'limit', 1) ?? raw.test.count;
+  const testName = `${raw.name} (${raw === full ? 'test' : 'validation'})`;
+  assertNonEmpty(raw.train, `${raw.name} (train)`);
+  assertNonEmpty(raw.test, testName, ': a data set needs samples to evaluate on');
   const numClasses = raw.numClasses ?? inferNumClasses(raw.train.labels, raw.test.labels);
   checkLabels(raw.train.labels, numClasses, `${raw.name} (train)`);
-  checkLabels(raw.test.labels, numClasses, `${raw.name} (test)`);
+  checkLabels(raw.test.labels, numClasses, testName);
   const n = opts.normalize ?? true;
   const norm = n === false ? undefined : n === true ? raw.standard ?? computeNormalization(raw.train, trainLimit) : n;
+  const train = toSplit(raw.train, norm, trainLimit);
+  const test = toSplit(raw.test, norm, testLimit);
+  assertFiniteValues(train.images, sampleSize(train.sampleShape), `${raw.name} (train) after normalisation`);
+  assertFiniteValues(test.images, sampleSize(test.sampleShape), `${testName} after normalisation`);
   return {
     name: raw.name,
     numClasses,
-    train: toSplit(raw.train, norm, trainLimit),
-    test: toSplit(raw.test, norm, testLimit),
+    train,
+    test,
     ...(raw.classNames === undefined ? {} : { classNames: raw.classNames }),
     ...(norm === undefined ? {} : { normalization: norm }),
     ...(raw === full ? {} : { validationOf: full.train.count }),
@@ -158,8 +166,11 @@ function sliceRaw(raw: RawSplit, start: number, end: number): RawSplit {
   return { ...raw, data, labels: raw.labels.slice(start, end), count: end - start };
 }
 
-function checkLimit(v: number | undefined, what: string): number | undefined {
+/** `v` when it is an integer >= `min` (a limit of 0 would leave an empty split), else INVALID_ARGUMENT. */
+function checkLimit(v: number | undefined, what: string, min = 0): number | undefined {
   if (v === undefined) return undefined;
-  if (!Number.isInteger(v) || v < 0) throw new SlimnetError('INVALID_ARGUMENT', `${what} must be a non-negative integer, got ${v}`);
+  if (!Number.isInteger(v) || v < min) {
+    throw new SlimnetError('INVALID_ARGUMENT', `${what} must be an integer >= ${min}, got ${v}`);
+  }
   return v;
 }

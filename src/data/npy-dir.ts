@@ -8,6 +8,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { SlimnetError } from '../ir/errors.js';
+import { assertFiniteValues } from './checks.js';
 import { readNpyFile, type NpyArray } from './npy.js';
 import { toLabels } from './normalize.js';
 import type { RawSplit } from './types.js';
@@ -47,6 +48,7 @@ export function npySplit(xPath: string, yPath: string, layout: ImageLayout = 'au
   }
   // Float labels are accepted when they are whole numbers (toLabels checks).
   const labels = toLabels(y.data, yPath);
+  assertFiniteValues(x.data instanceof BigInt64Array ? [] : x.data, count > 0 ? x.data.length / count : 0, xPath);
   const scale = x.dtype === 'u1' ? 1 / 255 : 1;
   const data = x.data instanceof BigInt64Array ? Float64Array.from(x.data, (v) => Number(v)) : x.data;
   const rest = x.shape.slice(1);

@@ -12,6 +12,12 @@ export type ErrorCode =
   | 'VERIFY'
   | 'DATASET_MISSING'
   | 'DATASET_INVALID'
+  /** A training checkpoint that is corrupt, unverifiable or inconsistent with its pair. */
+  | 'CHECKPOINT_INVALID'
+  /** A Deep Compression container (.sldc) that fails its checksums or structural checks, or is of an old version. */
+  | 'CONTAINER_CORRUPT'
+  /** A model that decodes but cannot be used as it is, e.g. NaN / Inf weights. */
+  | 'MODEL_INVALID'
   | 'IO'
   | 'INVALID_ARGUMENT'
   | 'RUNTIME'

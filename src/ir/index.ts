@@ -2,6 +2,7 @@ export * from './attributes.js';
 export * from './builder.js';
 export * from './dtype.js';
 export * from './errors.js';
+export * from './finite.js';
 export * from './graph.js';
 export * from './node.js';
 export * from './shape.js';

@@ -41,6 +41,10 @@ function keepTensorName(t: Tensor, tp: TensorProto): Tensor {
   return t;
 }
 
+/**
+ * Decodes an AttributeProto (its type inferred from the set field for old protos without one); `where`
+ * names the node in errors and `decodeSubgraph` decodes GRAPH / GRAPHS values.
+ */
 export function decodeAttribute(
   ap: AttributeProto,
   where: string,
@@ -66,7 +70,10 @@ export function decodeAttribute(
     case AT.INTS: return { type: 'ints', value: ap.ints.map((i) => Number(i)) };
     case AT.STRINGS: return { type: 'strings', value: ap.strings.map((s) => utf8Decoder.decode(s)) };
     case AT.TENSORS:
-      return { type: 'tensors', value: ap.tensors.map((t, i) => keepTensorName(decodeTensor(t, `${what}[${i}]`, ctx), t)) };
+      return {
+        type: 'tensors',
+        value: ap.tensors.map((t, i) => keepTensorName(decodeTensor(t, `${what}[${i}]`, ctx), t)),
+      };
     case AT.GRAPHS: return { type: 'graphs', value: ap.graphs.map((g, i) => decodeSubgraph(g, `${what}[${i}]`)) };
     case AT.SPARSE_TENSOR: case AT.SPARSE_TENSORS: case AT.TYPE_PROTO: case AT.TYPE_PROTOS:
       return { type: 'opaque', value: ap };
@@ -83,11 +90,13 @@ export function toInt64(v: number, what: string): bigint {
   return BigInt(Math.trunc(v));
 }
 
+/** How encodeAttribute writes tensor and graph values. */
 export interface AttributeEncoders {
   readonly tensor: (t: Tensor, name: string | undefined) => TensorProto;
   readonly graph: (g: Graph) => GraphProto;
 }
 
+/** Encodes attribute `name`; `where` names the node in errors. Opaque values are written back as kept. */
 export function encodeAttribute(name: string, a: Attribute, where: string, enc: AttributeEncoders): AttributeProto {
   const what = `${where} attribute '${name}'`;
   const init: MessageInitShape<typeof AttributeProtoSchema> = { name };

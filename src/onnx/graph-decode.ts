@@ -20,6 +20,10 @@ function nodeLabel(np: NodeProto, index: number): string {
   return np.name !== '' ? `node '${np.name}' (${np.opType})` : `node #${index} (${np.opType})`;
 }
 
+/**
+ * Decodes a GraphProto: initializers, inputs, nodes (with their subgraphs), outputs and value_info.
+ * `outer` resolves names of enclosing graphs; `what` names the graph in errors when it has no name.
+ */
 export function decodeGraph(gp: GraphProto, ctx: DecodeContext, outer?: OuterScope, what = 'graph'): Graph {
   const g = new Graph(gp.name);
   g.docString = gp.docString;
@@ -52,13 +56,14 @@ export function decodeGraph(gp: GraphProto, ctx: DecodeContext, outer?: OuterSco
     declaredInputs.add(vi.name);
     // Old-style models list initializers among the inputs too: the same Value plays both roles.
     const v = scope.get(vi.name) ?? new Value(vi.name);
-    applyValueInfo(v, vi);
+    applyValueInfo(v, vi, `${label} input '${vi.name}'`, ctx);
     g.addInput(v);
     scope.set(vi.name, v);
   }
 
   gp.node.forEach((np, index) => {
     const where = nodeLabel(np, index);
+    if (np.opType === '') throw ctx.error(`${label} ${where} has no op_type`);
     const node = new Node(np.opType, np.name, np.domain);
     node.docString = np.docString;
     for (const ap of np.attribute) {
@@ -87,8 +92,10 @@ export function decodeGraph(gp: GraphProto, ctx: DecodeContext, outer?: OuterSco
 
   for (const vi of gp.output) {
     const v = lookup(vi.name);
-    if (v === undefined) throw ctx.error(`${label}: output '${vi.name}' is not defined by any input, initializer or node`);
-    applyValueInfo(v, vi);
+    if (v === undefined) {
+      throw ctx.error(`${label}: output '${vi.name}' is not defined by any input, initializer or node`);
+    }
+    applyValueInfo(v, vi, `${label} output '${vi.name}'`, ctx);
     g.addOutput(v);
   }
 
@@ -98,7 +105,7 @@ export function decodeGraph(gp: GraphProto, ctx: DecodeContext, outer?: OuterSco
       (extras.graphW(g).orphanValueInfo ??= []).push(vi);
       continue;
     }
-    applyValueInfo(v, vi);
+    applyValueInfo(v, vi, `${label} value_info '${vi.name}'`, ctx);
     g.declaredValueInfo.add(vi.name);
   }
 

@@ -4,11 +4,14 @@ import { ModelProtoSchema, type FunctionProto, type ModelProto } from 'onnx-buf'
 import { dirname } from 'node:path';
 import { SlimnetError } from '../ir/errors.js';
 import { Model } from '../ir/graph.js';
+import { findArityProblem } from './arity-check.js';
 import { DecodeContext } from './context.js';
 import { extras } from './extras.js';
 import { decodeGraph } from './graph-decode.js';
 import { encodeGraph, type GraphEncodeOptions } from './graph-encode.js';
+import { describeWireProblem, findWireProblem } from './wire-check.js';
 
+/** Options of decodeModel. */
 export interface DecodeOptions {
   /** The file the bytes came from: named in errors, and external data is resolved next to it. */
   readonly path?: string;
@@ -16,6 +19,7 @@ export interface DecodeOptions {
   readonly externalDataDir?: string;
 }
 
+/** Options of encodeModel / saveModel. */
 export interface EncodeOptions {
   /** value_info to write: 'declared' (default, only names the source declared) or 'all' typed intermediates. */
   readonly valueInfo?: 'declared' | 'all';
@@ -27,6 +31,8 @@ function errMessage(e: unknown): string {
 
 function parse(bytes: Uint8Array, ctx: DecodeContext): ModelProto {
   if (bytes.byteLength === 0) throw ctx.error('not a valid ONNX model: the file is empty');
+  const wire = findWireProblem(bytes, ModelProtoSchema);
+  if (wire !== undefined) throw ctx.error(`not a valid ONNX model: ${describeWireProblem(wire)}`);
   let mp: ModelProto;
   try {
     mp = fromBinary(ModelProtoSchema, bytes);
@@ -35,9 +41,16 @@ function parse(bytes: Uint8Array, ctx: DecodeContext): ModelProto {
   }
   if (mp.graph === undefined) throw ctx.error('not a valid ONNX model: it has no graph');
   if (mp.irVersion <= 0n) throw ctx.error('not a valid ONNX model: ir_version is missing');
+  const arity = findArityProblem(mp);
+  if (arity !== undefined) throw ctx.error(`not a valid ONNX model: ${arity}`);
   return mp;
 }
 
+/**
+ * Decodes ONNX model bytes strictly: a wire-format pre-pass (wire-check.ts), a graph and ir_version, node
+ * arities against the operator schemas (arity-check.ts), then the graph itself. Every problem is an
+ * ONNX_DECODE SlimnetError naming the file (`opts.path`) and the field, offset or node.
+ */
 export function decodeModel(bytes: Uint8Array, opts: DecodeOptions = {}): Model {
   const baseDir = opts.externalDataDir ?? (opts.path === undefined ? undefined : dirname(opts.path));
   const ctx = new DecodeContext(opts.path, baseDir);
@@ -100,6 +113,7 @@ export function modelToProto(model: Model, graphOpts: GraphEncodeOptions): Model
   return create(ModelProtoSchema, init);
 }
 
+/** Serialises a ModelProto; failures are ONNX_ENCODE errors. */
 export function protoToBytes(mp: ModelProto): Uint8Array {
   try {
     return toBinary(ModelProtoSchema, mp);

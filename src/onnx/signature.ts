@@ -31,6 +31,7 @@ function attrSig(a: Attribute): unknown {
   }
 }
 
+/** The plain-data signature of a graph (nodes, values, initializers as digests, subgraphs). */
 export function graphSignature(g: Graph): unknown {
   const byName = g.valuesByName();
   return {
@@ -43,7 +44,10 @@ export function graphSignature(g: Graph): unknown {
       tensor: v.initializer === undefined ? null : tensorSig(v.initializer),
     })),
     captures: [...g.captures.keys()],
-    valueInfo: [...g.declaredValueInfo].map((n) => { const v = byName.get(n); return v === undefined ? n : valueSig(v); }),
+    valueInfo: [...g.declaredValueInfo].map((n) => {
+      const v = byName.get(n);
+      return v === undefined ? n : valueSig(v);
+    }),
     nodes: g.nodes.map((n) => ({
       op: n.opType,
       domain: n.domain,
@@ -56,6 +60,7 @@ export function graphSignature(g: Graph): unknown {
   };
 }
 
+/** The plain-data signature of a model: its metadata and its graph's signature. */
 export function modelSignature(m: Model): unknown {
   return {
     irVersion: m.irVersion,

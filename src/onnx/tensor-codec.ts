@@ -78,6 +78,11 @@ function fromTypedFields(tp: TensorProto, dtype: DType, size: number, what: stri
   }
 }
 
+/** Whether the tensor's data is in raw_data (for an empty tensor: whether the field is present at all). */
+function hasRawData(tp: TensorProto, size: number): boolean {
+  return tp.rawData.byteLength > 0 || (size === 0 && isFieldSet(tp, TensorProtoSchema.field.rawData));
+}
+
 /** Decodes a TensorProto. `what` names it in errors (e.g. "initializer 'w'"). */
 export function decodeTensor(tp: TensorProto, what: string, ctx: DecodeContext): Tensor {
   const dtype = dtypeFromOnnx(tp.dataType);
@@ -92,7 +97,7 @@ export function decodeTensor(tp: TensorProto, what: string, ctx: DecodeContext):
     if (dtype === 'string') throw ctx.error(`${what}: string tensors cannot use external data`);
     data = fromBytes(dtype, size, readExternalData(tp, tp.name || what, size * dtypeBytes(dtype), ctx), what, ctx);
     storage = 'external';
-  } else if (dtype !== 'string' && (tp.rawData.byteLength > 0 || (size === 0 && isFieldSet(tp, TensorProtoSchema.field.rawData)))) {
+  } else if (dtype !== 'string' && hasRawData(tp, size)) {
     data = fromBytes(dtype, size, tp.rawData, what, ctx);
     storage = 'raw';
   } else {
@@ -110,7 +115,9 @@ export function decodeTensor(tp: TensorProto, what: string, ctx: DecodeContext):
 export function tensorBytes(t: Tensor): Uint8Array<ArrayBuffer> {
   const d = t.data;
   if (Array.isArray(d)) throw new SlimnetError('ONNX_ENCODE', 'string tensors have no raw byte form');
-  if (!LITTLE_ENDIAN && dtypeBytes(t.dtype) > 1) throw new SlimnetError('ONNX_ENCODE', 'big-endian hosts are not supported');
+  if (!LITTLE_ENDIAN && dtypeBytes(t.dtype) > 1) {
+    throw new SlimnetError('ONNX_ENCODE', 'big-endian hosts are not supported');
+  }
   return new Uint8Array(d.buffer, d.byteOffset, d.byteLength) as Uint8Array<ArrayBuffer>;
 }
 
@@ -142,7 +149,9 @@ export type ExternalSink = (bytes: Uint8Array) => Array<{ key: string; value: st
  * Encodes a tensor. `form` picks the storage (default: the tensor's own); 'external' needs a sink and
  * falls back to raw without one. String tensors always use string_data.
  */
-export function encodeTensor(t: Tensor, name: string | undefined, form: TensorStorage = t.storage, sink?: ExternalSink): TensorProto {
+export function encodeTensor(
+  t: Tensor, name: string | undefined, form: TensorStorage = t.storage, sink?: ExternalSink,
+): TensorProto {
   const init: TensorInit = { dims: t.dims.map((d) => BigInt(d)), dataType: dtypeToOnnx(t.dtype) };
   if (name !== undefined && name !== '') init.name = name;
   if (t.docString !== '') init.docString = t.docString;

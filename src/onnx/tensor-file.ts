@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 import type { Tensor } from '../ir/tensor.js';
 import { DecodeContext } from './context.js';
 import { decodeTensor, encodeTensor } from './tensor-codec.js';
+import { describeWireProblem, findWireProblem } from './wire-check.js';
 
 export interface NamedTensor {
   readonly name: string;
@@ -14,6 +15,8 @@ export interface NamedTensor {
 /** Decodes a serialized TensorProto. `path` names it in errors and anchors external data. */
 export function decodeTensorProto(bytes: Uint8Array, opts: { readonly path?: string } = {}): NamedTensor {
   const ctx = new DecodeContext(opts.path, opts.path === undefined ? undefined : dirname(opts.path));
+  const wire = findWireProblem(bytes, TensorProtoSchema);
+  if (wire !== undefined) throw ctx.error(`not a valid ONNX TensorProto: ${describeWireProblem(wire)}`);
   let tp: TensorProto;
   try {
     tp = fromBinary(TensorProtoSchema, bytes);

@@ -4,11 +4,28 @@ import { TypeProtoSchema, ValueInfoProtoSchema, type TypeProto, type ValueInfoPr
 import { dtypeFromOnnx, dtypeToOnnx } from '../ir/dtype.js';
 import type { Dim } from '../ir/shape.js';
 import type { Value } from '../ir/value.js';
+import type { DecodeContext } from './context.js';
 import { extras } from './extras.js';
 
-/** Applies a declared type to `v`. Types slimnet cannot express are kept aside and written back. */
-export function applyType(v: Value, tp: TypeProto | undefined): void {
+/** Rejects a tensor type's dim_value that is negative or beyond 2^53 (`what` names the value in errors). */
+function checkDims(tp: TypeProto, what: string, ctx: DecodeContext): void {
+  if (tp.value.case !== 'tensorType') return;
+  tp.value.value.shape?.dim.forEach((d, i) => {
+    if (d.value.case !== 'dimValue') return;
+    const n = d.value.value;
+    if (n < 0n || n > BigInt(Number.MAX_SAFE_INTEGER)) {
+      throw ctx.error(`${what} has an invalid dim_value ${n} at axis ${i}`);
+    }
+  });
+}
+
+/**
+ * Applies a declared type to `v`. Types slimnet cannot express are kept aside and written back. A tensor
+ * dimension that is negative or too large is an error (`what` names the value, `ctx` the file).
+ */
+export function applyType(v: Value, tp: TypeProto | undefined, what: string, ctx: DecodeContext): void {
   if (tp === undefined) return;
+  checkDims(tp, what, ctx);
   if (tp.value.case === 'tensorType' && tp.denotation === '') {
     const tt = tp.value.value;
     const dtype = dtypeFromOnnx(tt.elemType);
@@ -50,13 +67,14 @@ export function encodeType(v: Value): TypeProto | undefined {
   return create(TypeProtoSchema, { value: { case: 'tensorType', value: tensorType } });
 }
 
-/** Reads a ValueInfoProto's type, doc string and metadata into `v`. */
-export function applyValueInfo(v: Value, vi: ValueInfoProto): void {
-  applyType(v, vi.type);
+/** Reads a ValueInfoProto's type, doc string and metadata into `v`; `what` and `ctx` name it in errors. */
+export function applyValueInfo(v: Value, vi: ValueInfoProto, what: string, ctx: DecodeContext): void {
+  applyType(v, vi.type, what, ctx);
   if (vi.docString !== '') v.docString = vi.docString;
   if (vi.metadataProps.length > 0) extras.valueW(v).metadataProps = vi.metadataProps;
 }
 
+/** The ValueInfoProto of `v`: its name, type, doc string and metadata. */
 export function encodeValueInfo(v: Value): ValueInfoProto {
   const init: MessageInitShape<typeof ValueInfoProtoSchema> = { name: v.name };
   const type = encodeType(v);

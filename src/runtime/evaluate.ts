@@ -6,6 +6,7 @@
 import { SlimnetError } from '../ir/errors.js';
 import type { Model } from '../ir/graph.js';
 import { Tensor } from '../ir/tensor.js';
+import { checkLabels } from '../data/normalize.js';
 import type { Split } from '../data/types.js';
 import { TopKAccumulator } from '../metrics/topk.js';
 import { pickValue, planInput } from './model-input.js';
@@ -50,6 +51,9 @@ export async function evaluate(model: Model | Uint8Array, split: Split, opts: Ev
     throw new SlimnetError('INVALID_ARGUMENT', `batchSize must be a positive integer, got ${requested}`);
   }
   if (!Number.isInteger(total) || total < 0) throw new SlimnetError('INVALID_ARGUMENT', `limit must be a non-negative integer, got ${opts.limit}`);
+  if (total === 0) {
+    throw new SlimnetError('DATASET_INVALID', 'nothing to evaluate: the split has no samples (or limit is 0)');
+  }
   const session = await Session.create(model, opts.threads === undefined ? {} : { threads: opts.threads });
   try {
     const plan = planInput(session, split.sampleShape, opts.inputName);
@@ -84,7 +88,11 @@ export async function evaluate(model: Model | Uint8Array, split: Split, opts: Ev
           `output '${output}' has dims [${logits.dims.join(',')}]; expected [${fed}, classes] for a batch of ${fed}`,
         );
       }
-      acc ??= new TopKAccumulator(data.length / fed);
+      if (acc === undefined) {
+        acc = new TopKAccumulator(data.length / fed);
+        const what = `data for the model's output '${output}' (${acc.numClasses} classes)`;
+        checkLabels(split.labels.subarray(0, total), acc.numClasses, what);
+      }
       acc.add(data.subarray(0, n * acc.numClasses), split.labels.subarray(start, start + n));
       opts.onProgress?.(start + n, total);
     }

@@ -5,16 +5,20 @@
  * request ends it at the next step boundary with INTERRUPTED.
  */
 import { epochBatches, batchCount } from '../data/batches.js';
+import { assertLabelsFitModel } from '../data/checks.js';
 import { loadDataset } from '../data/load.js';
 import type { Dataset, Split } from '../data/types.js';
 import { SlimnetError } from '../ir/errors.js';
 import type { Model } from '../ir/graph.js';
 import { Tensor } from '../ir/tensor.js';
-import { decodeModel, encodeModel, saveModel } from '../onnx/index.js';
+import { decodeModel, encodeModel } from '../onnx/index.js';
+import { outputClassCount } from '../passes/class-count.js';
 import { accelerateConvs } from '../runtime/nchwc.js';
 import { Session } from '../runtime/session.js';
 import type { WorkerContext } from '../runtime/worker.js';
-import { readState, writeState, type CheckpointState } from './checkpoint.js';
+import type { CheckpointSettings, CheckpointState } from './checkpoint.js';
+import { reconcileModel, writeCheckpoint } from './checkpoint-pair.js';
+import { resumeState, runSettings } from './checkpoint-resume.js';
 import { TrainingFeeds } from './feeds.js';
 import { adamScalars } from './optimizer.js';
 import { learningRate } from './schedule.js';
@@ -40,13 +44,21 @@ interface Run {
   /** Seconds spent in training steps this run, and steps taken this run (for the ETA). */
   stepSeconds: number;
   stepsThisRun: number;
+  /** What this run's checkpoints record (computed at the first one, or when resuming). */
+  ckSettings: CheckpointSettings | undefined;
+  /** SHA-256 of the checkpoint ONNX file on disk, which the next checkpoint replaces (null: none yet). */
+  lastModel: string | null;
 }
 
 export async function runTraining(req: TrainRequest, ctx: WorkerContext<TrainProgress>): Promise<TrainResponse> {
   const data = typeof req.dataset === 'string' ? loadDataset(req.dataset, req.datasetOptions) : req.dataset;
   const inference = decodeModel(req.inferenceModel);
-  const saved = req.resume && req.checkpoint !== undefined ? readState(req.checkpoint) : undefined;
-  const values = saved === undefined ? initialValues(req, inference) : checkedState(req, saved);
+  const classes = outputClassCount(inference);
+  const dataWhat = `data set '${typeof req.dataset === 'string' ? req.dataset : data.name}'`;
+  if (classes !== undefined) assertLabelsFitModel(data, classes, 'the model being trained', dataWhat);
+  const ckSettings = req.resume ? runSettings(req, data.train) : undefined;
+  const saved = ckSettings === undefined ? undefined : resumeFrom(req, inference, ckSettings);
+  const values = saved === undefined ? initialValues(req, inference) : new Map(saved.tensors);
   const feeds = new TrainingFeeds(req.info, values, req.masks, req.batchSize);
   const warnings: string[] = [];
   const { session: train, lowered } = await openSession(req, req.trainingGraph, warnings);
@@ -54,7 +66,7 @@ export async function runTraining(req: TrainRequest, ctx: WorkerContext<TrainPro
   const run: Run = {
     req, ctx, data, inference, feeds, train, evalSession, history: [...(saved?.history ?? [])],
     step: saved?.step ?? 0, stepSeconds: 0, stepsThisRun: 0,
-    convLayout: lowered ? 'unchecked' : 'plain', warnings,
+    convLayout: lowered ? 'unchecked' : 'plain', warnings, ckSettings, lastModel: saved?.model.sha256 ?? null,
   };
   const startEpoch = saved?.epochsDone ?? 0;
   try {
@@ -164,21 +176,15 @@ function initialValues(req: TrainRequest, inference: Model): Map<string, Float32
   return m;
 }
 
-function checkedState(req: TrainRequest, s: CheckpointState): Map<string, Float32Array> {
-  const expect: Array<[string, number]> = [];
-  const size = (dims: readonly number[]): number => dims.reduce((a, d) => a * d, 1);
-  for (const p of req.info.params) {
-    expect.push([p.name, size(p.dims)]);
-    for (const st of p.state) expect.push([st.input, size(p.dims)]);
-  }
-  for (const b of req.info.buffers) expect.push([b.name, size(b.dims)]);
-  for (const [name, n] of expect) {
-    const t = s.tensors.get(name);
-    if (t === undefined || t.length !== n) {
-      throw new SlimnetError('INVALID_ARGUMENT', `checkpoint '${req.checkpoint ?? ''}' does not match this training run: '${name}' ${t === undefined ? 'missing' : `has ${t.length} values, expected ${n}`}`);
-    }
-  }
-  return new Map(s.tensors);
+/**
+ * The checked state to resume from (checkpoint-resume.ts), with the checkpoint's ONNX file reconciled with it:
+ * `inference` receives the state's values and must then encode to the model the state records.
+ */
+function resumeFrom(req: TrainRequest, inference: Model, settings: CheckpointSettings): CheckpointState {
+  const state = resumeState(req, settings);
+  applyValues(inference, req, state.tensors);
+  reconcileModel(req.checkpoint ?? '', state, encodeModel(inference));
+  return state;
 }
 
 async function runEpoch(run: Run, epoch: number): Promise<void> {
@@ -276,11 +282,13 @@ function applyValues(inference: Model, req: TrainRequest, values: ReadonlyMap<st
   }
 }
 
+/** Writes the state, then the ONNX model made from it (checkpoint-pair.ts: a consistent pair after any crash). */
 function saveCheckpoint(run: Run, path: string, epochsDone: number): void {
   const values = run.feeds.snapshot();
-  writeState(path, { epochsDone, step: run.step, history: run.history, tensors: values });
   applyValues(run.inference, run.req, values);
-  saveModel(run.inference, path, { externalData: false });
+  run.ckSettings ??= runSettings(run.req, run.data.train);
+  const state = { epochsDone, step: run.step, history: run.history, settings: run.ckSettings, tensors: values };
+  run.lastModel = writeCheckpoint(path, state, encodeModel(run.inference), run.lastModel);
 }
 
 function diverged(loss: number, epoch: number, index: number, steps: number, lr: number): SlimnetError {

@@ -15,6 +15,7 @@ import { cloneModel } from './graph-edit.js';
 import { insertActivationTransforms, insertTransforms, TransformRecorder } from './transforms.js';
 import { resolveTrainSettings, TRAIN_DEFAULTS, type TrainSettingOptions } from './defaults.js';
 import type { OptimizerSpec } from './optimizer.js';
+import { requireState } from './checkpoint-resume.js';
 import { runTraining } from './run-training.js';
 import { validateSchedule } from './schedule.js';
 import { buildTrainingGraph, selectTrainable } from './training-graph.js';
@@ -121,6 +122,7 @@ function checkNumbers(o: TrainOptions): void {
   if (o.threads !== undefined && (!Number.isInteger(o.threads) || o.threads <= 0)) bad('threads', o.threads);
   if (o.lr !== undefined && !(o.lr > 0)) bad('lr', o.lr);
   if (o.resume === true && o.checkpoint === undefined) throw new SlimnetError('INVALID_ARGUMENT', 'train: resume needs a checkpoint path');
+  if (o.resume === true && o.checkpoint !== undefined) requireState(o.checkpoint);
 }
 
 function inProcessContext(opts: TrainOptions): WorkerContext<TrainProgress> {

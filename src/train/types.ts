@@ -99,10 +99,16 @@ export interface TrainOptions {
   readonly validate?: boolean;
   /**
    * Checkpoint file (an ONNX inference model of the current weights); the resumable training state is
-   * written next to it as '<checkpoint>.state'. Both are replaced atomically after every epoch.
+   * written next to it as '<checkpoint>.state' (checksummed, naming the ONNX file's digest). Both are replaced
+   * atomically after every epoch, the state first, so a crash at any point leaves a pair a resume accepts.
    */
   readonly checkpoint?: string;
-  /** Continue from `checkpoint` when its state file exists (default false: start afresh). */
+  /**
+   * Continue from `checkpoint`'s state (default false: start afresh). The state must exist, be intact and have
+   * been written with the same threads, seed, batch size, learning rate, optimizer, schedule, model and data
+   * (only `epochs` may change), else a typed error (CHECKPOINT_INVALID / INVALID_ARGUMENT): never a silent
+   * fresh start.
+   */
   readonly resume?: boolean;
   /** Write the final inference model here (atomically). */
   readonly output?: string;

@@ -1,36 +1,79 @@
 /**
  * Atomic file output: write to a temporary file in the same directory, then rename over the target,
  * so a crash or Ctrl-C never leaves a half-written file. Refuses to overwrite protected paths (the
- * user's input model).
+ * user's input model and the files it reads), compared by real path and device + inode, so symlinks,
+ * symlinked directories and hard links to an input are refused too.
  */
-import { accessSync, constants, existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import {
+  accessSync, closeSync, constants, existsSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeFileSync,
+} from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { SlimnetError } from '../ir/errors.js';
+import { companionsOf } from './companion-files.js';
+import { fileIdentity, sameIdentity } from './file-identity.js';
+import { removeStaleTemps, tempPathFor } from './temp-files.js';
 
+/** Options of atomicWrite and checkWritable. */
 export interface AtomicWriteOptions {
-  /** Paths that must never be written (e.g. the input model); compared after resolving. */
+  /**
+   * Paths that must never be written (e.g. the input model). Compared by real path and device + inode;
+   * the files registered as read by them (see companion-files.ts: a loaded model's external data) count too.
+   */
   readonly protect?: readonly string[];
 }
 
-export function atomicWrite(path: string, data: Uint8Array | string, opts: AtomicWriteOptions = {}): void {
-  const target = resolve(path);
-  for (const p of opts.protect ?? []) {
-    if (resolve(p) === target) {
-      throw new SlimnetError('IO', `refusing to overwrite the input file '${path}': choose another output path`);
+/**
+ * Throws IO when writing `path` would replace or write through a protected file or one of the files a
+ * protected file reads. `path` need not exist.
+ */
+export function refuseProtected(path: string, protect: readonly string[] = []): void {
+  if (protect.length === 0) return;
+  const target = fileIdentity(path);
+  for (const p of protect) {
+    if (sameIdentity(target, fileIdentity(p))) {
+      const same = path === p ? '' : ` (the same file as the input '${p}')`;
+      throw new SlimnetError('IO', `refusing to overwrite the input file '${path}'${same}: choose another output path`);
+    }
+    for (const c of companionsOf(p)) {
+      if (sameIdentity(target, fileIdentity(c))) {
+        throw new SlimnetError(
+          'IO',
+          `refusing to overwrite '${path}': it is the data file '${c}' that the input '${p}' reads; ` +
+            'choose another output path',
+        );
+      }
     }
   }
-  const dir = dirname(target);
-  const tmp = join(dir, `.${basename(target)}.${process.pid}.${Date.now()}.tmp`);
+}
+
+function removeQuietly(path: string): void {
   try {
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(tmp, data);
+    rmSync(path, { force: true });
+  } catch {
+    // Best effort: the original error is the one to report.
+  }
+}
+
+/** Writes `data` to `path` atomically (see the module comment); removes stale temp files of the same target. */
+export function atomicWrite(path: string, data: Uint8Array | string, opts: AtomicWriteOptions = {}): void {
+  refuseProtected(path, opts.protect);
+  const target = resolve(path);
+  const tmp = tempPathFor(target);
+  let created = false;
+  try {
+    mkdirSync(dirname(target), { recursive: true });
+    removeStaleTemps(target);
+    // 'wx': never write through something already at the temporary name (such as a planted symlink).
+    const fd = openSync(tmp, 'wx');
+    created = true;
+    try {
+      writeFileSync(fd, data);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(tmp, target);
   } catch (e) {
-    try {
-      rmSync(tmp, { force: true });
-    } catch {
-      // The temporary file could not even be created; nothing to clean up.
-    }
+    if (created) removeQuietly(tmp);
     const msg = e instanceof Error ? e.message : String(e);
     throw new SlimnetError('IO', `cannot write '${path}': ${msg}`, { cause: e });
   }
@@ -38,14 +81,14 @@ export function atomicWrite(path: string, data: Uint8Array | string, opts: Atomi
 
 /**
  * Fails early (before long work) when `path` could not be written: its nearest existing ancestor must be
- * a writable directory, and it must not be a protected path.
+ * a writable directory, and it must not be a protected path (see refuseProtected).
  */
 export function checkWritable(path: string, opts: AtomicWriteOptions = {}): void {
+  refuseProtected(path, opts.protect);
   const target = resolve(path);
-  for (const p of opts.protect ?? []) {
-    if (resolve(p) === target) throw new SlimnetError('IO', `refusing to overwrite the input file '${path}': choose another output path`);
+  if (existsSync(target) && statSync(target).isDirectory()) {
+    throw new SlimnetError('IO', `cannot write '${path}': it is a directory`);
   }
-  if (existsSync(target) && statSync(target).isDirectory()) throw new SlimnetError('IO', `cannot write '${path}': it is a directory`);
   let dir = dirname(target);
   while (!existsSync(dir)) dir = dirname(dir);
   try {

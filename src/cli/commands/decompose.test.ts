@@ -75,7 +75,7 @@ test('bad usage gives typed errors, writes nothing and never touches the input',
     [['--rank', '3'], /--method is required/],
     [['--method', 'cp', '--rank', '3', '--finetune-epochs', '1'], /--finetune-epochs needs --data/],
     [['--method', 'cp', '--rank', '3', '--refit', '64'], /--refit needs --data/],
-    [['--method', 'cp', '--energy', 'lots'], /--energy expects a number/],
+    [['--method', 'cp', '--energy', 'lots'], /--energy must be a number > 0 and <= 1, got 'lots'/],
     [['--method', 'svd', '--budget', '0.5', '--budget-metric', 'flops'], /--budget-metric must be macs or params/],
     [['--method', 'svd', '--rank', '3', '--layers', 'fc9'], /layer 'fc9' is not a Conv \/ Gemm \/ MatMul node/],
   ];

@@ -7,13 +7,19 @@ import { readFileSync } from 'node:fs';
 import { LOW_RANK_METHOD_NAMES } from '../../compress/lowrank/methods/index.js';
 import { lowRankPipeline } from '../../compress/lowrank/pipeline.js';
 import type { DecomposeOptions } from '../../compress/lowrank/types.js';
-import { loadDataset } from '../../data/index.js';
 import { SlimnetError } from '../../ir/errors.js';
 import { saveModel } from '../../onnx/index.js';
 import { checkWritable } from '../../util/atomic-write.js';
-import { optInt, optNumber, optString, requirePositional, type Command, type ParsedOptions } from '../command.js';
+import {
+  COUNT, FRACTION, NON_NEGATIVE, optInt, optNumber, optString, POSITIVE, POSITIVE_INT, requirePositional,
+  type Command, type NumericRule, type ParsedOptions,
+} from '../command.js';
+import { loadDataFor } from '../data-source.js';
 import { resolveModel } from '../model-source.js';
 import { formatDecomposition } from './decompose-format.js';
+
+/** --energy: a fraction of the spectrum's energy in (0, 1]. */
+const UNIT_ENERGY: NumericRule = { kind: 'number', above: 0, max: 1 };
 
 function list(o: ParsedOptions, name: string): string[] | undefined {
   const v = optString(o, name);
@@ -61,26 +67,69 @@ export const decomposeCommand: Command = {
   positionals: '<model.onnx|zoo-name>',
   options: {
     method: { type: 'string', placeholder: LOW_RANK_METHOD_NAMES.join('|'), description: 'svd: Gemm/MatMul/1×1 conv; jaderberg, cp, tucker2: k×k convs' },
-    rank: { type: 'string', placeholder: 'R', description: 'rank of every layer (integer), or a fraction in (0,1) of each full rank' },
+    rank: {
+      type: 'string', placeholder: 'R', numeric: POSITIVE,
+      description: 'rank of every layer (integer), or a fraction in (0,1) of each full rank',
+    },
     ranks: { type: 'string', placeholder: 'FILE', description: 'JSON file {layer: rank | [out, in]} of per-layer ranks' },
-    energy: { type: 'string', placeholder: 'E', description: 'keep this fraction of each spectrum\'s energy (0.9)' },
-    budget: { type: 'string', placeholder: 'B', description: 'keep at most this fraction of the model\'s MACs (global)' },
+    energy: {
+      type: 'string', placeholder: 'E', numeric: UNIT_ENERGY,
+      description: 'keep this fraction of each spectrum\'s energy (0.9)',
+    },
+    budget: {
+      type: 'string', placeholder: 'B', numeric: FRACTION,
+      description: 'keep at most this fraction of the model\'s MACs (global)',
+    },
     'budget-metric': { type: 'string', placeholder: 'macs|params', description: 'what --budget counts', default: 'macs' },
     vbmf: { type: 'boolean', description: 'ranks by empirical variational Bayesian matrix factorisation' },
-    'align-to': { type: 'string', placeholder: 'N', description: 'round ranks ≥ N up to a multiple of N (8 or 16 suit onnxruntime\'s blocked convs)' },
+    'align-to': {
+      type: 'string', placeholder: 'N', numeric: POSITIVE_INT,
+      description: 'round ranks ≥ N up to a multiple of N (8 or 16 suit onnxruntime\'s blocked convs)',
+    },
     layers: { type: 'string', placeholder: 'A,B', description: 'only these layers (node names)' },
     exclude: { type: 'string', placeholder: 'A,B', description: 'leave these layers unchanged' },
-    hooi: { type: 'string', placeholder: 'N', description: 'tucker2: HOOI refinement sweeps after HOSVD', default: '0' },
-    'cp-iterations': { type: 'string', placeholder: 'N', description: 'cp: largest number of ALS sweeps', default: '500' },
-    refit: { type: 'string', placeholder: 'N', description: 'refit each factored layer\'s last stage by least squares on N training images (needs --data)', default: '0' },
-    'finetune-epochs': { type: 'string', placeholder: 'N', description: 'fine-tuning epochs after the decomposition (needs --data)', default: '0' },
-    lr: { type: 'string', placeholder: 'RATE', description: 'fine-tuning learning rate (SGD momentum 0.9, cosine schedule)', default: '0.005' },
-    'weight-decay': { type: 'string', placeholder: 'W', description: 'fine-tuning weight decay', default: '0' },
+    hooi: {
+      type: 'string', placeholder: 'N', numeric: COUNT,
+      description: 'tucker2: HOOI refinement sweeps after HOSVD', default: '0',
+    },
+    'cp-iterations': {
+      type: 'string', placeholder: 'N', numeric: POSITIVE_INT,
+      description: 'cp: largest number of ALS sweeps', default: '500',
+    },
+    refit: {
+      type: 'string', placeholder: 'N', numeric: COUNT,
+      description: 'refit each factored layer\'s last stage by least squares on N training images (needs --data)',
+      default: '0',
+    },
+    'finetune-epochs': {
+      type: 'string', placeholder: 'N', numeric: COUNT,
+      description: 'fine-tuning epochs after the decomposition (needs --data)', default: '0',
+    },
+    lr: {
+      type: 'string', placeholder: 'RATE', numeric: POSITIVE,
+      description: 'fine-tuning learning rate (SGD momentum 0.9, cosine schedule)', default: '0.005',
+    },
+    'weight-decay': {
+      type: 'string', placeholder: 'W', numeric: NON_NEGATIVE,
+      description: 'fine-tuning weight decay', default: '0',
+    },
     data: { type: 'string', placeholder: 'mnist|fashion-mnist|PATH', description: 'data for test error and fine-tuning (none: error not measured)' },
-    limit: { type: 'string', placeholder: 'N', description: 'use only the first N training samples for fine-tuning' },
-    'eval-limit': { type: 'string', placeholder: 'N', description: 'evaluate on only the first N test samples' },
-    threads: { type: 'string', placeholder: 'N', description: 'onnxruntime threads for fine-tuning and evaluation', default: '2' },
-    'latency-runs': { type: 'string', placeholder: 'N', description: 'timed runs per latency comparison (0 = skip)', default: '50' },
+    limit: {
+      type: 'string', placeholder: 'N', numeric: POSITIVE_INT,
+      description: 'use only the first N training samples for fine-tuning',
+    },
+    'eval-limit': {
+      type: 'string', placeholder: 'N', numeric: POSITIVE_INT,
+      description: 'evaluate on only the first N test samples',
+    },
+    threads: {
+      type: 'string', placeholder: 'N', numeric: POSITIVE_INT,
+      description: 'onnxruntime threads for fine-tuning and evaluation', default: '2',
+    },
+    'latency-runs': {
+      type: 'string', placeholder: 'N', numeric: COUNT,
+      description: 'timed runs per latency comparison (0 = skip)', default: '50',
+    },
     'batch-sizes': { type: 'string', placeholder: 'A,B', description: 'batch sizes for latency', default: '1,64' },
     out: { type: 'string', placeholder: 'PATH', description: 'where to write the decomposed ONNX model' },
   },
@@ -102,7 +151,6 @@ export const decomposeCommand: Command = {
     if (refit > 0 && dataSpec === undefined) throw new SlimnetError('INVALID_ARGUMENT', 'slimnet decompose: --refit needs --data');
     const limit = optString(o, 'limit') === undefined ? undefined : optInt(o, 'limit', 0);
     const evalLimit = optString(o, 'eval-limit') === undefined ? undefined : optInt(o, 'eval-limit', 0);
-    const dataset = dataSpec === undefined ? undefined : loadDataset(dataSpec, limit === undefined ? {} : { limit, testLimit: evalLimit ?? 10_000_000 });
     const threads = optInt(o, 'threads', 2);
     const runs = optInt(o, 'latency-runs', 50);
     const batchSizes = (list(o, 'batch-sizes') ?? ['1', '64']).map((b) => {
@@ -110,6 +158,8 @@ export const decomposeCommand: Command = {
       if (!Number.isInteger(n) || n < 1) throw new SlimnetError('INVALID_ARGUMENT', `--batch-sizes expects positive integers, got '${b}'`);
       return n;
     });
+    const dataOpts = limit === undefined ? {} : { limit, testLimit: evalLimit ?? 10_000_000 };
+    const dataset = dataSpec === undefined ? undefined : loadDataFor(source, dataSpec, dataOpts);
     const quiet = o.json === true;
     const r = await lowRankPipeline(source.model, {
       ...opts, ...(dataset === undefined ? {} : { dataset }), ...(evalLimit === undefined ? {} : { evalLimit }),

@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import {
-  DEEP_COMPRESS_DEFAULTS as D, deepCompress, type DeepCompressSettings,
+  DEEP_COMPRESS_DEFAULTS as D, deepCompress, deepCompressSettings, type DeepCompressOptions, type DeepCompressSettings,
 } from '../../compress/coding/deep-compress.js';
 import { formatSizeTable } from '../../compress/coding/size-table.js';
 import { loadDataset } from '../../data/index.js';
@@ -18,29 +18,68 @@ import { formatTable } from '../../report/table.js';
 import { formatSchedule, parseSchedule } from '../../train/schedule.js';
 import { atomicWrite, checkWritable } from '../../util/atomic-write.js';
 import { zooModelNames } from '../../zoo/index.js';
-import { optInt, optNumber, optString, type Command, type ParsedOptions } from '../command.js';
+import {
+  COUNT, NON_NEGATIVE, optInt, optNumber, optString, POSITIVE, POSITIVE_INT, SEED, type Command, type NumericRule,
+  type ParsedOptions,
+} from '../command.js';
+import { loadDataFor } from '../data-source.js';
 import { resolveModel } from '../model-source.js';
+import { ratioMap } from './prune.js';
 import { progressPrinter } from './train.js';
+
+/** k-means index bits and relative-index bits: integers in [1, 16]. */
+const BITS: NumericRule = { kind: 'integer', min: 1, max: 16 };
 
 /** --sparsity / --per-layer: undefined (the default), one global target, or per-layer sparsities. */
 function sparsityOf(o: ParsedOptions): number | Readonly<Record<string, number>> | undefined {
   const file = optString(o, 'per-layer');
   const spec = optString(o, 'sparsity');
   if (file === undefined && spec !== undefined && spec.includes('=')) {
-    const kv = parseKeyValues(spec, 'sparsity');
-    for (const [k, v] of Object.entries(kv)) {
-      if (typeof v !== 'number') {
-        throw new SlimnetError('INVALID_ARGUMENT', `--sparsity ${k}=${String(v)}: expected a number`);
-      }
-    }
-    return kv as Record<string, number>;
+    return ratioMap(parseKeyValues(spec, 'sparsity'), '--sparsity');
   }
-  if (file === undefined) return optNumber(o, 'sparsity');
+  if (file === undefined) {
+    const v = optNumber(o, 'sparsity');
+    if (v !== undefined && !(v >= 0 && v < 1)) {
+      throw new SlimnetError('INVALID_ARGUMENT', `--sparsity must be a fraction in [0, 1), got '${spec ?? ''}'`);
+    }
+    return v;
+  }
+  let parsed: unknown;
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, number>;
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
     throw new SlimnetError('INVALID_ARGUMENT', `--per-layer '${file}': expected a JSON file of {layer: sparsity} (${e instanceof Error ? e.message : String(e)})`);
   }
+  return ratioMap(parsed, `--per-layer '${file}'`);
+}
+
+/** Every pipeline option the flags give (all parsed and range-checked; the data set is added by the caller). */
+function pipelineFlags(o: ParsedOptions, isZoo: boolean): Omit<DeepCompressOptions, 'dataset'> {
+  const num = (k: string): number | undefined => optNumber(o, k);
+  const int = (k: string): number | undefined => (optString(o, k) === undefined ? undefined : optInt(o, k, 0));
+  const given = <T>(key: string, v: T | undefined): Record<string, T> => (v === undefined ? {} : { [key]: v });
+  const sched = optString(o, 'retrain-schedule');
+  const init = optString(o, 'init');
+  if (init !== undefined && init !== 'linear' && init !== 'density' && init !== 'random') {
+    throw new SlimnetError('INVALID_ARGUMENT', `--init must be linear, density or random, got '${init}'`);
+  }
+  const trainEpochs = isZoo ? optInt(o, 'train-epochs', 3) : 0;
+  if (isZoo && trainEpochs === 0) {
+    throw new SlimnetError('INVALID_ARGUMENT', '--train-epochs 0: a zoo model must be trained first');
+  }
+  return {
+    trainEpochs, ...given('trainLr', num('train-lr')),
+    ...given('pruneMethod', optString(o, 'prune')), ...given('pruneSparsity', sparsityOf(o)),
+    pruneOptions: parseKeyValues(optString(o, 'prune-options'), 'prune-options'),
+    ...given('retrainEpochs', int('retrain-epochs')), ...given('retrainLr', num('retrain-lr')),
+    ...given('retrainSchedule', sched === undefined ? undefined : parseSchedule(sched)),
+    ...given('weightDecay', num('weight-decay')),
+    bits: { ...given('conv', int('conv-bits')), ...given('fc', int('fc-bits')) }, ...given('init', init),
+    ...given('finetuneEpochs', int('finetune-epochs')), ...given('finetuneLr', num('finetune-lr')),
+    pack: { gapBits: { ...given('conv', int('conv-gap-bits')), ...given('fc', int('fc-gap-bits')) } },
+    ...given('batchSize', int('batch-size')), threads: optInt(o, 'threads', 2), ...given('seed', int('seed')),
+    latencyRuns: optInt(o, 'latency-runs', 50),
+  };
 }
 
 /** The settings of a run on a few lines (printed with the results). */
@@ -82,16 +121,22 @@ export const deepCompressCommand: Command = {
       type: 'string', placeholder: 'mnist|fashion-mnist|PATH', default: 'mnist',
       description: 'training / test data',
     },
-    limit: { type: 'string', placeholder: 'N', description: 'use only the first N training and test samples (quick runs)' },
+    limit: {
+      type: 'string', placeholder: 'N', numeric: POSITIVE_INT,
+      description: 'use only the first N training and test samples (quick runs)',
+    },
     validation: {
-      type: 'string', placeholder: 'N',
+      type: 'string', placeholder: 'N', numeric: COUNT,
       description: 'hold out the last N training samples: train on the rest, report errors on them (not the test split)',
     },
     'train-epochs': {
-      type: 'string', placeholder: 'N', default: '3',
+      type: 'string', placeholder: 'N', numeric: COUNT, default: '3',
       description: 'epochs to train a zoo model first',
     },
-    'train-lr': { type: 'string', placeholder: 'RATE', description: 'learning rate of that training (default: slimnet train\'s)' },
+    'train-lr': {
+      type: 'string', placeholder: 'RATE', numeric: POSITIVE,
+      description: 'learning rate of that training (default: slimnet train\'s)',
+    },
     prune: {
       type: 'string', placeholder: 'METHOD', default: D.pruneMethod,
       description: 'unstructured pruning method (magnitude, iterative, agp...)',
@@ -108,11 +153,11 @@ export const deepCompressCommand: Command = {
         + `${Object.entries(D.pruneOptions).map(([k, v]) => `${k}=${String(v)}`).join(',')})`,
     },
     'retrain-epochs': {
-      type: 'string', placeholder: 'N', default: String(D.retrainEpochs),
+      type: 'string', placeholder: 'N', numeric: COUNT, default: String(D.retrainEpochs),
       description: 'masked retraining epochs after pruning',
     },
     'retrain-lr': {
-      type: 'string', placeholder: 'RATE', default: String(D.retrainLr),
+      type: 'string', placeholder: 'RATE', numeric: POSITIVE, default: String(D.retrainLr),
       description: 'retraining learning rate',
     },
     'retrain-schedule': {
@@ -120,15 +165,15 @@ export const deepCompressCommand: Command = {
       description: 'lr schedule of each retraining run (constant | cosine[:min] | step:E[:g] ...)',
     },
     'weight-decay': {
-      type: 'string', placeholder: 'WD', default: String(D.weightDecay),
+      type: 'string', placeholder: 'WD', numeric: NON_NEGATIVE, default: String(D.weightDecay),
       description: 'weight decay while retraining',
     },
     'conv-bits': {
-      type: 'string', placeholder: 'B', default: String(D.bits.conv),
+      type: 'string', placeholder: 'B', numeric: BITS, default: String(D.bits.conv),
       description: 'k-means index bits of conv layers',
     },
     'fc-bits': {
-      type: 'string', placeholder: 'B', default: String(D.bits.fc),
+      type: 'string', placeholder: 'B', numeric: BITS, default: String(D.bits.fc),
       description: 'k-means index bits of fully-connected layers',
     },
     init: {
@@ -136,32 +181,35 @@ export const deepCompressCommand: Command = {
       description: 'centroid initialisation',
     },
     'finetune-epochs': {
-      type: 'string', placeholder: 'N', default: String(D.finetuneEpochs),
+      type: 'string', placeholder: 'N', numeric: COUNT, default: String(D.finetuneEpochs),
       description: 'codebook fine-tuning epochs (0 = none)',
     },
     'finetune-lr': {
-      type: 'string', placeholder: 'RATE', default: String(D.finetuneLr),
+      type: 'string', placeholder: 'RATE', numeric: POSITIVE, default: String(D.finetuneLr),
       description: 'codebook fine-tuning learning rate (centroid steps normalised per cluster)',
     },
     'conv-gap-bits': {
-      type: 'string', placeholder: 'B', default: String(D.gapBits.conv),
+      type: 'string', placeholder: 'B', numeric: BITS, default: String(D.gapBits.conv),
       description: 'relative-index bits of conv layers',
     },
     'fc-gap-bits': {
-      type: 'string', placeholder: 'B', default: String(D.gapBits.fc),
+      type: 'string', placeholder: 'B', numeric: BITS, default: String(D.gapBits.fc),
       description: 'relative-index bits of fully-connected layers',
     },
-    'batch-size': { type: 'string', placeholder: 'N', description: 'mini-batch size', default: String(D.batchSize) },
+    'batch-size': {
+      type: 'string', placeholder: 'N', numeric: POSITIVE_INT,
+      description: 'mini-batch size', default: String(D.batchSize),
+    },
     threads: {
-      type: 'string', placeholder: 'N', default: '2',
+      type: 'string', placeholder: 'N', numeric: POSITIVE_INT, default: '2',
       description: 'onnxruntime threads for training and evaluation',
     },
     seed: {
-      type: 'string', placeholder: 'N', default: String(D.seed),
+      type: 'string', placeholder: 'N', numeric: SEED, default: String(D.seed),
       description: 'seed of initial weights and batch order',
     },
     'latency-runs': {
-      type: 'string', placeholder: 'N', default: '50',
+      type: 'string', placeholder: 'N', numeric: COUNT, default: '50',
       description: 'timed latency runs per model and batch size (0 = skip)',
     },
     out: { type: 'string', placeholder: 'PATH', description: 'where to write the packed container (.sldc)' },
@@ -181,28 +229,15 @@ export const deepCompressCommand: Command = {
     for (const p of [out, ...extra]) checkWritable(p, { protect });
     const limit = optString(o, 'limit') === undefined ? undefined : optInt(o, 'limit', 0);
     const validation = optString(o, 'validation') === undefined ? 0 : optInt(o, 'validation', 0);
-    const data = loadDataset(optString(o, 'data') ?? 'mnist', {
-      ...(limit === undefined ? {} : { limit }), ...(validation === 0 ? {} : { validation }),
-    });
     const checkedOn = validation === 0 ? 'test' : 'validation';
     const json = o.json === true;
-    const num = (k: string): number | undefined => optNumber(o, k);
-    const int = (k: string): number | undefined => (optString(o, k) === undefined ? undefined : optInt(o, k, 0));
-    const given = <T>(key: string, v: T | undefined): Record<string, T> => (v === undefined ? {} : { [key]: v });
-    const sched = optString(o, 'retrain-schedule');
-    const bits = { ...given('conv', int('conv-bits')), ...given('fc', int('fc-bits')) };
-    const gapBits = { ...given('conv', int('conv-gap-bits')), ...given('fc', int('fc-gap-bits')) };
+    const flags = pipelineFlags(o, isZoo);
+    deepCompressSettings(flags); // unknown --prune-options keys and bad values fail here, before any data is read
+    const dataOpts = { ...(limit === undefined ? {} : { limit }), ...(validation === 0 ? {} : { validation }) };
+    const dataSpec = optString(o, 'data') ?? 'mnist';
+    const data = source === undefined ? loadDataset(dataSpec, dataOpts) : loadDataFor(source, dataSpec, dataOpts);
     const r = await deepCompress(source?.model ?? zooName, {
-      dataset: data, trainEpochs: isZoo ? optInt(o, 'train-epochs', 3) : 0, ...given('trainLr', num('train-lr')),
-      ...given('pruneMethod', optString(o, 'prune')), ...given('pruneSparsity', sparsityOf(o)),
-      pruneOptions: parseKeyValues(optString(o, 'prune-options'), 'prune-options'),
-      ...given('retrainEpochs', int('retrain-epochs')), ...given('retrainLr', num('retrain-lr')),
-      ...given('retrainSchedule', sched === undefined ? undefined : parseSchedule(sched)),
-      ...given('weightDecay', num('weight-decay')),
-      bits, ...given('init', optString(o, 'init') as 'linear' | 'density' | 'random' | undefined),
-      ...given('finetuneEpochs', int('finetune-epochs')), ...given('finetuneLr', num('finetune-lr')), pack: { gapBits },
-      ...given('batchSize', int('batch-size')), threads: optInt(o, 'threads', 2), ...given('seed', int('seed')),
-      latencyRuns: optInt(o, 'latency-runs', 50),
+      ...flags, dataset: data,
       ...(json ? {} : { onProgress: progressPrinter(), log: (m: string) => io.err(`deep-compress: ${m}`) }),
     });
     atomicWrite(out, r.bytes, { protect });

@@ -7,9 +7,15 @@ import { TRAIN_DEFAULTS } from '../../train/defaults.js';
 import { formatPercent } from '../../report/format.js';
 import { formatTable } from '../../report/table.js';
 import { checkWritable } from '../../util/atomic-write.js';
-import { optInt, optNumber, optString, type Command, type ParsedOptions } from '../command.js';
+import {
+  COUNT, NON_NEGATIVE, optInt, optNumber, optString, POSITIVE, POSITIVE_INT, SEED, type Command, type NumericRule,
+  type ParsedOptions,
+} from '../command.js';
 import { resolveModel } from '../model-source.js';
 import { settingsLines, TRAINING_FLAGS, trainingSettings } from '../training-flags.js';
+
+/** --alpha: a weight in [0, 1]. */
+const UNIT: NumericRule = { kind: 'number', min: 0, max: 1 };
 
 /** Method-specific flags and the methods they apply to. */
 const METHOD_FLAGS: Readonly<Record<string, readonly DistillMethodName[]>> = {
@@ -77,27 +83,49 @@ export const distillCommand: Command = {
   options: {
     ...TRAINING_FLAGS,
     lr: {
-      type: 'string', placeholder: 'RATE',
+      type: 'string', placeholder: 'RATE', numeric: POSITIVE,
       description: `base learning rate (default SGD: ${TRAIN_DEFAULTS.lr.sgd} / (alpha*T + 1 - alpha) with soft targets, ` +
         `${softTargetLr({}, KD_DEFAULTS)} for kd's defaults, ${TRAIN_DEFAULTS.lr.sgd} without; ${TRAIN_DEFAULTS.lr.adam} Adam)`,
     },
     teacher: { type: 'string', placeholder: 'MODEL.onnx|NAME', description: 'the trained teacher (ONNX file; a zoo name gives an untrained one)' },
     student: { type: 'string', placeholder: 'NAME|MODEL.onnx', description: 'the student: zoo model (initialised with --seed, --width) or an ONNX file' },
     method: { type: 'string', placeholder: 'kd|fitnets|at', description: 'distillation method', default: 'kd' },
-    temperature: { type: 'string', placeholder: 'T', description: 'soft-target temperature (kd, fitnets stage 2, at with --alpha; default 4)' },
-    alpha: { type: 'string', placeholder: 'A', description: 'weight of the soft targets, 1-A on the labels (default 0.9; at: 0)' },
+    temperature: {
+      type: 'string', placeholder: 'T', numeric: POSITIVE,
+      description: 'soft-target temperature (kd, fitnets stage 2, at with --alpha; default 4)',
+    },
+    alpha: {
+      type: 'string', placeholder: 'A', numeric: UNIT,
+      description: 'weight of the soft targets, 1-A on the labels (default 0.9; at: 0)',
+    },
     hint: { type: 'string', placeholder: 'NODE', description: 'fitnets: teacher hint layer (node or value name; default: middle resolution)' },
     guided: { type: 'string', placeholder: 'NODE', description: 'fitnets: student guided layer (with --hint)' },
-    'hint-epochs': { type: 'string', placeholder: 'N', description: 'fitnets: epochs of stage 1, hint training (default epochs/4)' },
-    'hint-lr': { type: 'string', placeholder: 'RATE', description: 'fitnets: learning rate of stage 1 (default --lr)' },
-    'at-layers': { type: 'string', placeholder: 'S=T,...', description: 'at: student=teacher layer pairs (default: the last map of each common resolution)' },
-    beta: { type: 'string', placeholder: 'B', description: 'at: weight of the attention terms (default 1000)' },
-    p: { type: 'string', placeholder: 'P', description: 'at: attention map exponent (default 2)' },
-    epochs: {
-      type: 'string', placeholder: 'N', description: 'epochs of distillation (fitnets: of stage 2)', default: String(TRAIN_DEFAULTS.epochs),
+    'hint-epochs': {
+      type: 'string', placeholder: 'N', numeric: COUNT,
+      description: 'fitnets: epochs of stage 1, hint training (default epochs/4)',
     },
-    seed: { type: 'string', placeholder: 'N', description: 'seed of the student initial weights (zoo) and batch order', default: '0' },
-    width: { type: 'string', placeholder: 'ALPHA', description: 'width multiplier of a zoo student' },
+    'hint-lr': {
+      type: 'string', placeholder: 'RATE', numeric: POSITIVE,
+      description: 'fitnets: learning rate of stage 1 (default --lr)',
+    },
+    'at-layers': { type: 'string', placeholder: 'S=T,...', description: 'at: student=teacher layer pairs (default: the last map of each common resolution)' },
+    beta: {
+      type: 'string', placeholder: 'B', numeric: NON_NEGATIVE,
+      description: 'at: weight of the attention terms (default 1000)',
+    },
+    p: { type: 'string', placeholder: 'P', numeric: POSITIVE, description: 'at: attention map exponent (default 2)' },
+    epochs: {
+      type: 'string', placeholder: 'N', numeric: POSITIVE_INT, default: String(TRAIN_DEFAULTS.epochs),
+      description: 'epochs of distillation (fitnets: of stage 2)',
+    },
+    seed: {
+      type: 'string', placeholder: 'N', numeric: SEED,
+      description: 'seed of the student initial weights (zoo) and batch order', default: '0',
+    },
+    width: {
+      type: 'string', placeholder: 'ALPHA', numeric: POSITIVE,
+      description: 'width multiplier of a zoo student',
+    },
     'skip-teacher-eval': { type: 'boolean', description: "do not measure the teacher's test error" },
     out: { type: 'string', placeholder: 'PATH', description: 'where to write the distilled student (ONNX)' },
   },

@@ -1,10 +1,10 @@
 /** `slimnet eval model.onnx --data mnist`: top-1 / top-5 error on the test split, and latency. */
-import { loadDataset } from '../../data/index.js';
 import { evaluate } from '../../runtime/evaluate.js';
 import { measureLatency } from '../../runtime/latency.js';
 import { formatMs, formatPercent } from '../../report/format.js';
 import { formatTable } from '../../report/table.js';
-import { optInt, optString, requirePositional, type Command } from '../command.js';
+import { COUNT, optInt, optString, POSITIVE_INT, requirePositional, type Command } from '../command.js';
+import { loadDataFor } from '../data-source.js';
 import { resolveModel } from '../model-source.js';
 import { stderrProgress } from '../progress.js';
 
@@ -14,10 +14,22 @@ export const evalCommand: Command = {
   positionals: '<model.onnx|zoo-name>',
   options: {
     data: { type: 'string', placeholder: 'mnist|fashion-mnist|PATH', description: 'data set to evaluate on (its test split)', default: 'mnist' },
-    'batch-size': { type: 'string', placeholder: 'N', description: 'samples per inference call', default: '256' },
-    limit: { type: 'string', placeholder: 'N', description: 'evaluate only the first N test samples' },
-    threads: { type: 'string', placeholder: 'N', description: 'onnxruntime intra-op threads', default: '2' },
-    'latency-runs': { type: 'string', placeholder: 'N', description: 'timed runs per latency measurement (0 = skip)', default: '50' },
+    'batch-size': {
+      type: 'string', placeholder: 'N', numeric: POSITIVE_INT,
+      description: 'samples per inference call', default: '256',
+    },
+    limit: {
+      type: 'string', placeholder: 'N', numeric: POSITIVE_INT,
+      description: 'evaluate only the first N test samples',
+    },
+    threads: {
+      type: 'string', placeholder: 'N', numeric: POSITIVE_INT,
+      description: 'onnxruntime intra-op threads', default: '2',
+    },
+    'latency-runs': {
+      type: 'string', placeholder: 'N', numeric: COUNT,
+      description: 'timed runs per latency measurement (0 = skip)', default: '50',
+    },
   },
   details: 'Latency is the median (and p90) of timed runs after 10 warm-up runs, at batch 1 and batch 64.',
   async run(positionals, o, io) {
@@ -25,7 +37,7 @@ export const evalCommand: Command = {
     const dataSpec = optString(o, 'data') ?? 'mnist';
     const limit = optString(o, 'limit') === undefined ? undefined : optInt(o, 'limit', 0);
     const threads = optInt(o, 'threads', 2);
-    const data = loadDataset(dataSpec, limit === undefined ? {} : { testLimit: limit, limit: 1 });
+    const data = loadDataFor(source, dataSpec, limit === undefined ? {} : { testLimit: limit, limit: 1 });
     const progress = o.json === true ? undefined : stderrProgress('eval');
     const acc = await evaluate(source.model, data.test, {
       batchSize: optInt(o, 'batch-size', 256),

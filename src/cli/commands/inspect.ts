@@ -4,7 +4,7 @@ import { modelStats, type LayerStat, type ModelStats } from '../../metrics/index
 import { shapeToString } from '../../ir/shape.js';
 import { formatBytes, formatInt, formatSi } from '../../report/format.js';
 import { formatTable } from '../../report/table.js';
-import { optInt, requirePositional, type Command } from '../command.js';
+import { optInt, POSITIVE_INT, requirePositional, type Command } from '../command.js';
 import { resolveModel } from '../model-source.js';
 
 function share(part: number, total: number): string {
@@ -26,7 +26,10 @@ export const inspectCommand: Command = {
   summary: 'Per-layer table of a model: op, output shape, parameters, MACs and their share.',
   positionals: '<model.onnx|zoo-name>',
   options: {
-    'batch-size': { type: 'string', placeholder: 'N', description: 'batch size used for a symbolic batch dimension', default: '1' },
+    'batch-size': {
+      type: 'string', placeholder: 'N', numeric: POSITIVE_INT,
+      description: 'batch size used for a symbolic batch dimension', default: '1',
+    },
     all: { type: 'boolean', description: 'list every node, not only layers with parameters or MACs' },
   },
   details: 'MACs count multiply-accumulates of Conv/Gemm/MatMul/RNN cores; bias adds, BN, pooling and\nelementwise ops are counted separately as element ops (see --json).',

@@ -3,20 +3,23 @@
  * container (FORMAT.md). Layers with at most 2^max-bits distinct nonzero values (pruned / shared / fixed-
  * point weights) are stored sparse, shared and Huffman-coded; pack verifies the round trip bit for bit.
  */
-import { readFileSync } from 'node:fs';
-import { packWithReport, roundTripMismatches, unpack } from '../../compress/coding/container.js';
+import { packWithReport, roundTripMismatches, unpack, type UnpackOptions } from '../../compress/coding/container.js';
 import { formatSizeTable } from '../../compress/coding/size-table.js';
 import { measureCompression } from '../../compress/measure.js';
 import { loadDataset } from '../../data/index.js';
 import type { Split } from '../../data/types.js';
 import { SlimnetError } from '../../ir/errors.js';
 import { encodeModel, saveModel } from '../../onnx/index.js';
+import { readModelFile } from '../../onnx/model-file.js';
 import { evaluate } from '../../runtime/evaluate.js';
 import { measureLatency } from '../../runtime/latency.js';
 import { formatBytes, formatInt, formatMs, formatPercent } from '../../report/format.js';
 import { formatMeasurement } from '../../report/measurement.js';
 import { atomicWrite, checkWritable } from '../../util/atomic-write.js';
-import { optInt, optString, requirePositional, type Command, type OptionSpecs, type ParsedOptions } from '../command.js';
+import type { Model } from '../../ir/graph.js';
+import {
+  optInt, optNumber, optString, POSITIVE, requirePositional, type Command, type OptionSpecs, type ParsedOptions,
+} from '../command.js';
 import { resolveModel } from '../model-source.js';
 
 const EVAL_OPTIONS: OptionSpecs = {
@@ -33,6 +36,7 @@ function testSplit(o: ParsedOptions): Split | undefined {
   return loadDataset(spec, limit === undefined ? {} : { testLimit: limit, limit: 1 }).test;
 }
 
+/** `slimnet pack model.onnx --out m.sldc`. */
 export const packCommand: Command = {
   name: 'pack',
   summary: 'Pack a pruned / shared model into the Deep Compression container (bit-exact, Huffman-coded).',
@@ -57,7 +61,7 @@ export const packCommand: Command = {
     const bad = roundTripMismatches(source.model, bytes);
     if (bad.length > 0) throw new SlimnetError('RUNTIME', `pack: the container does not reproduce ${bad.join(', ')} bit for bit; nothing was written`);
     const test = testSplit(o);
-    const measurement = await measureCompression(source.model, unpack(bytes), {
+    const measurement = await measureCompression(source.model, unpack(bytes, { maxUnpackedBytes: Infinity }), {
       ...(test === undefined ? {} : { test }), packedBytes: bytes.length, threads: optInt(o, 'threads', 2), latencyRuns: optInt(o, 'latency-runs', 50),
     });
     atomicWrite(out, bytes, { protect });
@@ -73,32 +77,40 @@ export const packCommand: Command = {
   },
 };
 
+/** unpack() with the container's path in any error; 'CONTAINER_CORRUPT' for anything unexpected. */
+function unpackFile(path: string, bytes: Uint8Array, maxMb: number | undefined): Model {
+  const opts: UnpackOptions = maxMb === undefined ? {} : { maxUnpackedBytes: Math.floor(maxMb * 2 ** 20) };
+  try {
+    return unpack(bytes, opts);
+  } catch (e) {
+    if (e instanceof SlimnetError) throw new SlimnetError(e.code, `'${path}': ${e.message}`, { cause: e });
+    const why = e instanceof Error ? e.message : String(e);
+    throw new SlimnetError('CONTAINER_CORRUPT', `'${path}' is not a valid container: ${why}`, { cause: e });
+  }
+}
+
+/** `slimnet unpack m.sldc --out m.onnx`. */
 export const unpackCommand: Command = {
   name: 'unpack',
   summary: 'Unpack a Deep Compression container back to ONNX (bit-exact).',
   positionals: '<model.sldc>',
   options: {
     ...EVAL_OPTIONS,
+    'max-unpacked-mb': {
+      type: 'string', placeholder: 'MB', numeric: POSITIVE,
+      description: 'refuse containers whose layers decode to more (default 256x the file size, at least 64 MiB)',
+    },
     out: { type: 'string', placeholder: 'PATH', description: 'where to write the ONNX model' },
   },
+  details: 'The container\'s checksums and every length in it are verified before anything is decoded; a damaged\n'
+    + 'file is a CONTAINER_CORRUPT error naming the section, and nothing is written.',
   async run(positionals, o, io) {
     const path = requirePositional(this, positionals, 0, 'a container file');
     const out = optString(o, 'out');
     if (out === undefined) throw new SlimnetError('INVALID_ARGUMENT', 'slimnet unpack: --out PATH is required');
     checkWritable(out, { protect: [path] });
-    let bytes: Uint8Array;
-    try {
-      bytes = readFileSync(path);
-    } catch (e) {
-      throw new SlimnetError('IO', `cannot read '${path}': ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-    }
-    let model;
-    try {
-      model = unpack(bytes);
-    } catch (e) {
-      if (e instanceof SlimnetError) throw new SlimnetError(e.code, `'${path}': ${e.message}`, { cause: e });
-      throw new SlimnetError('ONNX_DECODE', `'${path}' is not a valid container: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-    }
+    const bytes = readModelFile(path).bytes;
+    const model = unpackFile(path, bytes, optNumber(o, 'max-unpacked-mb'));
     const onnxBytes = encodeModel(model).length;
     const test = testSplit(o);
     const threads = optInt(o, 'threads', 2);
@@ -116,7 +128,10 @@ export const unpackCommand: Command = {
       return 0;
     }
     io.out(`size         ${formatBytes(bytes.length)} container -> ${formatBytes(onnxBytes)} ONNX (${(onnxBytes / bytes.length).toFixed(1)}x larger unpacked)`);
-    if (error !== undefined) io.out(`test error   ${formatPercent(error.top1Error)} (${error.count} samples; the container stores the weights bit-exactly)`);
+    if (error !== undefined) {
+      const how = `${error.count} samples; checksums verified, weights bit-exact`;
+      io.out(`test error   ${formatPercent(error.top1Error)} (${how})`);
+    }
     for (const l of latency) io.out(`latency b=${String(l.batchSize).padEnd(3)}${formatMs(l.medianMs)} (median of ${l.runs}, 1 thread)`);
     io.out(`saved ${out}`);
     return 0;

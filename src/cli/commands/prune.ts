@@ -9,7 +9,6 @@ import {
   effectiveMethodOptions, unstructuredMethod, type MethodOptions,
 } from '../../compress/pruning/unstructured/methods.js';
 import { PRUNE_FINETUNE_DEFAULTS, pruneAndRetrain } from '../../compress/pruning/unstructured/pipeline.js';
-import { loadDataset } from '../../data/index.js';
 import { SlimnetError } from '../../ir/errors.js';
 import { evaluate } from '../../runtime/evaluate.js';
 import { compareLatency } from '../../runtime/latency.js';
@@ -19,7 +18,11 @@ import { formatTable } from '../../report/table.js';
 import { formatSchedule, parseSchedule, type Schedule } from '../../train/schedule.js';
 import type { TrainProgress } from '../../train/types.js';
 import { checkWritable } from '../../util/atomic-write.js';
-import { optInt, optNumber, optString, requirePositional, type Command, type CommandIo, type ParsedOptions } from '../command.js';
+import {
+  COUNT, NON_NEGATIVE, optInt, optNumber, optString, POSITIVE, POSITIVE_INT, requirePositional, SEED, type Command,
+  type CommandIo, type ParsedOptions,
+} from '../command.js';
+import { loadDataFor } from '../data-source.js';
 import { resolveModel, type ModelSource } from '../model-source.js';
 
 /** CLI names of unstructured methods -> registry names ('obs' is layer-wise OBS; l1/l2-reg regularize first). */
@@ -53,11 +56,27 @@ export function parseMethodOptions(text: string | undefined): MethodOptions {
 
 function perLayerFile(spec: string | undefined): Readonly<Record<string, number>> | 'auto' | undefined {
   if (spec === undefined || spec === 'auto') return spec;
+  let parsed: unknown;
   try {
-    return JSON.parse(readFileSync(spec, 'utf8')) as Record<string, number>;
+    parsed = JSON.parse(readFileSync(spec, 'utf8'));
   } catch (e) {
     throw new SlimnetError('INVALID_ARGUMENT', `--per-layer '${spec}': expected 'auto' or a JSON file of {layer: ratio} (${e instanceof Error ? e.message : String(e)})`);
   }
+  return ratioMap(parsed, `--per-layer '${spec}'`);
+}
+
+/** A JSON value that must be {layer: ratio} with every ratio a number in [0, 1). */
+export function ratioMap(value: unknown, what: string): Readonly<Record<string, number>> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new SlimnetError('INVALID_ARGUMENT', `${what}: expected a JSON object {layer: ratio}`);
+  }
+  for (const [layer, r] of Object.entries(value)) {
+    if (typeof r !== 'number' || !(r >= 0 && r < 1)) {
+      const got = JSON.stringify(r);
+      throw new SlimnetError('INVALID_ARGUMENT', `${what}: the ratio of '${layer}' must be in [0, 1), got ${got}`);
+    }
+  }
+  return value as Record<string, number>;
 }
 
 function dataOptions(o: ParsedOptions): { limit?: number; validation?: number } {
@@ -141,9 +160,10 @@ async function runUnstructured(source: ModelSource, method: string, o: ParsedOpt
   const progress = (p: TrainProgress): void => {
     if (p.kind === 'epoch') io.err(`fine-tuning epoch ${p.epoch}/${p.epochs}: train loss ${p.loss.toFixed(4)}`);
   };
+  const dataset = loadDataFor(source, optString(o, 'data') ?? 'mnist', dataOptions(o));
   const r = await pruneAndRetrain(source.model, {
-    method: name, sparsity, finetuneEpochs: epochs, dataset: optString(o, 'data') ?? 'mnist',
-    datasetOptions: dataOptions(o), methodOptions, ...(pl === 'auto' ? { perLayer: 'auto' as const } : {}), ...train,
+    method: name, sparsity, finetuneEpochs: epochs, dataset,
+    methodOptions, ...(pl === 'auto' ? { perLayer: 'auto' as const } : {}), ...train,
     lr: settings.lr, schedule, weightDecay: settings.weightDecay, momentum: settings.momentum,
     batchSize: settings.batchSize, onWarning: (m: string) => io.err(`warning: ${m}`),
     ...(o.json === true ? {} : { onProgress: progress }),
@@ -187,12 +207,15 @@ function structuredExtras(m: MethodOptions): Partial<StructuredPruneOptions> {
 }
 
 async function runStructured(source: ModelSource, criterion: CriterionName, o: ParsedOptions, io: CommandIo, out: string): Promise<number> {
-  const data = loadDataset(optString(o, 'data') ?? 'mnist', dataOptions(o));
   const { threads, ...train } = trainingOptions(o);
   const pl = perLayerFile(optString(o, 'per-layer'));
+  const target = parseTarget(optString(o, 'target') ?? '0.5');
+  const extras = structuredExtras(parseMethodOptions(optString(o, 'options')));
+  const runs = optInt(o, 'latency-runs', 50);
+  const data = loadDataFor(source, optString(o, 'data') ?? 'mnist', dataOptions(o));
   const r = await structuredPrune(source.model, {
-    criterion, target: { macsRatio: parseTarget(optString(o, 'target') ?? '0.5') }, dataset: data, finetuneEpochs: optInt(o, 'finetune-epochs', 1),
-    steps: optInt(o, 'steps', 1), ...(pl === undefined ? {} : { perLayer: pl }), ...structuredExtras(parseMethodOptions(optString(o, 'options'))),
+    criterion, target: { macsRatio: target }, dataset: data, finetuneEpochs: optInt(o, 'finetune-epochs', 1),
+    steps: optInt(o, 'steps', 1), ...(pl === undefined ? {} : { perLayer: pl }), ...extras,
     // structured fine-tuning keeps its measured recipe (bench/results/prune.md): SGD lr 0.01, momentum 0.9, no Nesterov
     train: {
       threads, ...train, lr: train.lr ?? STRUCTURED_LR, schedule: train.schedule ?? { kind: 'cosine' }, momentum: 0.9,
@@ -200,11 +223,14 @@ async function runStructured(source: ModelSource, criterion: CriterionName, o: P
     },
     ...(o.json === true ? {} : { onProgress: (m: string) => io.err(m) }),
   });
-  saveModel(r.model, out, source.path === undefined ? {} : { protect: [source.path] });
   const before = (await evaluate(source.model, data.test, { threads })).top1Error;
   const after = (await evaluate(r.model, data.test, { threads })).top1Error;
   const lat = [];
-  for (const batchSize of [1, 64]) lat.push(await compareLatency(source.model, r.model, { batchSize, runs: optInt(o, 'latency-runs', 50), threads: 1 }));
+  for (const batchSize of runs > 0 ? [1, 64] : []) {
+    lat.push(await compareLatency(source.model, r.model, { batchSize, runs, threads: 1 }));
+  }
+  // Written last: a failure anywhere above leaves no output file.
+  saveModel(r.model, out, source.path === undefined ? {} : { protect: [source.path] });
   const summary = { model: source.label, criterion, out, before: { ...r.before, error: before }, after: { ...r.after, error: after }, latency: lat, groups: r.groups };
   if (o.json === true) return (io.out(JSON.stringify(summary, null, 2)), 0);
   io.out(formatTable(
@@ -245,32 +271,48 @@ export const pruneCommand: Command = {
     target: { type: 'string', placeholder: 'F|Nx', description: 'unstructured: sparsity (0.9) or 12x fewer nonzero weights; structured: fraction of MACs removed (0.5) or 3x fewer MACs' },
     'per-layer': { type: 'string', placeholder: 'auto|FILE', description: 'per-layer ratios: auto (from a sensitivity analysis, meeting --target globally) or a JSON file {layer: ratio}' },
     'finetune-epochs': {
-      type: 'string', placeholder: 'N', default: String(PRUNE_FINETUNE_DEFAULTS.epochs),
+      type: 'string', placeholder: 'N', numeric: COUNT, default: String(PRUNE_FINETUNE_DEFAULTS.epochs),
       description: 'fine-tuning epochs after pruning (per step for structured --steps)',
     },
     options: { type: 'string', placeholder: 'K=V,...', description: 'method options (listed below), e.g. cycles=4,epochsPerCycle=2 or criterion=obd' },
-    steps: { type: 'string', placeholder: 'N', description: 'structured: prune in N steps with fine-tuning between', default: '1' },
+    steps: {
+      type: 'string', placeholder: 'N', numeric: POSITIVE_INT,
+      description: 'structured: prune in N steps with fine-tuning between', default: '1',
+    },
     lr: {
-      type: 'string', placeholder: 'RATE',
+      type: 'string', placeholder: 'RATE', numeric: POSITIVE,
       description: `fine-tuning learning rate (default ${PRUNE_FINETUNE_DEFAULTS.lr} unstructured, `
         + `${STRUCTURED_LR} structured)`,
     },
     seed: {
-      type: 'string', placeholder: 'N', description: 'seed of the fine-tuning batch order (and of sampled criteria)',
+      type: 'string', placeholder: 'N', numeric: SEED,
+      description: 'seed of the fine-tuning batch order (and of sampled criteria)',
       default: String(PRUNE_FINETUNE_DEFAULTS.seed),
     },
-    'weight-decay': { type: 'string', placeholder: 'W', description: 'fine-tuning weight decay (default 0)' },
+    'weight-decay': {
+      type: 'string', placeholder: 'W', numeric: NON_NEGATIVE,
+      description: 'fine-tuning weight decay (default 0)',
+    },
     schedule: {
       type: 'string', placeholder: 'SPEC',
       description: 'fine-tuning learning-rate schedule: constant, cosine[:min], step:N[:G] ..., optional +warmup:E '
         + `(default ${formatSchedule(PRUNE_FINETUNE_DEFAULTS.schedule)} unstructured, cosine structured)`,
     },
     data: { type: 'string', placeholder: 'mnist|fashion-mnist|PATH', description: 'data for fine-tuning, data-driven criteria and evaluation', default: 'mnist' },
-    threads: { type: 'string', placeholder: 'N', description: 'onnxruntime intra-op threads', default: '2' },
-    'latency-runs': { type: 'string', placeholder: 'N', description: 'structured: timed latency runs per model and batch size', default: '50' },
-    limit: { type: 'string', placeholder: 'N', description: 'use only the first N training and test samples (quick runs)' },
+    threads: {
+      type: 'string', placeholder: 'N', numeric: POSITIVE_INT,
+      description: 'onnxruntime intra-op threads', default: '2',
+    },
+    'latency-runs': {
+      type: 'string', placeholder: 'N', numeric: COUNT,
+      description: 'structured: timed latency runs per model and batch size (0 = skip)', default: '50',
+    },
+    limit: {
+      type: 'string', placeholder: 'N', numeric: POSITIVE_INT,
+      description: 'use only the first N training and test samples (quick runs)',
+    },
     validation: {
-      type: 'string', placeholder: 'N',
+      type: 'string', placeholder: 'N', numeric: COUNT,
       description: 'hold out the last N training samples: fine-tune on the rest, report errors on them (not the test split)',
     },
     out: { type: 'string', placeholder: 'PATH', description: 'where to write the pruned ONNX model' },

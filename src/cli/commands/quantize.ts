@@ -6,25 +6,40 @@
 import { resolveMethodOptions, type MethodOptionSpec, type RawOptionValues } from '../../compress/quantization/method.js';
 import { quantizationMethod, quantizationMethods } from '../../compress/quantization/methods.js';
 import { quantize } from '../../compress/quantization/quantize.js';
-import { loadDataset } from '../../data/index.js';
 import { SlimnetError } from '../../ir/errors.js';
 import { saveModel } from '../../onnx/index.js';
 import { formatBytes } from '../../report/format.js';
 import { formatMeasurement } from '../../report/measurement.js';
 import { formatSummary } from '../../report/summary.js';
 import { atomicWrite, checkWritable } from '../../util/atomic-write.js';
-import { optInt, optString, requirePositional, type Command, type OptionSpecs, type ParsedOptions } from '../command.js';
+import {
+  COUNT, optInt, optString, POSITIVE_INT, requirePositional, SEED, type Command, type NumericRule,
+  type OptionSpecs, type ParsedOptions,
+} from '../command.js';
+import { loadDataFor } from '../data-source.js';
 import { resolveModel } from '../model-source.js';
 import { progressPrinter } from './train.js';
 
 const COMMAND_OPTIONS: OptionSpecs = {
   method: { type: 'string', placeholder: 'NAME', description: `quantization method: ${quantizationMethods.map((m) => m.name).join(', ')}` },
   data: { type: 'string', placeholder: 'mnist|fashion-mnist|PATH', description: 'calibration / fine-tuning (train split) and evaluation (test split) data', default: 'mnist' },
-  limit: { type: 'string', placeholder: 'N', description: 'use only the first N training and test samples (quick runs)' },
-  'test-limit': { type: 'string', placeholder: 'N', description: 'evaluate on the first N test samples only' },
-  threads: { type: 'string', placeholder: 'N', description: 'onnxruntime threads for calibration, training and evaluation', default: '2' },
-  seed: { type: 'string', placeholder: 'N', description: 'seed of everything random', default: '0' },
-  'latency-runs': { type: 'string', placeholder: 'N', description: 'timed latency runs per model and batch size (0 = skip)', default: '50' },
+  limit: {
+    type: 'string', placeholder: 'N', numeric: POSITIVE_INT,
+    description: 'use only the first N training and test samples (quick runs)',
+  },
+  'test-limit': {
+    type: 'string', placeholder: 'N', numeric: POSITIVE_INT,
+    description: 'evaluate on the first N test samples only',
+  },
+  threads: {
+    type: 'string', placeholder: 'N', numeric: POSITIVE_INT,
+    description: 'onnxruntime threads for calibration, training and evaluation', default: '2',
+  },
+  seed: { type: 'string', placeholder: 'N', numeric: SEED, description: 'seed of everything random', default: '0' },
+  'latency-runs': {
+    type: 'string', placeholder: 'N', numeric: COUNT,
+    description: 'timed latency runs per model and batch size (0 = skip)', default: '50',
+  },
   out: { type: 'string', placeholder: 'PATH', description: 'where to write the quantized ONNX model' },
   packed: { type: 'string', placeholder: 'PATH', description: "also write the method's packed form (kmeans, fixed <= 8 bits: .sldc container)" },
 };
@@ -71,13 +86,31 @@ function flagDescription(f: MethodFlag): string {
   return [...groups.values()].map((g) => `${g.description} [${g.methods.join(', ')}]`).join('; ');
 }
 
+/**
+ * The values a numeric method flag may take under some method: integer when every declaration is, bounded where
+ * every declaration is (the union of their ranges). The selected method's own range is checked afterwards.
+ */
+function numericRule(f: MethodFlag): NumericRule | undefined {
+  const specs = f.specs.map((s) => s.spec);
+  if (!specs.every((s) => s.type === 'number' || s.type === 'integer')) return undefined;
+  const mins = specs.map((s) => s.min);
+  const maxs = specs.map((s) => s.max);
+  return {
+    kind: specs.every((s) => s.type === 'integer') ? 'integer' : 'number',
+    ...(mins.every((m) => m !== undefined) ? { min: Math.min(...(mins as number[])) } : {}),
+    ...(maxs.every((m) => m !== undefined) ? { max: Math.max(...(maxs as number[])) } : {}),
+  };
+}
+
 function flagSpecs(): OptionSpecs {
   const out: Record<string, OptionSpecs[string]> = { ...COMMAND_OPTIONS };
   for (const [flag, f] of FLAGS) {
+    const numeric = numericRule(f);
     out[flag] = {
       type: f.spec.type === 'boolean' ? 'boolean' : 'string',
       placeholder: f.spec.choices === undefined ? f.spec.placeholder ?? 'VALUE' : [...new Set(f.specs.flatMap((s) => s.spec.choices ?? []))].join('|'),
       description: flagDescription(f),
+      ...(numeric === undefined ? {} : { numeric }),
     };
   }
   return out;
@@ -131,17 +164,19 @@ export const quantizeCommand: Command = {
     if (packedPath !== undefined) checkWritable(packedPath, { protect: [...protect, out] });
     const limit = optString(o, 'limit') === undefined ? undefined : optInt(o, 'limit', 0);
     const testLimit = optString(o, 'test-limit') === undefined ? limit : optInt(o, 'test-limit', 0);
-    const data = loadDataset(optString(o, 'data') ?? 'mnist', { ...(limit === undefined ? {} : { limit }), ...(testLimit === undefined ? {} : { testLimit }) });
+    const dataOpts = { ...(limit === undefined ? {} : { limit }), ...(testLimit === undefined ? {} : { testLimit }) };
+    const data = loadDataFor(source, optString(o, 'data') ?? 'mnist', dataOpts);
     const json = o.json === true;
     const r = await quantize(source.model, {
       method, options: raw, data, threads: optInt(o, 'threads', 2), seed: optInt(o, 'seed', 0),
       measure: { latencyRuns: optInt(o, 'latency-runs', 50) },
       ...(json ? {} : { onProgress: progressPrinter(), log: (m: string) => io.err(m) }),
     });
-    saveModel(r.model, out, { protect });
     if (packedPath !== undefined && r.packed === undefined) {
-      throw new SlimnetError('INVALID_ARGUMENT', `--method ${method} with these options has no packed form (the ONNX model was saved to ${out}); drop --packed`);
+      const why = `--method ${method} with these options has no packed form; nothing was written; drop --packed`;
+      throw new SlimnetError('INVALID_ARGUMENT', why);
     }
+    saveModel(r.model, out, { protect });
     if (packedPath !== undefined && r.packed !== undefined) atomicWrite(packedPath, r.packed.bytes, { protect: [...protect, out] });
     if (json) {
       io.out(JSON.stringify({

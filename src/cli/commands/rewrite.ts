@@ -10,8 +10,14 @@ import { saveModel } from '../../onnx/index.js';
 import { formatInt, formatSi } from '../../report/format.js';
 import { formatTable } from '../../report/table.js';
 import { checkWritable } from '../../util/atomic-write.js';
-import { optInt, optNumber, optString, requirePositional, type Command, type CommandIo, type ParsedOptions } from '../command.js';
+import {
+  FRACTION, optInt, optNumber, optString, POSITIVE, POSITIVE_INT, requirePositional, SEED, type Command,
+  type CommandIo, type NumericRule, type ParsedOptions,
+} from '../command.js';
 import { resolveModel } from '../model-source.js';
+
+/** --groups: shuffle needs at least two groups. */
+const GROUPS: NumericRule = { kind: 'integer', min: 2 };
 
 /** Rewrite-specific options and the rewrites they apply to. */
 const SPECIFIC: Readonly<Record<string, readonly RewriteName[]>> = {
@@ -86,18 +92,39 @@ export const rewriteCommand: Command = {
     to: { type: 'string', placeholder: 'NAME', description: `the rewrite: ${REWRITE_NAMES.join(', ')}` },
     layers: { type: 'string', placeholder: 'A,B,...', description: 'node names to rewrite (default: every eligible layer)' },
     init: { type: 'string', placeholder: 'he|fit', description: "new weights: 'he' (seeded zoo init) or 'fit' (from the original: factorize, shuffle, gap, width)", default: 'he' },
-    seed: { type: 'string', placeholder: 'N', description: 'seed of the new weights (and of zoo models)', default: '0' },
-    'width-mult': { type: 'string', placeholder: 'ALPHA', description: 'width: channel multiplier' },
-    divisor: { type: 'string', placeholder: 'N', description: 'width: round channel counts to multiples of N' },
+    seed: {
+      type: 'string', placeholder: 'N', numeric: SEED,
+      description: 'seed of the new weights (and of zoo models)', default: '0',
+    },
+    'width-mult': { type: 'string', placeholder: 'ALPHA', numeric: POSITIVE, description: 'width: channel multiplier' },
+    divisor: {
+      type: 'string', placeholder: 'N', numeric: POSITIVE_INT,
+      description: 'width: round channel counts to multiples of N',
+    },
     size: { type: 'string', placeholder: 'HxW', description: 'resolution: new input size' },
-    'resolution-mult': { type: 'string', placeholder: 'F', description: 'resolution: input size multiplier' },
-    groups: { type: 'string', placeholder: 'G', description: 'shuffle: groups (default 4)' },
-    'squeeze-ratio': { type: 'string', placeholder: 'F', description: 'fire: squeeze channels / output channels (default 0.125)' },
-    'expand3x3-ratio': { type: 'string', placeholder: 'F', description: 'fire: share of 3x3 expand channels (default 0.5)' },
-    'mid-channels': { type: 'string', placeholder: 'N', description: 'factorize, 5x5-to-3x3: intermediate channels (default: output channels)' },
+    'resolution-mult': {
+      type: 'string', placeholder: 'F', numeric: POSITIVE,
+      description: 'resolution: input size multiplier',
+    },
+    groups: { type: 'string', placeholder: 'G', numeric: GROUPS, description: 'shuffle: groups (default 4)' },
+    'squeeze-ratio': {
+      type: 'string', placeholder: 'F', numeric: FRACTION,
+      description: 'fire: squeeze channels / output channels (default 0.125)',
+    },
+    'expand3x3-ratio': {
+      type: 'string', placeholder: 'F', numeric: FRACTION,
+      description: 'fire: share of 3x3 expand channels (default 0.5)',
+    },
+    'mid-channels': {
+      type: 'string', placeholder: 'N', numeric: POSITIVE_INT,
+      description: 'factorize, 5x5-to-3x3: intermediate channels (default: output channels)',
+    },
     head: { type: 'string', placeholder: 'conv|fc', description: 'gap: 1x1 conv to classes + GAP (conv, default) or GAP + fc' },
     'no-activation': { type: 'boolean', description: 'depthwise: no BN + ReLU between dw and pw; 5x5-to-3x3: no ReLU between the 3x3s' },
-    'zoo-width': { type: 'string', placeholder: 'ALPHA', description: 'width multiplier of a zoo source model' },
+    'zoo-width': {
+      type: 'string', placeholder: 'ALPHA', numeric: POSITIVE,
+      description: 'width multiplier of a zoo source model',
+    },
     out: { type: 'string', placeholder: 'PATH', description: 'where to write the rewritten ONNX model' },
   },
   details: [

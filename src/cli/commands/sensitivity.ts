@@ -6,12 +6,12 @@
 import { CRITERION_NAMES, criterionByName, type CriterionName } from '../../compress/pruning/structured/criteria.js';
 import { sensitivity, type SensitivityResult } from '../../compress/pruning/structured/sensitivity.js';
 import { layerSensitivity, type LayerSensitivityResult } from '../../compress/pruning/unstructured/sensitivity.js';
-import { loadDataset } from '../../data/index.js';
 import { SlimnetError } from '../../ir/errors.js';
 import { formatPercent } from '../../report/format.js';
 import { formatTable } from '../../report/table.js';
 import { atomicWrite } from '../../util/atomic-write.js';
-import { optInt, optString, requirePositional, type Command } from '../command.js';
+import { optInt, optString, POSITIVE_INT, requirePositional, type Command } from '../command.js';
+import { loadDataFor } from '../data-source.js';
 import { resolveModel } from '../model-source.js';
 
 function criterion(name: string): CriterionName {
@@ -41,17 +41,22 @@ export const sensitivityCommand: Command = {
   options: {
     data: { type: 'string', placeholder: 'mnist|fashion-mnist|PATH', description: 'data set (its test split is evaluated)', default: 'mnist' },
     criterion: { type: 'string', placeholder: 'NAME', description: `magnitude (unstructured, per layer) or a channel importance: ${CRITERION_NAMES.slice(0, 6).join(', ')}`, default: 'l1' },
-    samples: { type: 'string', placeholder: 'N', description: 'test samples evaluated per point', default: '1000' },
+    samples: {
+      type: 'string', placeholder: 'N', numeric: POSITIVE_INT,
+      description: 'test samples evaluated per point', default: '1000',
+    },
     'save-json': { type: 'string', placeholder: 'PATH', description: 'also write the curves as JSON here' },
   },
   details: 'Columns are the fraction of the group\'s channels removed (with --criterion magnitude: of the layer\'s weights zeroed;\n0 = the unpruned model). `slimnet prune --per-layer auto` runs the same analysis and picks per-layer ratios\nmeeting --target; or read the JSON to choose per-layer ratios by hand (--per-layer FILE).',
   async run(positionals, o, io) {
     const source = resolveModel(requirePositional(this, positionals, 0, 'a model'));
     const samples = optInt(o, 'samples', 1000);
-    const data = loadDataset(optString(o, 'data') ?? 'mnist', { limit: 1, testLimit: samples });
+    const name = optString(o, 'criterion') ?? 'l1';
+    const importance = name === 'magnitude' ? undefined : criterionByName(criterion(name));
+    const data = loadDataFor(source, optString(o, 'data') ?? 'mnist', { limit: 1, testLimit: samples });
     const protect = source.path === undefined ? {} : { protect: [source.path] };
     const json = optString(o, 'save-json');
-    if (optString(o, 'criterion') === 'magnitude') {
+    if (importance === undefined) {
       const r = await layerSensitivity(source.model, { data: data.test, limit: samples });
       if (json !== undefined) atomicWrite(json, JSON.stringify(r, null, 2), protect);
       if (o.json === true) return (io.out(JSON.stringify(r, null, 2)), 0);
@@ -60,7 +65,7 @@ export const sensitivityCommand: Command = {
       if (json !== undefined) io.out(`saved ${json}`);
       return 0;
     }
-    const result = await sensitivity(source.model, { importance: criterionByName(criterion(optString(o, 'criterion') ?? 'l1')), data: data.test, limit: samples });
+    const result = await sensitivity(source.model, { importance, data: data.test, limit: samples });
     if (json !== undefined) atomicWrite(json, JSON.stringify(result, null, 2), protect);
     if (o.json === true) {
       io.out(JSON.stringify(result, null, 2));

@@ -7,10 +7,19 @@ import type { SharingMethodOptions } from '../../compress/sharing/methods.js';
 import { SlimnetError } from '../../ir/errors.js';
 import { parseSchedule } from '../../train/schedule.js';
 import type { TrainProgress } from '../../train/types.js';
-import { optInt, optNumber, optString, type OptionSpecs, type ParsedOptions } from '../command.js';
+import {
+  COUNT, NON_NEGATIVE, optInt, optNumber, optString, POSITIVE, POSITIVE_INT, SEED, type NumericRule,
+  type OptionSpecs, type ParsedOptions,
+} from '../command.js';
+
+/** --factor: buckets = weights / F, so F >= 1. */
+const FACTOR: NumericRule = { kind: 'number', min: 1 };
 
 export const SHARING_FLAGS: OptionSpecs = {
-  factor: { type: 'string', placeholder: 'F', description: 'hashed: compression factor per layer (buckets = weights / F)', default: '8' },
+  factor: {
+    type: 'string', placeholder: 'F', numeric: FACTOR,
+    description: 'hashed: compression factor per layer (buckets = weights / F)', default: '8',
+  },
   'layer-factors': { type: 'string', placeholder: 'L=F,...', description: 'hashed: per-layer factors overriding --factor, e.g. fc1=16,fc3=2' },
   mode: { type: 'string', placeholder: 'fft|dense', description: 'circulant: DFT subgraph or gathered dense weight', default: 'fft' },
   size: { type: 'string', placeholder: 'pow2|exact|N', description: 'circulant: size d of each circulant (>= max(in, out))', default: 'pow2' },
@@ -18,16 +27,34 @@ export const SHARING_FLAGS: OptionSpecs = {
   init: { type: 'string', placeholder: 'project|random', description: 'start from the least-squares fit of the weights, or random (from scratch)', default: 'project' },
   only: { type: 'string', placeholder: 'A,B', description: 'only these layers (node or weight names)' },
   exclude: { type: 'string', placeholder: 'A,B', description: 'leave these layers dense' },
-  seed: { type: 'string', placeholder: 'N', description: 'seed of hashes, sign vectors, random init and batch order', default: '0' },
+  seed: {
+    type: 'string', placeholder: 'N', numeric: SEED,
+    description: 'seed of hashes, sign vectors, random init and batch order', default: '0',
+  },
   data: { type: 'string', placeholder: 'mnist|fashion-mnist|PATH', description: 'training / evaluation data', default: 'mnist' },
-  epochs: { type: 'string', placeholder: 'N', description: 'training epochs after the rewrite (0: rewrite only)', default: '10' },
-  lr: { type: 'string', placeholder: 'RATE', description: 'learning rate (default 0.01 SGD, 0.001 Adam; shared parameters sum many gradients: use less than for the dense net)' },
+  epochs: {
+    type: 'string', placeholder: 'N', numeric: COUNT,
+    description: 'training epochs after the rewrite (0: rewrite only)', default: '10',
+  },
+  lr: {
+    type: 'string', placeholder: 'RATE', numeric: POSITIVE,
+    description: 'learning rate (default 0.01 SGD, 0.001 Adam; shared parameters sum many gradients: use less than for the dense net)',
+  },
   optimizer: { type: 'string', placeholder: 'sgd|adam|adamw', description: 'update rule', default: 'sgd' },
   schedule: { type: 'string', placeholder: 'SPEC', description: 'lr schedule (constant | cosine[:min] | step:E[:g] ...)', default: 'constant' },
-  'weight-decay': { type: 'string', placeholder: 'WD', description: 'L2 weight decay' },
-  threads: { type: 'string', placeholder: 'N', description: 'onnxruntime intra-op threads', default: '2' },
-  limit: { type: 'string', placeholder: 'N', description: 'use only the first N training samples' },
-  'test-limit': { type: 'string', placeholder: 'N', description: 'use only the first N test samples (validation and the final evaluation)' },
+  'weight-decay': { type: 'string', placeholder: 'WD', numeric: NON_NEGATIVE, description: 'L2 weight decay' },
+  threads: {
+    type: 'string', placeholder: 'N', numeric: POSITIVE_INT,
+    description: 'onnxruntime intra-op threads', default: '2',
+  },
+  limit: {
+    type: 'string', placeholder: 'N', numeric: POSITIVE_INT,
+    description: 'use only the first N training samples',
+  },
+  'test-limit': {
+    type: 'string', placeholder: 'N', numeric: POSITIVE_INT,
+    description: 'use only the first N test samples (validation and the final evaluation)',
+  },
 };
 
 function list(o: ParsedOptions, name: string): string[] | undefined {

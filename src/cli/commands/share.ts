@@ -7,15 +7,16 @@
 import { readFileSync } from 'node:fs';
 import { SHARING_METHODS, sharingMethod } from '../../compress/sharing/methods.js';
 import { packHashedWithReport, unpackHashed } from '../../compress/sharing/hashed/pack.js';
-import { loadDataset } from '../../data/index.js';
 import { SlimnetError } from '../../ir/errors.js';
+import { assertFiniteWeights } from '../../ir/finite.js';
 import { encodeModel, saveModel } from '../../onnx/index.js';
 import { formatBytes, formatInt, formatMs, formatPercent } from '../../report/format.js';
 import { formatTable } from '../../report/table.js';
 import { evaluate } from '../../runtime/evaluate.js';
 import { compareLatency, type LatencyComparison } from '../../runtime/latency.js';
 import { atomicWrite, checkWritable } from '../../util/atomic-write.js';
-import { optInt, optString, requirePositional, type Command, type CommandIo } from '../command.js';
+import { COUNT, optInt, optString, requirePositional, type Command, type CommandIo } from '../command.js';
+import { loadDataFor } from '../data-source.js';
 import { resolveModel } from '../model-source.js';
 import { dataOptions, SHARING_FLAGS, sharingOptions } from './share-options.js';
 import { progressPrinter } from './train.js';
@@ -23,6 +24,7 @@ import { progressPrinter } from './train.js';
 function unpack(file: string, out: string, io: CommandIo): number {
   checkWritable(out, { protect: [file] });
   const model = unpackHashed(new Uint8Array(readFileSync(file)));
+  assertFiniteWeights(model, `packed file '${file}'`);
   saveModel(model, out, { protect: [file] });
   io.out(`unpacked ${file} -> ${out} (${formatBytes(encodeModel(model).length)} ONNX)`);
   return 0;
@@ -35,7 +37,10 @@ export const shareCommand: Command = {
   options: {
     method: { type: 'string', placeholder: 'NAME', description: SHARING_METHODS.map((m) => `${m.name}: ${m.summary}`).join('; ') },
     ...SHARING_FLAGS,
-    'latency-runs': { type: 'string', placeholder: 'N', description: 'timed latency runs per model and batch size (0: skip)', default: '50' },
+    'latency-runs': {
+      type: 'string', placeholder: 'N', numeric: COUNT,
+      description: 'timed latency runs per model and batch size (0: skip)', default: '50',
+    },
     out: { type: 'string', placeholder: 'PATH', description: 'where to write the ONNX model' },
     packed: { type: 'string', placeholder: 'PATH', description: 'hashed: also write the packed form (buckets + seeds)' },
     unpack: { type: 'string', placeholder: 'FILE', description: 'turn a packed HashedNets file back into ONNX (no model argument)' },
@@ -52,17 +57,20 @@ export const shareCommand: Command = {
     if (packed !== undefined && method.name !== 'hashed') throw new SlimnetError('INVALID_ARGUMENT', '--packed applies to --method hashed');
     const protect = source.path === undefined ? [] : [source.path];
     for (const p of [out, ...(packed === undefined ? [] : [packed])]) checkWritable(p, { protect });
-    const { model, report } = await method.run(source.model, sharingOptions(o, o.json === true ? undefined : progressPrinter()));
-    saveModel(model, out, { protect });
-    const pack = packed === undefined ? undefined : packHashedWithReport(model);
-    if (packed !== undefined && pack !== undefined) atomicWrite(packed, pack.bytes, { protect });
+    const options = sharingOptions(o, o.json === true ? undefined : progressPrinter());
     // the training split as training saw it (normalisation statistics); the whole test split unless --test-limit
-    const data = loadDataset(optString(o, 'data') ?? 'mnist', { testLimit: Number.MAX_SAFE_INTEGER, ...dataOptions(o) });
+    const dataOpts = { testLimit: Number.MAX_SAFE_INTEGER, ...dataOptions(o) };
+    const data = loadDataFor(source, optString(o, 'data') ?? 'mnist', dataOpts);
+    const { model, report } = await method.run(source.model, options);
+    const pack = packed === undefined ? undefined : packHashedWithReport(model);
     const threads = optInt(o, 'threads', 2);
     const errors = [(await evaluate(source.model, data.test, { threads })).top1Error, (await evaluate(model, data.test, { threads })).top1Error];
     const runs = optInt(o, 'latency-runs', 50);
     const latency: LatencyComparison[] = [];
     for (const batchSize of runs > 0 ? [1, 64] : []) latency.push(await compareLatency(source.model, model, { batchSize, runs, threads: 1 }));
+    // Written last: a failure anywhere above leaves no output file.
+    saveModel(model, out, { protect });
+    if (packed !== undefined && pack !== undefined) atomicWrite(packed, pack.bytes, { protect });
     const bytes = { before: encodeModel(source.model).length, onnx: encodeModel(model).length, ...(pack === undefined ? {} : { packed: pack.report.totalBytes }) };
     if (o.json === true) return (io.out(JSON.stringify({ model: source.label, method: method.name, out, report, errors, bytes, latency }, null, 2)), 0);
     io.out(formatTable(

@@ -3,9 +3,10 @@ import { SlimnetError } from '../../ir/errors.js';
 import { checkWritable } from '../../util/atomic-write.js';
 import { formatPercent } from '../../report/format.js';
 import { formatTable } from '../../report/table.js';
+import { statePath } from '../../train/checkpoint.js';
 import { train } from '../../train/trainer.js';
 import type { TrainProgress } from '../../train/types.js';
-import { optInt, optNumber, optString, type Command } from '../command.js';
+import { optInt, optNumber, optString, POSITIVE, SEED, type Command } from '../command.js';
 import { resolveModel } from '../model-source.js';
 import { settingsLines, TRAINING_FLAGS, trainingSettings } from '../training-flags.js';
 
@@ -37,11 +38,14 @@ export const trainCommand: Command = {
   options: {
     ...TRAINING_FLAGS,
     model: { type: 'string', placeholder: 'NAME|model.onnx', description: 'zoo model (lenet-300-100, lenet5, vgg, resnet20, mobilenet, shufflenet) or an ONNX file', default: 'lenet5' },
-    seed: { type: 'string', placeholder: 'N', description: 'seed of initial weights (zoo) and batch order', default: '0' },
+    seed: {
+      type: 'string', placeholder: 'N', numeric: SEED,
+      description: 'seed of initial weights (zoo) and batch order', default: '0',
+    },
     spin: { type: 'boolean', description: 'idle worker threads spin between operators (faster with 2+ threads on an idle machine)' },
-    width: { type: 'string', placeholder: 'ALPHA', description: 'width multiplier for zoo models' },
+    width: { type: 'string', placeholder: 'ALPHA', numeric: POSITIVE, description: 'width multiplier for zoo models' },
     checkpoint: { type: 'string', placeholder: 'PATH', description: 'checkpoint file written atomically after every epoch' },
-    resume: { type: 'boolean', description: 'continue from --checkpoint' },
+    resume: { type: 'boolean', description: 'continue from --checkpoint (its state must exist and match these flags)' },
     out: { type: 'string', placeholder: 'PATH', description: 'where to write the trained ONNX model' },
   },
   details: 'Progress shows epoch, step, loss, accuracy, images/s and ETA; Ctrl-C stops at the next step without\nwriting a partial file. The saved model is a plain inference graph (BatchNorm in eval mode).',
@@ -51,8 +55,10 @@ export const trainCommand: Command = {
     const seed = optInt(o, 'seed', 0);
     const width = optNumber(o, 'width');
     const source = resolveModel(optString(o, 'model') ?? 'lenet5', { seed, ...(width === undefined ? {} : { width }) });
-    checkWritable(out, { protect: source.path === undefined ? [] : [source.path] });
+    const protect = source.path === undefined ? [] : [source.path];
     const checkpoint = optString(o, 'checkpoint');
+    const written = [out, ...(checkpoint === undefined ? [] : [checkpoint, statePath(checkpoint)])];
+    for (const p of written) checkWritable(p, { protect });
     const settings = trainingSettings(o);
     const checkedOn = settings.datasetOptions?.validation === undefined ? 'test' : 'validation';
     const result = await train({

@@ -7,7 +7,7 @@ import { SlimnetError } from '../../ir/errors.js';
 import type { XnorIsa } from '../../kernels/xnor/index.js';
 import { formatBytes, formatInt, formatMs } from '../../report/format.js';
 import { formatTable } from '../../report/table.js';
-import { optInt, optString, requirePositional, type Command } from '../command.js';
+import { optInt, optString, POSITIVE_INT, requirePositional, type Command } from '../command.js';
 import { resolveModel } from '../model-source.js';
 
 const ISAS = ['auto', 'avx512', 'avx2', 'scalar'];
@@ -18,8 +18,14 @@ export const xnorCommand: Command = {
   positionals: '<model.onnx>',
   options: {
     'batch-sizes': { type: 'string', placeholder: 'LIST', description: 'comma-separated batch sizes to measure (empty: none)', default: '1,64' },
-    runs: { type: 'string', placeholder: 'N', description: 'timed runs per engine and batch size (interleaved)', default: '50' },
-    threads: { type: 'string', placeholder: 'N', description: 'onnxruntime and kernel threads', default: '1' },
+    runs: {
+      type: 'string', placeholder: 'N', numeric: POSITIVE_INT,
+      description: 'timed runs per engine and batch size (interleaved)', default: '50',
+    },
+    threads: {
+      type: 'string', placeholder: 'N', numeric: POSITIVE_INT,
+      description: 'onnxruntime and kernel threads', default: '1',
+    },
     isa: { type: 'string', placeholder: ISAS.join('|'), description: 'XNOR kernel variant', default: 'auto' },
   },
   details: 'Without the native addon (scripts/build-native.sh) the runner falls back to onnxruntime and says so.\n'

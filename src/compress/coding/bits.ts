@@ -1,6 +1,7 @@
 /** MSB-first bit streams and a little-endian byte buffer for the Deep Compression container. */
 import { SlimnetError } from '../../ir/errors.js';
 
+/** Writes an MSB-first bit stream, zero-padded to whole bytes by `finish`. */
 export class BitWriter {
   private bytes: Uint8Array = new Uint8Array(64);
   private bitLength = 0;
@@ -31,6 +32,7 @@ export class BitWriter {
   }
 }
 
+/** Reads an MSB-first bit stream; reading past its end throws a SlimnetError. */
 export class BitReader {
   private pos = 0;
   constructor(private readonly bytes: Uint8Array) {}
@@ -47,6 +49,19 @@ export class BitReader {
     let v = 0;
     for (let i = 0; i < n; i++) v = (v * 2) + this.bit();
     return v;
+  }
+
+  /** Bits not read yet (padding included). */
+  get bitsLeft(): number {
+    return this.bytes.length * 8 - this.pos;
+  }
+
+  /** True when only the zero padding of the last byte is left (what a BitWriter's `finish` leaves). */
+  get atPaddedEnd(): boolean {
+    const left = this.bitsLeft;
+    if (left < 0 || left >= 8) return false;
+    const last = this.bytes.length === 0 ? 0 : (this.bytes[this.bytes.length - 1] as number);
+    return (last & ((1 << left) - 1)) === 0;
   }
 }
 
@@ -107,6 +122,7 @@ export class ByteWriter {
   }
 }
 
+/** Little-endian reader over a byte buffer; reading past its end throws a SlimnetError ('ONNX_DECODE'). */
 export class ByteReader {
   private readonly view: DataView;
   private n = 0;
@@ -147,5 +163,15 @@ export class ByteReader {
 
   get done(): boolean {
     return this.n === this.buf.length;
+  }
+
+  /** Bytes read so far. */
+  get offset(): number {
+    return this.n;
+  }
+
+  /** Bytes not read yet. */
+  get remaining(): number {
+    return this.buf.length - this.n;
   }
 }

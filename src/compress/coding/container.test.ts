@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { SlimnetError } from '../../ir/errors.js';
 import type { Model } from '../../ir/graph.js';
 import { Tensor } from '../../ir/tensor.js';
 import { encodeModel } from '../../onnx/index.js';
@@ -7,7 +8,9 @@ import { Session } from '../../runtime/session.js';
 import { buildZooModel } from '../../zoo/index.js';
 import { magnitudePrune } from '../pruning/unstructured/magnitude.js';
 import { kmeansShare } from '../quantization/kmeans/share.js';
+import { smallContainer } from '../../testing/sldc-fixture.js';
 import { packWithReport, unpack } from './container.js';
+import { readFrame, resealFrame, sectionSpans, writeFrame } from './frame.js';
 import { formatSizeTable } from './size-table.js';
 
 function bitsOf(m: Model, name: string): Uint8Array {
@@ -54,7 +57,7 @@ test('layers with too many distinct values stay raw ONNX; bad magic throws', () 
   for (const [name, v] of dense.graph.initializers) assert.deepEqual(back.graph.initializers.get(name)!.initializer!.data, v.initializer!.data);
   const bad = Uint8Array.from(bytes);
   bad[0] = 0;
-  assert.throws(() => unpack(bad), /magic/);
+  assert.throws(() => unpack(bad), corrupt(/start with 'SLDC'/));
 });
 
 test('a layer without zeros is stored without relative indices (gap width 0) and still round-trips bit for bit', () => {
@@ -69,4 +72,70 @@ test('a layer without zeros is stored without relative indices (gap width 0) and
   const again = packWithReport(shared);
   assert.ok(again.report.layers.find((l) => l.name === 'fc2.weight')!.gapBits > 0);
   assert.equal((unpack(again.bytes).graph.initializers.get('fc2.weight')!.initializer!.data as Float32Array)[5], 0);
+});
+
+/** Offset of the cluster-index code table (idxLengths) in the layer section of `name`. */
+function idxLengthsOffset(bytes: Uint8Array, name: string): number {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (const s of sectionSpans(bytes)) {
+    const n = view.getUint32(s.payloadOffset, true);
+    if (new TextDecoder().decode(bytes.subarray(s.payloadOffset + 4, s.payloadOffset + 4 + n)) !== name) continue;
+    const rankAt = s.payloadOffset + 4 + n;
+    const kAt = rankAt + 1 + 4 * bytes[rankAt]! + 1;
+    const k = view.getUint32(kAt, true);
+    return kAt + 4 + 4 * k + 8;
+  }
+  throw new Error(`no section ${name}`);
+}
+
+function corrupt(re: RegExp): (e: unknown) => boolean {
+  return (e: unknown) => e instanceof SlimnetError && e.code === 'CONTAINER_CORRUPT' && re.test(e.message);
+}
+
+test('one flipped bit in a code-length table: refused by the checksum, and by the Kraft check when forged', () => {
+  const { bytes } = smallContainer();
+  const bad = Uint8Array.from(bytes);
+  bad[idxLengthsOffset(bytes, 'fc1.weight') + 3]! ^= 0x01;
+  const located = /checksum mismatch .*damaged in the layer section 3 of 4, apparently layer 'fc1\.weight'/;
+  assert.throws(() => unpack(bad), corrupt(located));
+  const kraft = /^layer section 3 of 4 \(layer 'fc1\.weight'\): cluster-index code table: .*Kraft/;
+  assert.throws(() => unpack(resealFrame(bad)), corrupt(kraft));
+});
+
+test('old versions, extra bytes, a wrong layer count and a missing layer are refused with what was expected', () => {
+  const { bytes } = smallContainer();
+  const v2 = Uint8Array.from(bytes);
+  v2[4] = 2;
+  assert.throws(() => unpack(v2), corrupt(/format version 2 .* no longer read; this slimnet reads version 3/));
+  const longer = new Uint8Array(bytes.length + 1);
+  longer.set(bytes.subarray(0, bytes.length - 4));
+  assert.throws(() => unpack(resealFrame(longer)), corrupt(/1 unexplained byte\(s\) after the last section/));
+  const count = Uint8Array.from(bytes);
+  new DataView(count.buffer).setUint32(9, 5, true);
+  assert.throws(() => unpack(resealFrame(count)), corrupt(/announces 5 layer section\(s\) but only 4 fit/));
+  // Dropping the last layer section (and fixing the count) leaves its placeholder unfilled.
+  const spans = sectionSpans(bytes);
+  const last = spans[spans.length - 1]!;
+  const dropped = new Uint8Array(bytes.length - (last.crcOffset + 4 - last.lengthOffset));
+  dropped.set(bytes.subarray(0, last.lengthOffset));
+  new DataView(dropped.buffer).setUint32(9, 3, true);
+  const missing = /no layer section for the compressed weight\(s\) 'fc2\.weight'/;
+  assert.throws(() => unpack(resealFrame(dropped)), corrupt(missing));
+});
+
+test('writeFrame / readFrame: sections come back as written; frames are checksummed per section and in whole', () => {
+  const layers = [Uint8Array.of(1, 2, 3), new Uint8Array(0), Uint8Array.from({ length: 300 }, (_, i) => i & 0xff)];
+  const framed = writeFrame(Uint8Array.of(9, 9), layers);
+  const f = readFrame(framed);
+  assert.deepEqual([...f.onnx], [9, 9]);
+  assert.deepEqual(f.layers.map((l) => [...l]), layers.map((l) => [...l]));
+  assert.equal(framed.length, 13 + 4 * 8 + 2 + 303 + 4);
+  assert.deepEqual(resealFrame(framed), framed);
+  const bad = Uint8Array.from(framed);
+  bad[bad.length - 10]! ^= 0x80;
+  const located = /damaged in the layer section 3 of 3 \(its CRC-32 is 0x[0-9a-f]{8}, stored/;
+  assert.throws(() => readFrame(bad), corrupt(located));
+  const crc = Uint8Array.from(framed);
+  crc[crc.length - 1]! ^= 1;
+  assert.throws(() => readFrame(crc), corrupt(/damaged in the header or a section length or checksum field/));
 });

@@ -2,21 +2,24 @@
  * pack / unpack: the Deep Compression container (spec: FORMAT.md). Weights of Conv / Gemm / MatMul
  * layers with at most 2^maxBits distinct nonzero values are stored sparse + shared + Huffman-coded; the
  * rest of the model (graph, biases, BatchNorm, other weights) stays an ONNX model inside the container,
- * the compressed initializers replaced by empty placeholders.
+ * the compressed initializers replaced by placeholders that record their dims. The frame (frame.ts) adds a
+ * format version, a CRC-32 per section and one for the whole file; unpack (unpack.ts) verifies all of it.
  */
-import { SlimnetError } from '../../ir/errors.js';
 import type { Model } from '../../ir/graph.js';
 import { Tensor } from '../../ir/tensor.js';
-import { decodeModel, encodeModel } from '../../onnx/index.js';
+import { encodeModel } from '../../onnx/index.js';
 import { cloneModel } from '../../train/graph-edit.js';
 import { prunableWeights } from '../pruning/common/prunable.js';
-import { ByteReader, ByteWriter } from './bits.js';
-import { codebookOf, readLayer, writeLayer, type LayerSizes } from './layer-codec.js';
+import { ByteWriter } from './bits.js';
+import { writeFrame } from './frame.js';
+import { codebookOf, writeLayer, type LayerSizes } from './layer-codec.js';
+import { placeholderFor } from './placeholder.js';
+import { unpack } from './unpack.js';
 
-export const MAGIC = 'SLDC';
-/** Version written; version 1 (no dense-layer form) is still read. */
-export const VERSION = 2;
+export { MAGIC, VERSION } from './frame.js';
+export { defaultUnpackLimit, unpack, type UnpackOptions } from './unpack.js';
 
+/** Options of `pack` / `packWithReport`. */
 export interface PackOptions {
   /** Gap (relative index) bits: one number, or per layer kind (default the paper's { conv: 8, fc: 4 }). */
   readonly gapBits?: number | { readonly conv?: number; readonly fc?: number };
@@ -24,6 +27,7 @@ export interface PackOptions {
   readonly maxBits?: number;
 }
 
+/** One compressed layer of a PackReport. */
 export interface LayerRow extends LayerSizes {
   readonly name: string;
   readonly kind: 'conv' | 'fc';
@@ -33,6 +37,7 @@ export interface LayerRow extends LayerSizes {
   readonly ratio: number;
 }
 
+/** Sizes of a packed model: per layer, the embedded ONNX model and the whole container. */
 export interface PackReport {
   readonly layers: readonly LayerRow[];
   /** Every float tensor of the model at float32 (the dense baseline). */
@@ -43,6 +48,7 @@ export interface PackReport {
   readonly ratio: number;
 }
 
+/** The container bytes and their size report. */
 export interface PackResult {
   readonly bytes: Uint8Array;
   readonly report: PackReport;
@@ -58,61 +64,38 @@ export function packWithReport(model: Model, opts: PackOptions = {}): PackResult
   const m = cloneModel(model);
   const gap = (kind: 'conv' | 'fc'): number => (typeof opts.gapBits === 'number' ? opts.gapBits : (opts.gapBits?.[kind] ?? (kind === 'conv' ? 8 : 4)));
   const denseBytes = [...m.graph.initializers.values()].reduce((s, v) => s + (v.initializer !== undefined && v.initializer.dtype.startsWith('float') ? v.initializer.size * 4 : 0), 0);
-  const body = new ByteWriter();
+  const sections: Uint8Array[] = [];
   const rows: LayerRow[] = [];
   for (const w of prunableWeights(m)) {
     const data = w.tensor.data as Float32Array;
     const cb = codebookOf(data, 2 ** maxBits);
     if (cb === undefined) continue;
+    const body = new ByteWriter();
     body.string(w.name);
     const dims = dims32(w.tensor);
     body.u8(dims.length);
     for (const d of dims) body.u32(d);
     const s = writeLayer(body, data, cb, gap(w.kind));
+    sections.push(body.finish());
     rows.push({ ...s, name: w.name, kind: w.kind, denseBytes: data.length * 4, ratio: (data.length * 4) / s.totalBytes });
-    w.value.initializer = new Tensor('float32', [0]);
+    w.value.initializer = placeholderFor(dims);
   }
   const onnx = encodeModel(m);
-  const out = new ByteWriter();
-  out.bytes(new TextEncoder().encode(MAGIC));
-  out.u8(VERSION);
-  out.block(onnx);
-  out.u32(rows.length);
-  out.bytes(body.finish());
-  const bytes = out.finish();
+  const bytes = writeFrame(onnx, sections);
   return { bytes, report: { layers: rows, denseBytes, onnxBytes: onnx.length, totalBytes: bytes.length, ratio: denseBytes / bytes.length } };
 }
 
+/** Packs a model into the container (packWithReport without the report). */
 export function pack(model: Model, opts: PackOptions = {}): Uint8Array {
   return packWithReport(model, opts).bytes;
 }
 
-/** Rebuilds the ONNX model from a container. */
-export function unpack(bytes: Uint8Array): Model {
-  const r = new ByteReader(bytes);
-  if (new TextDecoder().decode(r.bytes(4)) !== MAGIC) throw new SlimnetError('ONNX_DECODE', `not a slimnet Deep Compression container (magic ${MAGIC} missing)`);
-  const version = r.u8();
-  if (version !== 1 && version !== VERSION) throw new SlimnetError('ONNX_DECODE', `container version ${version} is not supported (expected 1 or ${VERSION})`);
-  const model = decodeModel(r.block());
-  const count = r.u32();
-  for (let i = 0; i < count; i++) {
-    const name = r.string();
-    const rank = r.u8();
-    const dims: number[] = [];
-    for (let d = 0; d < rank; d++) dims.push(r.u32());
-    const v = model.graph.initializers.get(name);
-    if (v === undefined) throw new SlimnetError('ONNX_DECODE', `container layer '${name}' is not an initializer of the embedded model`);
-    const t = new Tensor('float32', dims, readLayer(r, dims.reduce((a, b) => a * b, 1)));
-    v.initializer = t;
-    v.shape = dims;
-  }
-  if (!r.done) throw new SlimnetError('ONNX_DECODE', 'trailing bytes after the last container layer');
-  return model;
-}
-
-/** Names of initializers whose bytes differ between `model` and `unpack(bytes)` (empty: bit-exact). */
+/**
+ * Names of initializers whose bytes differ between `model` and `unpack(bytes)` (empty: bit-exact). `bytes` are
+ * the caller's own, just packed, so no decoded-size limit applies.
+ */
 export function roundTripMismatches(model: Model, bytes: Uint8Array): string[] {
-  const back = unpack(bytes);
+  const back = unpack(bytes, { maxUnpackedBytes: Infinity });
   const bad: string[] = [];
   const raw = (t: Tensor | undefined): Uint8Array | undefined => {
     if (t === undefined) return undefined;

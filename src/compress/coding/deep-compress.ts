@@ -118,6 +118,7 @@ export interface DeepCompressOptions {
   readonly signal?: AbortSignal;
 }
 
+/** What `deepCompress` returns: the models, the container and its report, errors per stage, measurements. */
 export interface DeepCompressResult {
   /** The model the pipeline started from (trained first when a zoo name was given). */
   readonly input: Model;

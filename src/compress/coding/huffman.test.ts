@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BitReader, BitWriter } from './bits.js';
-import { canonicalCodes, codedBits, codeLengths, decodeSymbols, encodeSymbols } from './huffman.js';
+import {
+  canonicalCodes, codedBits, codeLengthProblem, codeLengths, decodeSymbols, encodeSymbols, HuffmanDecoder,
+} from './huffman.js';
 
 function prefixFree(lengths: Uint8Array): void {
   const codes = canonicalCodes(lengths);
@@ -49,4 +51,30 @@ test('length-limited codes stay within the limit, prefix-free and Kraft-complete
   assert.equal([...l].reduce((a, x) => a + 2 ** -x, 0), 1);
   prefixFree(l);
   assert.ok(codedBits(fib, l) >= codedBits(fib, codeLengths(fib)));
+});
+
+test('code tables are checked: complete prefix codes pass, over-subscribed / incomplete / too long ones do not', () => {
+  assert.equal(codeLengthProblem(codeLengths([8, 4, 2, 1, 1]), 16, 24), undefined);
+  assert.equal(codeLengthProblem([0, 1, 0], 5, 24), undefined);
+  assert.equal(codeLengthProblem([0, 0], 0, 24), undefined);
+  assert.match(codeLengthProblem([1, 1, 2], 3, 24)!, /over-subscribe/);
+  assert.match(codeLengthProblem([1, 2, 0], 3, 24)!, /incomplete \(Kraft sum 0\.75/);
+  assert.match(codeLengthProblem([2, 0], 3, 24)!, /lone code must be 1 bit/);
+  assert.match(codeLengthProblem([1, 25], 3, 24)!, /symbol 1 has a 25-bit code/);
+  assert.match(codeLengthProblem([0, 0], 3, 24)!, /no symbol has a code/);
+  assert.match(codeLengthProblem([1, 1], 0, 24)!, /codes no symbol/);
+});
+
+test('decodeSymbols refuses a count the stream cannot hold before allocating, and invalid codes', () => {
+  const l = Uint8Array.of(1, 2, 2);
+  const tooMany = /1073741824 symbols of at least 1 bit\(s\) each cannot fit a stream of 32 bits/;
+  assert.throws(() => decodeSymbols(2 ** 30, l, new BitReader(new Uint8Array(4))), tooMany);
+  assert.deepEqual([...decodeSymbols(3, l, new BitReader(Uint8Array.of(0b01011000)))], [0, 1, 2]);
+  // Lengths [2, 2] leave codes 10 and 11 unassigned: reading them is an error, not a wrong symbol.
+  assert.throws(() => decodeSymbols(1, [2, 2], new BitReader(Uint8Array.of(0b11000000))), /invalid Huffman code/);
+  const r = new BitReader(Uint8Array.of(0b10100000));
+  new HuffmanDecoder(l).next(r);
+  assert.equal(r.atPaddedEnd, false);
+  new HuffmanDecoder(l).next(r);
+  assert.equal(r.atPaddedEnd, true);
 });

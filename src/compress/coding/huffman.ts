@@ -141,34 +141,85 @@ export function encodeSymbols(symbols: ArrayLike<number>, lengths: ArrayLike<num
   }
 }
 
-/** Decodes `count` symbols (canonical decoding: first code and symbol offset per length). */
-export function decodeSymbols(count: number, lengths: ArrayLike<number>, r: BitReader): Int32Array {
-  let max = 0;
-  for (let s = 0; s < lengths.length; s++) max = Math.max(max, lengths[s] as number);
-  const perLen = new Array<number>(max + 1).fill(0);
-  for (let s = 0; s < lengths.length; s++) if ((lengths[s] as number) > 0) perLen[lengths[s] as number]!++;
-  const sorted = Array.from({ length: lengths.length }, (_, s) => s)
-    .filter((s) => (lengths[s] as number) > 0)
-    .sort((a, b) => (lengths[a] as number) - (lengths[b] as number) || a - b);
-  const out = new Int32Array(count);
-  for (let i = 0; i < count; i++) {
+/**
+ * Why `lengths` cannot be the code table of a stream of `count` symbols as `codeLengths` writes it, or undefined
+ * when it can. A valid table is a complete prefix code (Kraft sum exactly 1) with no length above `maxLength`, or
+ * a single 1-bit code; it is empty exactly when no symbol is coded.
+ */
+export function codeLengthProblem(lengths: ArrayLike<number>, count: number, maxLength: number): string | undefined {
+  const full = 2 ** maxLength;
+  let used = 0;
+  let kraft = 0; // sum of 2^-length, in units of 2^-maxLength
+  for (let s = 0; s < lengths.length; s++) {
+    const l = lengths[s] as number;
+    if (l === 0) continue;
+    if (l > maxLength) return `symbol ${s} has a ${l}-bit code (at most ${maxLength} bits)`;
+    used++;
+    kraft += 2 ** (maxLength - l);
+    if (kraft > full) return 'the code lengths over-subscribe the code space (Kraft sum above 1): not a prefix code';
+  }
+  if (count === 0) return used === 0 ? undefined : `${used} symbol(s) have codes but the stream codes no symbol`;
+  if (used === 0) return `the stream codes ${count} symbol(s) but no symbol has a code`;
+  if (used === 1) return kraft === full / 2 ? undefined : 'a lone code must be 1 bit long';
+  return kraft === full ? undefined : `the code lengths are incomplete (Kraft sum ${kraft / full}, expected 1)`;
+}
+
+/** Canonical Huffman decoder for one code table (first code and symbol offset per length). */
+export class HuffmanDecoder {
+  private readonly perLen: number[];
+  private readonly sorted: number[];
+  private readonly max: number;
+  /** Shortest code length (0 when no symbol has a code): every decoded symbol takes at least this many bits. */
+  readonly minLength: number;
+
+  constructor(lengths: ArrayLike<number>) {
+    let max = 0;
+    let min = 0;
+    for (let s = 0; s < lengths.length; s++) {
+      const l = lengths[s] as number;
+      max = Math.max(max, l);
+      if (l > 0 && (min === 0 || l < min)) min = l;
+    }
+    this.max = max;
+    this.minLength = min;
+    this.perLen = new Array<number>(max + 1).fill(0);
+    for (let s = 0; s < lengths.length; s++) if ((lengths[s] as number) > 0) this.perLen[lengths[s] as number]!++;
+    this.sorted = Array.from({ length: lengths.length }, (_, s) => s)
+      .filter((s) => (lengths[s] as number) > 0)
+      .sort((a, b) => (lengths[a] as number) - (lengths[b] as number) || a - b);
+  }
+
+  /** The next symbol of `r` (throws a SlimnetError on a bit pattern that is no code, or at the stream end). */
+  next(r: BitReader): number {
     let code = 0;
     let first = 0;
     let index = 0;
-    let found = -1;
-    for (let l = 1; l <= max; l++) {
+    for (let l = 1; l <= this.max; l++) {
       code = code * 2 + r.bit();
-      const c = perLen[l]!;
-      if (code - first < c) {
-        found = sorted[index + code - first]!;
-        break;
-      }
+      const c = this.perLen[l]!;
+      if (code - first < c) return this.sorted[index + code - first]!;
       index += c;
       first = (first + c) * 2;
     }
-    if (found < 0) throw new SlimnetError('ONNX_DECODE', 'invalid Huffman code in compressed stream');
-    out[i] = found;
+    throw new SlimnetError('ONNX_DECODE', 'invalid Huffman code in compressed stream');
   }
+}
+
+/**
+ * Decodes `count` symbols. Refuses, before allocating anything, a count the stream cannot hold (each symbol
+ * takes at least the shortest code length in bits).
+ */
+export function decodeSymbols(count: number, lengths: ArrayLike<number>, r: BitReader): Int32Array {
+  const d = new HuffmanDecoder(lengths);
+  if (count > 0 && d.minLength === 0) {
+    throw new SlimnetError('ONNX_DECODE', `${count} symbols to decode but no symbol has a code`);
+  }
+  if (count * d.minLength > r.bitsLeft) {
+    throw new SlimnetError('ONNX_DECODE',
+      `${count} symbols of at least ${d.minLength} bit(s) each cannot fit a stream of ${r.bitsLeft} bits`);
+  }
+  const out = new Int32Array(count);
+  for (let i = 0; i < count; i++) out[i] = d.next(r);
   return out;
 }
 

@@ -5,12 +5,13 @@
  */
 import { SlimnetError } from '../../ir/errors.js';
 import { BitReader, BitWriter, type ByteReader, type ByteWriter } from './bits.js';
-import { codeLengths, decodeSymbols, encodeSymbols } from './huffman.js';
+import { codeLengthProblem, codeLengths, decodeSymbols, encodeSymbols } from './huffman.js';
 import { decodeRelative, encodeRelative } from './relative-index.js';
 
 /** Longest Huffman code written (length-limited above it). */
 export const MAX_CODE_LENGTH = 24;
 
+/** What one layer takes in the container, stream by stream (the size table's row). */
 export interface LayerSizes {
   readonly params: number;
   readonly nonzero: number;
@@ -50,6 +51,10 @@ export function codebookOf(data: Float32Array, max: number): Uint32Array | undef
   return Uint32Array.from([...set].sort((a, b) => value(a) - value(b) || a - b));
 }
 
+/**
+ * Writes one layer record (FORMAT.md) of `data` with the given codebook (from codebookOf) and gap width; a layer
+ * without zeros is written without relative indices (gap width 0). Returns its sizes.
+ */
 export function writeLayer(out: ByteWriter, data: Float32Array, codebook: Uint32Array, gapBits: number): LayerSizes {
   const k = codebook.length;
   const bits = Math.max(1, Math.ceil(Math.log2(Math.max(2, k))));
@@ -93,26 +98,129 @@ export function writeLayer(out: ByteWriter, data: Float32Array, codebook: Uint32
   };
 }
 
-export function readLayer(r: ByteReader, size: number): Float32Array {
+/** The fields of a layer record (FORMAT.md) before its bit streams are decoded. */
+interface LayerRecord {
+  readonly gapBits: number;
+  readonly codebook: Uint32Array;
+  readonly nonzero: number;
+  readonly entries: number;
+  readonly idxLen: Uint8Array;
+  readonly gapLen: Uint8Array;
+  readonly weights: Uint8Array;
+  readonly gaps: Uint8Array;
+}
+
+/** Widest relative index a record may declare (encodeRelative's limit). */
+export const MAX_GAP_BITS = 16;
+
+const EMPTY = new Uint8Array(0);
+
+function corrupt(message: string): SlimnetError {
+  return new SlimnetError('CONTAINER_CORRUPT', message);
+}
+
+/** Reads the record's fields; every length is checked against the bytes left before anything is allocated. */
+function readRecord(r: ByteReader): LayerRecord {
   const gapBits = r.u8();
+  if (gapBits > MAX_GAP_BITS) throw corrupt(`gap width ${gapBits} is outside [0, ${MAX_GAP_BITS}]`);
   const k = r.u32();
+  if (4 * k > r.remaining) throw corrupt(`a codebook of ${k} values needs ${4 * k} bytes but ${r.remaining} are left`);
+  const cb = r.bytes(4 * k);
+  const view = new DataView(cb.buffer, cb.byteOffset, cb.byteLength);
   const codebook = new Uint32Array(k);
-  for (let i = 0; i < k; i++) codebook[i] = r.u32();
+  for (let i = 0; i < k; i++) codebook[i] = view.getUint32(4 * i, true);
   const nonzero = r.u32();
   const entries = r.u32();
   const idxLen = r.bytes(k);
-  // Gap width 0: a layer without zeros, stored without relative indices.
-  const gapLen = gapBits === 0 ? new Uint8Array(0) : r.bytes(2 ** gapBits);
-  const clusters = decodeSymbols(nonzero, idxLen, new BitReader(r.block()));
-  const positions = gapBits === 0
-    ? Int32Array.from({ length: size }, (_, i) => i)
-    : decodeRelative(decodeSymbols(entries, gapLen, new BitReader(r.block())), gapBits, size);
-  if (positions.length !== nonzero) throw new SlimnetError('ONNX_DECODE', `layer has ${positions.length} positions for ${nonzero} weights`);
+  const gapLen = gapBits === 0 ? EMPTY : r.bytes(2 ** gapBits);
+  const weights = r.block();
+  const gaps = gapBits === 0 ? EMPTY : r.block();
+  return { gapBits, codebook, nonzero, entries, idxLen, gapLen, weights, gaps };
+}
+
+/** Throws unless `count` symbols coded with `lengths` can be exactly `bytes` long (MSB-first, padded to a byte). */
+function checkStreamLength(what: string, bytes: Uint8Array, count: number, lengths: Uint8Array): void {
+  let min = 0;
+  let max = 0;
+  for (const l of lengths) {
+    if (l > 0 && (min === 0 || l < min)) min = l;
+    max = Math.max(max, l);
+  }
+  const lo = Math.ceil((count * min) / 8);
+  const hi = Math.ceil((count * max) / 8);
+  if (bytes.length < lo || bytes.length > hi) {
+    throw corrupt(`the ${what} stream is ${bytes.length} bytes; ${count} symbol(s) of ${min}..${max} bits `
+      + `need ${lo}..${hi}`);
+  }
+}
+
+/** The codebook holds distinct nonzero bit patterns, each used by at least one stored weight. */
+function checkCodebook(rec: LayerRecord): void {
+  const k = rec.codebook.length;
+  if (k > rec.nonzero) {
+    throw corrupt(`a codebook of ${k} values for ${rec.nonzero} stored weights (each value is used)`);
+  }
+  const seen = new Set<number>();
+  for (let i = 0; i < k; i++) {
+    const b = rec.codebook[i] as number;
+    if (b === 0) throw corrupt(`codebook value ${i} is +0.0, the pruned value, which is never stored`);
+    if (seen.has(b)) throw corrupt(`codebook value ${i} repeats an earlier value`);
+    seen.add(b);
+    if (rec.idxLen[i] === 0) throw corrupt(`codebook value ${i} has no cluster-index code`);
+  }
+}
+
+/** Counts, code tables and stream lengths agree with each other and with the tensor's `size`. */
+function checkRecord(rec: LayerRecord, size: number): void {
+  checkCodebook(rec);
+  const idxProblem = codeLengthProblem(rec.idxLen, rec.nonzero, MAX_CODE_LENGTH);
+  if (idxProblem !== undefined) throw corrupt(`cluster-index code table: ${idxProblem}`);
+  checkStreamLength('cluster-index', rec.weights, rec.nonzero, rec.idxLen);
+  if (rec.gapBits === 0) {
+    if (rec.nonzero !== size || rec.entries !== 0) {
+      throw corrupt(`a layer without relative indices stores all ${size} elements, not ${rec.nonzero} `
+        + `(and 0 gaps, not ${rec.entries})`);
+    }
+    return;
+  }
+  if (rec.nonzero > rec.entries) {
+    throw corrupt(`${rec.nonzero} stored weights need as many gaps, only ${rec.entries} are stored`);
+  }
+  const gapProblem = codeLengthProblem(rec.gapLen, rec.entries, MAX_CODE_LENGTH);
+  if (gapProblem !== undefined) throw corrupt(`gap code table: ${gapProblem}`);
+  checkStreamLength('gap', rec.gaps, rec.entries, rec.gapLen);
+}
+
+/** Decodes a bit stream of `count` symbols that must end exactly at its zero padding. */
+function decodeStream(what: string, bytes: Uint8Array, count: number, lengths: Uint8Array): Int32Array {
+  const r = new BitReader(bytes);
+  const symbols = decodeSymbols(count, lengths, r);
+  if (!r.atPaddedEnd) {
+    throw corrupt(`the ${what} stream has ${r.bitsLeft} bits left after its ${count} symbols `
+      + '(at most 7 zero padding bits)');
+  }
+  return symbols;
+}
+
+/**
+ * Reads one layer record of `size` elements (FORMAT.md). Every count, code table and stream length is checked
+ * first, the relative indices are decoded and checked against `size`, and only then is the tensor allocated;
+ * any inconsistency is a SlimnetError ('CONTAINER_CORRUPT' here, 'ONNX_DECODE' from the bit-level readers).
+ */
+export function readLayer(r: ByteReader, size: number): Float32Array {
+  const rec = readRecord(r);
+  checkRecord(rec, size);
+  // The gaps bound the tensor: with fillers for long runs, n gaps describe fewer than (n + 1) * (2^g - 1) elements.
+  const positions = rec.gapBits === 0
+    ? undefined
+    : decodeRelative(decodeStream('gap', rec.gaps, rec.entries, rec.gapLen), rec.gapBits, size);
+  if (positions !== undefined && positions.length !== rec.nonzero) {
+    throw corrupt(`the gaps place ${positions.length} weights, the record stores ${rec.nonzero}`);
+  }
+  const clusters = decodeStream('cluster-index', rec.weights, rec.nonzero, rec.idxLen);
   const raw = new Uint32Array(size);
-  positions.forEach((p, i) => {
-    const c = clusters[i] as number;
-    if (c >= k) throw new SlimnetError('ONNX_DECODE', `cluster index ${c} outside a codebook of ${k}`);
-    raw[p] = codebook[c] as number;
-  });
+  for (let i = 0; i < clusters.length; i++) {
+    raw[positions === undefined ? i : (positions[i] as number)] = rec.codebook[clusters[i] as number] as number;
+  }
   return new Float32Array(raw.buffer);
 }

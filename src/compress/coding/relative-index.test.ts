@@ -26,3 +26,18 @@ test('round trip on random sparsity for several widths; leading and trailing zer
 test('a gap past the end throws', () => {
   assert.throws(() => decodeRelative([5], 4, 5), /past the tensor end/);
 });
+
+test('trailing zero runs are covered by fillers, so a gap stream bounds the tensor size', () => {
+  const v = new Float32Array(40);
+  v[2] = 1;
+  const r = encodeRelative(v.length, (i) => v[i] !== 0, 3);
+  // 37 trailing zeros: five fillers of 7, then 2 implied.
+  assert.deepEqual([...r.gaps], [2, 7, 7, 7, 7, 7]);
+  assert.deepEqual([...decodeRelative(r.gaps, 3, 40)], [2]);
+  assert.throws(() => decodeRelative([2], 3, 40), /cover 3 of 40 elements; 37 trailing zeros need filler gaps/);
+  assert.throws(() => decodeRelative([2, 7, 7, 7, 7, 7, 7], 3, 40), /filler gaps run past the tensor end \(45 > 40\)/);
+  assert.throws(() => decodeRelative([9], 3, 40), /gap symbol 9 is outside \[0, 7\]/);
+  const zeros = encodeRelative(20, () => false, 2);
+  assert.deepEqual([...zeros.gaps], [3, 3, 3, 3, 3, 3]);
+  assert.deepEqual([...decodeRelative(zeros.gaps, 2, 20)], []);
+});

@@ -5,6 +5,7 @@
  * MACs / parameters before and after and the weight's reconstruction error; totals come from modelStats.
  */
 import { SlimnetError } from '../../ir/errors.js';
+import { assertFiniteWeights } from '../../ir/finite.js';
 import type { Model } from '../../ir/graph.js';
 import type { Node } from '../../ir/node.js';
 import { verify } from '../../ir/verify.js';
@@ -103,7 +104,12 @@ function apply(model: Model, row: Row, choice: RankChoice, fopts: FactorizeOptio
   };
 }
 
+/**
+ * Factors the chosen layers of a copy of `model` at the ranks the rule selects. A model holding NaN / Inf
+ * weights is refused (MODEL_INVALID): the factorisations would pass them through or spread them.
+ */
 export function decompose(model: Model, opts: DecomposeOptions): DecomposeResult {
+  assertFiniteWeights(model, `model '${model.graph.name}'`, 'low-rank decomposition');
   const method = lowRankMethod(opts.method);
   const log = opts.onProgress ?? (() => undefined);
   const stats = modelStats(model);

@@ -7,8 +7,8 @@ export { cholesky, dampedInverse, inverseFromCholesky } from '../../../util/lina
 export { fcLayout, lobsPrune, obsPruneLayer, obsReconstruct, type FcLayout, type LobsOptions } from './lobs.js';
 export { magnitudeMasks, magnitudePrune, stdOf, type MagnitudeOptions } from './magnitude.js';
 export {
-  defaultScope, effectiveMethodOptions, registerUnstructuredMethod, unstructuredMethod, unstructuredMethods,
-  type MethodContext,
+  checkMethodOptions, defaultScope, effectiveMethodOptions, registerUnstructuredMethod, unstructuredMethod,
+  unstructuredMethods, type MethodContext,
   type MethodOptions, type UnstructuredMethod,
 } from './methods.js';
 export { obdPrune, obdSaliency, type ObdOptions } from './obd.js';

@@ -7,6 +7,7 @@
  * Biases are not pruned unless `includeBiases`.
  */
 import { SlimnetError } from '../../../ir/errors.js';
+import { assertFiniteTensors } from '../../../ir/finite.js';
 import type { Model } from '../../../ir/graph.js';
 import { cloneModel } from '../../../train/graph-edit.js';
 import { perLayer, prunableWeights, type PrunableOptions, type PrunableWeight } from '../common/prunable.js';
@@ -40,8 +41,12 @@ export function stdOf(d: Float32Array): number {
   return Math.sqrt(v / Math.max(1, d.length));
 }
 
-/** 0/1 masks of magnitude pruning over the given weights (no model copy). */
+/**
+ * 0/1 masks of magnitude pruning over the given weights (no model copy). NaN / Inf in a weight is a MODEL_INVALID
+ * error: |NaN| compares false with every threshold, so it would survive any sparsity.
+ */
 export function magnitudeMasks(weights: readonly PrunableWeight[], opts: MagnitudeOptions): Masks {
+  assertFiniteTensors(weights.map((w) => [w.name, w.tensor] as const), 'prunable weights', 'magnitude pruning');
   if ((opts.quality === undefined) === (opts.sparsity === undefined)) {
     throw new SlimnetError('INVALID_ARGUMENT', 'magnitude pruning needs exactly one of quality or sparsity');
   }

@@ -218,7 +218,29 @@ export const unstructuredMethods: Readonly<Record<string, UnstructuredMethod>> =
  * the settings in effect; a method without `defaults` gives `options` unchanged).
  */
 export function effectiveMethodOptions(name: string, options: MethodOptions, sparsity: SparsityTarget): MethodOptions {
+  checkMethodOptions(name, options);
   return { ...unstructuredMethod(name).defaults?.(sparsity), ...options };
+}
+
+/**
+ * Throws INVALID_ARGUMENT, listing the valid keys, when `options` has a key method `name` does not read (a
+ * misspelt option would otherwise be ignored and the run would use its default). A schedule's `criterion`
+ * brings that criterion's options along (iterative with criterion=obd reads obd's samples...).
+ */
+export function checkMethodOptions(name: string, options: MethodOptions): void {
+  const m = unstructuredMethod(name);
+  const criterion = options['criterion'];
+  const known = typeof criterion === 'string' && Object.hasOwn(m.options, 'criterion')
+    && Object.hasOwn(registry, criterion);
+  const step = known ? registry[criterion] : undefined;
+  const valid = [...new Set([...Object.keys(m.options), ...Object.keys(step?.options ?? {})])];
+  const unknown = Object.keys(options).filter((k) => !valid.includes(k));
+  if (unknown.length === 0) return;
+  throw new SlimnetError(
+    'INVALID_ARGUMENT',
+    `unknown option ${unknown.map((k) => `'${k}'`).join(', ')} for pruning method '${name}' `
+      + `(valid: ${valid.length === 0 ? 'none' : valid.join(', ')})`,
+  );
 }
 
 /** The method called `name`, or an error listing the known ones. */

@@ -8,7 +8,7 @@ import { SlimnetError } from '../../../ir/errors.js';
 import type { Model } from '../../../ir/graph.js';
 import { evaluate } from '../../../runtime/evaluate.js';
 import { sparsityStats, type Masks, type SparsityStats } from '../common/sparsity.js';
-import { unstructuredMethod, type MethodOptions } from './methods.js';
+import { checkMethodOptions, unstructuredMethod, type MethodOptions } from './methods.js';
 import { finetune } from './retrain.js';
 import { autoSparsities, layerSensitivity, type LayerSensitivityResult } from './sensitivity.js';
 import type { Schedule } from '../../../train/schedule.js';
@@ -73,6 +73,7 @@ function lastSamples(s: Split, n: number): Split {
 export async function pruneAndRetrain(model: Model, o: PruneAndRetrainOptions): Promise<PruneAndRetrainResult> {
   const t0 = Date.now();
   const method = unstructuredMethod(o.method);
+  checkMethodOptions(o.method, o.methodOptions ?? {});
   const data: Dataset = typeof o.dataset === 'string' ? loadDataset(o.dataset, o.datasetOptions ?? {}) : o.dataset;
   const d = PRUNE_FINETUNE_DEFAULTS;
   const epochs = o.finetuneEpochs ?? d.epochs;

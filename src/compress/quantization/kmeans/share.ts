@@ -4,6 +4,7 @@
  * its centroid; pruned zeros stay exact zeros. Bits default to the paper's 8 for conv and 5 for fc layers.
  */
 import { SlimnetError } from '../../../ir/errors.js';
+import { assertFiniteTensors } from '../../../ir/finite.js';
 import type { Model } from '../../../ir/graph.js';
 import { Tensor } from '../../../ir/tensor.js';
 import { cloneModel } from '../../../train/graph-edit.js';
@@ -76,11 +77,14 @@ export function applyShared(model: Model, layers: readonly SharedLayer[]): void 
   }
 }
 
-/** k-means weight sharing of a copy of `model`. */
+/** k-means weight sharing of a copy of `model`; NaN / Inf in a shared weight is a MODEL_INVALID error. */
 export function kmeansShare(model: Model, opts: KmeansShareOptions = {}): KmeansShareResult {
   const m = cloneModel(model);
   const layers: SharedLayer[] = [];
-  for (const w of prunableWeights(m, { ...opts, includeBiases: false })) {
+  const weights = prunableWeights(m, { ...opts, includeBiases: false });
+  const tensors = weights.map((w) => [w.name, w.tensor] as const);
+  assertFiniteTensors(tensors, `model '${model.graph.name}'`, 'k-means sharing');
+  for (const w of weights) {
     const bits = bitsFor(opts, w.kind, perLayer(opts.perLayerBits, w));
     const data = w.tensor.data as Float32Array;
     const r = kmeans1d(data, {
