@@ -21,6 +21,10 @@ import {
   optInt, optNumber, optString, POSITIVE, requirePositional, type Command, type OptionSpecs, type ParsedOptions,
 } from '../command.js';
 import { resolveModel } from '../model-source.js';
+import type { NumericRule } from '../numeric-flags.js';
+
+/** Codebook and relative-index widths the container format stores (FORMAT.md: gaps of at most 16 bits). */
+const BITS: NumericRule = { kind: 'integer', min: 1, max: 16 };
 
 const EVAL_OPTIONS: OptionSpecs = {
   data: { type: 'string', placeholder: 'mnist|fashion-mnist|PATH|none', description: 'test data for the error check (none = skip)', default: 'mnist' },
@@ -42,9 +46,9 @@ export const packCommand: Command = {
   summary: 'Pack a pruned / shared model into the Deep Compression container (bit-exact, Huffman-coded).',
   positionals: '<model.onnx>',
   options: {
-    'max-bits': { type: 'string', placeholder: 'B', description: 'layers with more than 2^B distinct nonzero values stay raw ONNX', default: '8' },
-    'conv-gap-bits': { type: 'string', placeholder: 'B', description: 'relative-index bits of conv layers', default: '8' },
-    'fc-gap-bits': { type: 'string', placeholder: 'B', description: 'relative-index bits of fully-connected layers', default: '4' },
+    'max-bits': { type: 'string', placeholder: 'B', numeric: BITS, description: 'layers with more than 2^B distinct nonzero values stay raw ONNX', default: '8' },
+    'conv-gap-bits': { type: 'string', placeholder: 'B', numeric: BITS, description: 'relative-index bits of conv layers', default: '8' },
+    'fc-gap-bits': { type: 'string', placeholder: 'B', numeric: BITS, description: 'relative-index bits of fully-connected layers', default: '4' },
     ...EVAL_OPTIONS,
     out: { type: 'string', placeholder: 'PATH', description: 'where to write the container (.sldc)' },
   },
