@@ -1,11 +1,21 @@
-/** `slimnet eval model.onnx --data mnist`: top-1 / top-5 error on the test split, and latency. */
+/**
+ * `slimnet eval model.onnx --data mnist`: top-1 / top-5 error on the test split, and latency. With a feed
+ * directory (`--data dir` of `<input>.npy` files, labels optional) it summarises the outputs (and the top-1 error
+ * where there are labels); with `--reference orig.onnx` it reports fidelity to that model (agreement, cosine, SQNR).
+ */
+import { formatFidelity } from '../../metrics/fidelity.js';
+import { compareModels, describeOutputs } from '../../runtime/compare.js';
 import { evaluate } from '../../runtime/evaluate.js';
 import { measureLatency } from '../../runtime/latency.js';
 import { formatMs, formatPercent } from '../../report/format.js';
 import { formatTable } from '../../report/table.js';
-import { COUNT, optInt, optString, POSITIVE_INT, requirePositional, type Command } from '../command.js';
+import {
+  COUNT, optInt, optString, POSITIVE_INT, requirePositional, type Command, type CommandIo, type ParsedOptions,
+} from '../command.js';
 import { loadDataFor } from '../data-source.js';
-import { resolveModel } from '../model-source.js';
+import { isFeedDir } from '../../data/feeds.js';
+import { loadFeedsFor } from '../feeds-source.js';
+import { resolveModel, type ModelSource } from '../model-source.js';
 import { stderrProgress } from '../progress.js';
 
 export const evalCommand: Command = {
@@ -13,7 +23,14 @@ export const evalCommand: Command = {
   summary: 'Evaluate a model: top-1/top-5 error on a data set and onnxruntime latency.',
   positionals: '<model.onnx|zoo-name>',
   options: {
-    data: { type: 'string', placeholder: 'mnist|fashion-mnist|PATH', description: 'data set to evaluate on (its test split)', default: 'mnist' },
+    data: {
+      type: 'string', placeholder: 'mnist|fashion-mnist|PATH', default: 'mnist',
+      description: 'data set to evaluate on (its test split), or a feed directory (<input>.npy per model input)',
+    },
+    reference: {
+      type: 'string', placeholder: 'PATH',
+      description: 'report fidelity to this model (top-1 agreement, cosine, SQNR, max |Δ|) instead of only errors',
+    },
     'batch-size': {
       type: 'string', placeholder: 'N', numeric: POSITIVE_INT,
       description: 'samples per inference call', default: '256',
@@ -37,6 +54,10 @@ export const evalCommand: Command = {
     const dataSpec = optString(o, 'data') ?? 'mnist';
     const limit = optString(o, 'limit') === undefined ? undefined : optInt(o, 'limit', 0);
     const threads = optInt(o, 'threads', 2);
+    const reference = optString(o, 'reference');
+    if (reference !== undefined || isFeedDir(dataSpec)) {
+      return evalFeeds(source, reference === undefined ? undefined : resolveModel(reference), o, io);
+    }
     const data = loadDataFor(source, dataSpec, limit === undefined ? {} : { testLimit: limit, limit: 1 });
     const progress = o.json === true ? undefined : stderrProgress('eval');
     const acc = await evaluate(source.model, data.test, {
@@ -68,3 +89,39 @@ export const evalCommand: Command = {
     return 0;
   },
 };
+
+/** eval on feeds: fidelity to `reference` when given, else output statistics (and labelled error if any). */
+async function evalFeeds(
+  source: ModelSource, reference: ModelSource | undefined, o: ParsedOptions, io: CommandIo,
+): Promise<number> {
+  const spec = optString(o, 'data') ?? 'mnist';
+  const limit = optString(o, 'limit') === undefined ? undefined : optInt(o, 'limit', 0);
+  const feeds = loadFeedsFor(source, spec, limit === undefined ? {} : { testLimit: limit, limit: 1 });
+  const opts = { batchSize: optInt(o, 'batch-size', 256), threads: optInt(o, 'threads', 2) };
+  if (reference !== undefined) {
+    const c = await compareModels(reference.model, source.model, feeds, opts);
+    if (o.json === true) {
+      io.out(JSON.stringify({ model: source.label, reference: reference.label, data: feeds.source, ...c }, null, 2));
+      return 0;
+    }
+    io.out(`${source.label} against ${reference.label} on ${feeds.source} (${c.count} samples)`);
+    for (const line of formatFidelity(c.outputs)) io.out(`  ${line}`);
+    if (c.labelled !== undefined) {
+      io.out(`  top-1 error (${c.labelled.output})  ${formatPercent(c.labelled.reference)} -> `
+        + `${formatPercent(c.labelled.candidate)}`);
+    }
+    return 0;
+  }
+  const d = await describeOutputs(source.model, feeds, opts);
+  if (o.json === true) {
+    io.out(JSON.stringify({ model: source.label, data: feeds.source, ...d }, null, 2));
+    return 0;
+  }
+  io.out(`${source.label} on ${feeds.source} (${d.count} samples)`);
+  for (const s of d.outputs) {
+    io.out(`  ${s.name} [N, ${s.sampleShape.join(', ')}]: mean ${s.mean.toPrecision(4)}, std ${s.std.toPrecision(4)}, `
+      + `min ${s.min.toPrecision(4)}, max ${s.max.toPrecision(4)}`);
+  }
+  if (d.labelled !== undefined) io.out(`  top-1 error (${d.labelled.output})  ${formatPercent(d.labelled.top1Error)}`);
+  return 0;
+}

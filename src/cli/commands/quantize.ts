@@ -17,12 +17,14 @@ import {
   type OptionSpecs, type ParsedOptions,
 } from '../command.js';
 import { loadDataFor } from '../data-source.js';
+import { isFeedDir, readFeedDir } from '../../data/feeds.js';
+import { formatFidelity } from '../../metrics/fidelity.js';
 import { resolveModel } from '../model-source.js';
 import { progressPrinter } from './train.js';
 
 const COMMAND_OPTIONS: OptionSpecs = {
   method: { type: 'string', placeholder: 'NAME', description: `quantization method: ${quantizationMethods.map((m) => m.name).join(', ')}` },
-  data: { type: 'string', placeholder: 'mnist|fashion-mnist|PATH', description: 'calibration / fine-tuning (train split) and evaluation (test split) data', default: 'mnist' },
+  data: { type: 'string', placeholder: 'mnist|fashion-mnist|PATH', description: 'calibration / fine-tuning (train split) and evaluation (test split) data, or a feed directory (<input>.npy per model input, labels optional: post-training methods, fidelity reported)', default: 'mnist' },
   limit: {
     type: 'string', placeholder: 'N', numeric: POSITIVE_INT,
     description: 'use only the first N training and test samples (quick runs)',
@@ -165,10 +167,12 @@ export const quantizeCommand: Command = {
     const limit = optString(o, 'limit') === undefined ? undefined : optInt(o, 'limit', 0);
     const testLimit = optString(o, 'test-limit') === undefined ? limit : optInt(o, 'test-limit', 0);
     const dataOpts = { ...(limit === undefined ? {} : { limit }), ...(testLimit === undefined ? {} : { testLimit }) };
-    const data = loadDataFor(source, optString(o, 'data') ?? 'mnist', dataOpts);
+    const spec = optString(o, 'data') ?? 'mnist';
+    const feeds = isFeedDir(spec) ? readFeedDir(spec) : undefined;
+    const data = feeds === undefined ? loadDataFor(source, spec, dataOpts) : undefined;
     const json = o.json === true;
     const r = await quantize(source.model, {
-      method, options: raw, data, threads: optInt(o, 'threads', 2), seed: optInt(o, 'seed', 0),
+      method, options: raw, ...(data === undefined ? {} : { data }), ...(feeds === undefined ? {} : { feeds }), threads: optInt(o, 'threads', 2), seed: optInt(o, 'seed', 0),
       measure: { latencyRuns: optInt(o, 'latency-runs', 50) },
       ...(json ? {} : { onProgress: progressPrinter(), log: (m: string) => io.err(m) }),
     });
@@ -181,7 +185,7 @@ export const quantizeCommand: Command = {
     if (json) {
       io.out(JSON.stringify({
         model: source.label, method: r.method, options: r.options, out, ...(packedPath === undefined ? {} : { packed: packedPath }),
-        seconds: r.seconds, report: r.report, measurement: r.measurement,
+        seconds: r.seconds, report: r.report, measurement: r.measurement, fidelity: r.fidelity,
       }, null, 2));
       return 0;
     }
@@ -189,6 +193,10 @@ export const quantizeCommand: Command = {
     io.out(formatSummary(r.summary));
     io.out('');
     if (r.measurement !== undefined) io.out(formatMeasurement(r.measurement).join('\n'));
+    if (r.fidelity !== undefined) {
+      io.out(`fidelity to the input model on ${feeds?.source ?? 'the data'} (${r.fidelity.count} samples):`);
+      for (const line of formatFidelity(r.fidelity.outputs)) io.out(`  ${line}`);
+    }
     io.out(`saved ${out}${packedPath !== undefined && r.packed !== undefined ? ` and ${packedPath} (${formatBytes(r.packed.bytes.length)}, ${r.packed.description})` : ''}`);
     return 0;
   },

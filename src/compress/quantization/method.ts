@@ -34,6 +34,7 @@
  * JSON-serialisable report, human-readable summary lines, and optionally a packed form (bytes the method
  * stores the model in, e.g. the Deep Compression container), whose size the measurements then use.
  */
+import type { FeedSet } from '../../data/feeds.js';
 import type { Dataset } from '../../data/types.js';
 import { SlimnetError } from '../../ir/errors.js';
 import type { Model } from '../../ir/graph.js';
@@ -67,6 +68,8 @@ export type MethodOptionValues = Readonly<Record<string, number | string | boole
 export interface QuantizeContext {
   /** Data for calibration / fine-tuning (train split) and evaluation (test split); absent when the caller has none. */
   readonly data?: Dataset;
+  /** Feeds for every model input (labels optional): calibration data for post-training methods, instead of `data`. */
+  readonly feeds?: FeedSet;
   /** onnxruntime intra-op threads for calibration and training (default 2). */
   readonly threads?: number;
   /** Seed of everything random the method does (default 0). */

@@ -8,6 +8,8 @@ import type { TrainProgress } from '../../train/types.js';
 import { measureCompression, type CompressionMeasurement, type MeasureOptions } from '../measure.js';
 import { resolveMethodOptions, type MethodOptionValues, type PackedForm, type RawOptionValues, type SummaryBlock } from './method.js';
 import { quantizationMethod } from './methods.js';
+import type { FeedSet } from '../../data/feeds.js';
+import { compareModels, type Comparison } from '../../runtime/compare.js';
 
 export interface QuantizeOptions {
   /** A registered method name (see quantizationMethods). */
@@ -16,6 +18,11 @@ export interface QuantizeOptions {
   readonly options?: RawOptionValues;
   /** Data for calibration / fine-tuning (train split) and the error measurement (test split). */
   readonly data?: Dataset;
+  /**
+   * Feeds for every model input, labels optional: calibration data for post-training methods, and the data on
+   * which the result's fidelity to the input model is measured (QuantizeResult.fidelity).
+   */
+  readonly feeds?: FeedSet;
   /** onnxruntime threads for calibration, training and evaluation (default 2). */
   readonly threads?: number;
   /** Seed of everything random (default 0). */
@@ -38,6 +45,8 @@ export interface QuantizeResult {
   readonly summary: readonly SummaryBlock[];
   readonly packed?: PackedForm;
   readonly measurement?: CompressionMeasurement;
+  /** Fidelity to the input model on `feeds` (top-1 agreement, cosine, SQNR per output), when feeds were given. */
+  readonly fidelity?: Comparison;
   /** Wall-clock seconds of the method itself (without measuring). */
   readonly seconds: number;
 }
@@ -49,6 +58,7 @@ export async function quantize(model: Model, opts: QuantizeOptions): Promise<Qua
   const out = await method.run(model, options, {
     threads: opts.threads ?? 2, seed: opts.seed ?? 0,
     ...(opts.data === undefined ? {} : { data: opts.data }),
+    ...(opts.feeds === undefined ? {} : { feeds: opts.feeds }),
     ...(opts.onProgress === undefined ? {} : { onProgress: opts.onProgress }),
     ...(opts.log === undefined ? {} : { log: opts.log }),
     ...(opts.signal === undefined ? {} : { signal: opts.signal }),
@@ -61,8 +71,11 @@ export async function quantize(model: Model, opts: QuantizeOptions): Promise<Qua
     ...(out.packed === undefined ? {} : { packedBytes: out.packed.bytes.length }),
     ...(opts.log === undefined || opts.measure?.log !== undefined ? {} : { log: opts.log }),
   });
+  const fidelity = opts.feeds === undefined || opts.measure === false ? undefined
+    : await compareModels(model, out.model, opts.feeds, { threads: opts.threads ?? 2 });
   return {
     method: method.name, options, model: out.model, report: out.report, summary: out.summary, seconds,
+    ...(fidelity === undefined ? {} : { fidelity }),
     ...(out.packed === undefined ? {} : { packed: out.packed }),
     ...(measurement === undefined ? {} : { measurement }),
   };

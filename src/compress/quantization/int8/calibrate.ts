@@ -3,17 +3,19 @@
  * outputs, over the first `batches` batches of a split. Pass 1 collects min / max; for percentile and
  * entropy a second pass fills a 2048-bin histogram of |x| over [0, max|x|].
  */
-import { batches as splitBatches } from '../../../data/batches.js';
+import { feedBatches, splitFeeds, type FeedSet } from '../../../data/feeds.js';
 import type { Split } from '../../../data/types.js';
 import { SlimnetError } from '../../../ir/errors.js';
 import type { Model } from '../../../ir/graph.js';
 import { Tensor } from '../../../ir/tensor.js';
 import { decodeModel, encodeModel } from '../../../onnx/index.js';
+import { checkFeeds } from '../../../runtime/compare.js';
 import { Session } from '../../../runtime/session.js';
 import { accumulateHistogram, HISTOGRAM_BINS, type CalibrationMethod, type TensorStats } from './ranges.js';
 
 export interface CalibrationOptions {
-  readonly split: Split;
+  /** Calibration samples: a data set split (fed to `inputName`) or feeds for every model input. */
+  readonly split: Split | FeedSet;
   /** Number of batches to run (default 4). */
   readonly batches?: number;
   /** Samples per batch (default 64). */
@@ -46,9 +48,11 @@ export async function forEachCalibrationBatch(
   const session = await Session.create(m, { optimizationLevel: 'basic' });
   try {
     let i = 0;
-    for (const b of splitBatches(opts.split, { batchSize: opts.batchSize ?? 64 })) {
+    const feeds = 'inputs' in opts.split ? opts.split : splitFeeds(opts.split, input);
+    checkFeeds(session.inputs, feeds, 'the model being calibrated');
+    for (const b of feedBatches(feeds, opts.batchSize ?? 64)) {
       if (i >= count) break;
-      const out = await session.run({ [input]: new Tensor('float32', b.dims, b.x) }, names);
+      const out = await session.run(b.feeds, names);
       visit(out, i++);
     }
   } finally {

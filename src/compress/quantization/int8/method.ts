@@ -6,6 +6,8 @@
 import {
   optionalNumber, optionBoolean, optionInteger, optionList, optionNumber, optionString, requireData, type QuantizationMethod, type SummaryBlock,
 } from '../method.js';
+import type { FeedSet } from '../../../data/feeds.js';
+import type { Dataset } from '../../../data/types.js';
 import { quantizeInt8, type QuantizeInt8Report } from './pipeline.js';
 import type { CalibrationMethod } from './ranges.js';
 import { REDUCE_RANGE_CHOICES, REDUCE_RANGE_DEFAULT, type ReduceRange } from './reduce-range.js';
@@ -58,12 +60,12 @@ export const int8Method: QuantizationMethod = {
     batchSize: { type: 'integer', placeholder: 'N', min: 1, default: 64, description: 'fine-tuning mini-batch size' },
   },
   async run(model, o, ctx) {
-    const data = requireData(ctx, 'int8', 'calibration');
     const qatEpochs = optionInteger(o, 'qatEpochs');
+    const data = ctx.feeds !== undefined && qatEpochs === 0 ? undefined : requireData(ctx, 'int8', 'calibration');
     const autoKeep = optionalNumber(o, 'autoKeepDb');
     if (qatEpochs > 0) ctx.log?.(`int8: quantization-aware training for ${qatEpochs} epoch(s)`);
     const { model: out, report } = await quantizeInt8(model, {
-      dataset: data.train,
+      dataset: data?.train ?? (ctx.feeds as FeedSet),
       calibrationBatches: optionInteger(o, 'calibrationBatches'),
       method: optionString(o, 'calibration') as CalibrationMethod,
       percentile: optionNumber(o, 'percentile'),
@@ -74,7 +76,7 @@ export const int8Method: QuantizationMethod = {
       ...(autoKeep === undefined ? {} : { autoKeepFloatBelowDb: autoKeep }),
       ...(qatEpochs === 0 ? {} : {
         qat: {
-          dataset: data, epochs: qatEpochs, lr: optionalNumber(o, 'lr') ?? 0.001, batchSize: optionInteger(o, 'batchSize'),
+          dataset: data as Dataset, epochs: qatEpochs, lr: optionalNumber(o, 'lr') ?? 0.001, batchSize: optionInteger(o, 'batchSize'),
           learnScales: optionBoolean(o, 'learnScales'), seed: ctx.seed ?? 0, threads: ctx.threads ?? 2,
           ...(ctx.inProcess === undefined ? {} : { inProcess: ctx.inProcess }),
           ...(ctx.onProgress === undefined ? {} : { onProgress: ctx.onProgress }),

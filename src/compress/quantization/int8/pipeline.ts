@@ -3,6 +3,7 @@
  * int8 symmetric weights), measure per-layer SQNR on the fake-quantized model, optionally keep weak layers
  * float, export QDQ or QOperator and check that onnxruntime fuses it into integer kernels.
  */
+import type { FeedSet } from '../../../data/feeds.js';
 import type { Split } from '../../../data/types.js';
 import { SlimnetError } from '../../../ir/errors.js';
 import type { Model } from '../../../ir/graph.js';
@@ -21,8 +22,8 @@ import type { CalibrationMethod, RangeOptions, TensorStats } from './ranges.js';
 import { chooseWeightRange, REDUCE_RANGE_DEFAULT, type ReduceRange, type WeightRangeChoice } from './reduce-range.js';
 
 export interface QuantizeInt8Options {
-  /** Calibration data (usually the training split). */
-  readonly dataset: Split;
+  /** Calibration data: usually the training split (fed to the first input), or feeds for every model input. */
+  readonly dataset: Split | FeedSet;
   /** Calibration batches (default 4) of `batchSize` samples (default 64). */
   readonly calibrationBatches?: number;
   readonly batchSize?: number;
