@@ -68,7 +68,15 @@ export function parseCommandArgs(cmd: Command, argv: readonly string[]): { posit
   const values: Record<string, string | boolean | undefined> = {};
   for (const [k, s] of Object.entries(specs)) values[k] = parsed.values[k] ?? s.default;
   checkNumericFlags(specs, values);
+  givenFlags.set(values, new Set(Object.keys(parsed.values).filter((k) => parsed.values[k] !== undefined)));
   return { positionals: parsed.positionals, options: values };
+}
+
+const givenFlags = new WeakMap<ParsedOptions, ReadonlySet<string>>();
+
+/** True when `name` was given on the command line (not filled in from its default). */
+export function isGiven(o: ParsedOptions, name: string): boolean {
+  return givenFlags.get(o)?.has(name) ?? o[name] !== undefined;
 }
 
 /** Every numeric flag's value (given or default) against its spec's rule. */

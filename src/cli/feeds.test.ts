@@ -109,3 +109,24 @@ test('feeds that miss an input, name an unknown one or have the wrong shape are 
     assert.equal(existsSync(out), false);
   }
 });
+
+test('prune (weight-only) and decompose on feeds report fidelity and no labelled error', async () => {
+  const pruned = join(dir, 'two.pruned.onnx');
+  const p = await cli('prune', model, '--method', 'magnitude', '--target', '0.5', '--data', feeds, '--out', pruned,
+    '--json');
+  assert.equal(p.code, 0, p.err);
+  const pj = JSON.parse(p.out) as { stats: { sparsity: number }; fidelity: { outputs: Array<Record<string, number>> } };
+  assert.ok(Math.abs(pj.stats.sparsity - 0.5) < 0.01);
+  const pf = pj.fidelity.outputs[0] as Record<string, number>;
+  assert.ok((pf['cosine'] as number) < 1 && (pf['cosine'] as number) > 0, `cosine ${pf['cosine']}`);
+  assert.ok(Number.isFinite(pf['sqnrDb']));
+  const needsData = await cli('prune', model, '--method', 'obd', '--target', '0.5', '--data', feeds, '--out', pruned);
+  assert.notEqual(needsData.code, 0);
+  assert.match(needsData.err, /\[INVALID_ARGUMENT\].*'obd' needs a labelled data set/);
+  const decomposed = join(dir, 'two.svd.onnx');
+  const d = await cli('decompose', model, '--method', 'svd', '--rank', '0.5', '--data', feeds, '--latency-runs', '0',
+    '--out', decomposed);
+  assert.equal(d.code, 0, d.err);
+  assert.match(d.out, /logits: top-1 agreement [\d.]+ %, cosine 0\.\d+, SQNR -?[\d.]+ dB/);
+  assert.doesNotMatch(d.out, /test error \d/);
+});

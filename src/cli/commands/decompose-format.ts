@@ -39,7 +39,7 @@ export function formatDecomposition(r: LowRankPipelineResult, label: string, out
   lines.push(`${label}: ${r.report.method}, ${r.report.rule}; ${r.report.layers.filter((l) => l.status === 'decomposed').length} layer(s) factored`);
   lines.push(`MACs ${formatSi(before.macs)} -> ${formatSi(after.macs)} (${ratio(before.macs, after.macs)} fewer); params ${formatInt(before.params)} -> ${formatInt(after.params)} (${ratio(before.params, after.params)} fewer)`);
   const e = r.errors;
-  if (e === undefined) lines.push('test error: not measured (give --data)');
+  if (e === undefined) lines.push('test error: not measured (no labelled data set; --data mnist|PATH measures it)');
   else {
     const refit = e.refit === undefined ? '' : ` -> ${formatPercent(e.refit)} refit`;
     const tuned = e.finetuned === undefined ? '' : ` -> ${formatPercent(e.finetuned)} after ${epochs} fine-tuning epoch(s)`;

@@ -15,6 +15,9 @@ import {
   type Command, type NumericRule, type ParsedOptions,
 } from '../command.js';
 import { loadDataFor } from '../data-source.js';
+import { isFeedDir, readFeedDir } from '../../data/feeds.js';
+import { formatFidelity } from '../../metrics/fidelity.js';
+import { compareModels } from '../../runtime/compare.js';
 import { resolveModel } from '../model-source.js';
 import { formatDecomposition } from './decompose-format.js';
 
@@ -113,7 +116,7 @@ export const decomposeCommand: Command = {
       type: 'string', placeholder: 'W', numeric: NON_NEGATIVE,
       description: 'fine-tuning weight decay', default: '0',
     },
-    data: { type: 'string', placeholder: 'mnist|fashion-mnist|PATH', description: 'data for test error and fine-tuning (none: error not measured)' },
+    data: { type: 'string', placeholder: 'mnist|fashion-mnist|PATH', description: 'data for test error and fine-tuning (none: error not measured), or a feed directory (fidelity)' },
     limit: {
       type: 'string', placeholder: 'N', numeric: POSITIVE_INT,
       description: 'use only the first N training samples for fine-tuning',
@@ -159,7 +162,12 @@ export const decomposeCommand: Command = {
       return n;
     });
     const dataOpts = limit === undefined ? {} : { limit, testLimit: evalLimit ?? 10_000_000 };
-    const dataset = dataSpec === undefined ? undefined : loadDataFor(source, dataSpec, dataOpts);
+    const feeds = dataSpec !== undefined && isFeedDir(dataSpec) ? readFeedDir(dataSpec) : undefined;
+    if (feeds !== undefined && (epochs > 0 || refit > 0)) {
+      throw new SlimnetError('INVALID_ARGUMENT', `slimnet decompose: --finetune-epochs and --refit need a labelled data `
+        + `set; '${dataSpec}' is a feed directory (fidelity is measured on it)`);
+    }
+    const dataset = dataSpec === undefined || feeds !== undefined ? undefined : loadDataFor(source, dataSpec, dataOpts);
     const quiet = o.json === true;
     const r = await lowRankPipeline(source.model, {
       ...opts, ...(dataset === undefined ? {} : { dataset }), ...(evalLimit === undefined ? {} : { evalLimit }),
@@ -172,11 +180,18 @@ export const decomposeCommand: Command = {
       ...(quiet ? {} : { onProgress: (m: string) => io.err(m) }),
     });
     saveModel(r.model, out, source.path === undefined ? {} : { protect: [source.path] });
+    const fidelity = feeds === undefined ? undefined : await compareModels(source.model, r.model, feeds, { threads });
     if (quiet) {
-      io.out(JSON.stringify({ model: source.label, out, report: r.report, errors: r.errors ?? null, refit: r.refit === undefined ? null : { layers: r.refit.layers, skipped: r.refit.skipped }, latency: r.latency ?? null }, null, 2));
+      const refitJson = r.refit === undefined ? null : { layers: r.refit.layers, skipped: r.refit.skipped };
+      io.out(JSON.stringify({ model: source.label, out, report: r.report, errors: r.errors ?? null, refit: refitJson,
+        latency: r.latency ?? null, ...(fidelity === undefined ? {} : { fidelity }) }, null, 2));
       return 0;
     }
     for (const line of formatDecomposition(r, source.label, out, epochs)) io.out(line);
+    if (fidelity !== undefined) {
+      io.out(`fidelity to the input model on ${feeds?.source ?? ''} (${fidelity.count} samples):`);
+      for (const line of formatFidelity(fidelity.outputs)) io.out(`  ${line}`);
+    }
     return 0;
   },
 };

@@ -23,6 +23,8 @@ import {
   type CommandIo, type ParsedOptions,
 } from '../command.js';
 import { loadDataFor } from '../data-source.js';
+import { isFeedDir } from '../../data/feeds.js';
+import { pruneOnFeeds } from './prune-feeds.js';
 import { resolveModel, type ModelSource } from '../model-source.js';
 
 /** CLI names of unstructured methods -> registry names ('obs' is layer-wise OBS; l1/l2-reg regularize first). */
@@ -156,6 +158,9 @@ async function runUnstructured(source: ModelSource, method: string, o: ParsedOpt
     lr: train.lr ?? d.lr, schedule: formatSchedule(schedule), weightDecay: train.weightDecay ?? d.weightDecay,
     momentum: d.momentum, batchSize: d.batchSize, seed: train.seed,
   };
+  if (isFeedDir(optString(o, 'data') ?? 'mnist')) {
+    return pruneOnFeeds({ source, method: name, sparsity, methodOptions, out }, o, io);
+  }
   if (o.json !== true) io.out(formatUnstructuredSettings(settings));
   const progress = (p: TrainProgress): void => {
     if (p.kind === 'epoch') io.err(`fine-tuning epoch ${p.epoch}/${p.epochs}: train loss ${p.loss.toFixed(4)}`);

@@ -19,10 +19,10 @@ export type MethodOptions = Readonly<Record<string, number | string | boolean>>;
 export interface MethodContext {
   /** Target sparsity of the prunable weights (for data-free: fraction of hidden FC units removed). */
   readonly sparsity: SparsityTarget;
-  /** Loaded data (training split for curvature, retraining inside schedules). */
-  readonly data: Dataset;
-  /** How the method retrains when its schedule includes training. */
-  readonly retrain: RetrainOptions;
+  /** Loaded data (training split for curvature, retraining inside schedules); absent for weight-only runs. */
+  readonly data?: Dataset;
+  /** How the method retrains when its schedule includes training; absent for weight-only runs. */
+  readonly retrain?: RetrainOptions;
   /** Method-specific options (see each method's `options` description). */
   readonly options: MethodOptions;
 }
@@ -35,6 +35,8 @@ export interface UnstructuredMethod {
   readonly options: Readonly<Record<string, string>>;
   /** True when the method trains as part of its schedule (the pipeline still fine-tunes afterwards). */
   readonly retrains: boolean;
+  /** True when the method reads only the weights (no data, no training): it runs on unlabelled feeds, or none. */
+  readonly weightOnly?: boolean;
   /** One-shot criteria: the pruning step used inside iterative / AGP schedules ('criterion' option). */
   readonly step?: (ctx: Omit<MethodContext, 'sparsity'>) => PruneStep;
   readonly run: (model: Model, ctx: MethodContext) => Promise<PruneResult>;
@@ -43,6 +45,15 @@ export interface UnstructuredMethod {
    * whether the target is one number or a per-layer map), so commands can print the settings in effect.
    */
   readonly defaults?: (sparsity: SparsityTarget) => MethodOptions;
+}
+
+/** The context's data and retraining options, or a typed error: method `name` needs a labelled data set. */
+function needsData(c: Omit<MethodContext, 'sparsity'>, name: string): { data: Dataset; retrain: RetrainOptions } {
+  if (c.data === undefined || c.retrain === undefined) {
+    throw new SlimnetError('INVALID_ARGUMENT', `pruning method '${name}' needs a labelled data set (training data for `
+      + `its criterion or retraining); 'magnitude' and 'data-free' read only the weights`);
+  }
+  return { data: c.data, retrain: c.retrain };
 }
 
 function num(o: MethodOptions, key: string, fallback: number): number {
@@ -102,7 +113,7 @@ const magnitudeDefaults = (s: SparsityTarget): MethodOptions => ({ scope: defaul
 
 const builtins: UnstructuredMethod[] = [
   {
-    name: 'magnitude', retrains: false,
+    name: 'magnitude', retrains: false, weightOnly: true,
     description: 'Han et al. 2015: remove the smallest |w| (layer-wise or one global threshold)',
     options: { scope: `${SCOPE}; ${GLOBAL_DEFAULT}`, normalize: NORMALIZE },
     defaults: magnitudeDefaults,
@@ -119,7 +130,8 @@ const builtins: UnstructuredMethod[] = [
     },
     defaults: (s) => ({ cycles: 3, epochsPerCycle: 1, criterion: 'magnitude', ...magnitudeDefaults(s) }),
     run: (model, c) => iterativePrune(model, {
-      sparsity: c.sparsity, cycles: num(c.options, 'cycles', 3), epochsPerCycle: num(c.options, 'epochsPerCycle', 1), retrain: c.retrain,
+      sparsity: c.sparsity, cycles: num(c.options, 'cycles', 3), epochsPerCycle: num(c.options, 'epochsPerCycle', 1),
+      retrain: needsData(c, 'iterative').retrain,
       step: criterionStep(String(c.options['criterion'] ?? 'magnitude'), c),
     }),
   },
@@ -135,7 +147,7 @@ const builtins: UnstructuredMethod[] = [
     }),
     run: (model, c) => agpPrune(model, {
       sparsity: c.sparsity, steps: num(c.options, 'steps', 4), frequency: num(c.options, 'frequency', 1), initialSparsity: num(c.options, 'initial', 0),
-      recoveryEpochs: num(c.options, 'recoveryEpochs', 1), retrain: c.retrain, step: criterionStep(String(c.options['criterion'] ?? 'magnitude'), c),
+      recoveryEpochs: num(c.options, 'recoveryEpochs', 1), retrain: needsData(c, 'agp').retrain, step: criterionStep(String(c.options['criterion'] ?? 'magnitude'), c),
     }),
   },
   ...(['l1', 'l2'] as const).map((penalty): UnstructuredMethod => ({
@@ -151,7 +163,7 @@ const builtins: UnstructuredMethod[] = [
       penalty, coefficient: num(c.options, 'coefficient', penalty === 'l1' ? 1e-5 : 1e-4), epochs: num(c.options, 'epochs', 1),
       sparsity: c.sparsity, scope: scope(c.options, defaultScope(c.sparsity)),
       normalizeByStd: flag(c.options, 'normalize', false),
-      retrain: c.retrain,
+      retrain: needsData(c, penalty).retrain,
     }),
   })),
   {
@@ -169,10 +181,12 @@ const builtins: UnstructuredMethod[] = [
       if (labels !== 'exact' && labels !== 'sampled' && labels !== 'empirical') {
         throw new SlimnetError('INVALID_ARGUMENT', `option 'labels' must be 'exact', 'sampled' or 'empirical', got '${String(labels)}'`);
       }
-      return (model, sparsity, previous) => obdPrune(model, c.data.train, {
+      const { data, retrain } = needsData(c, 'obd');
+      return (model, sparsity, previous) => obdPrune(model, data.train, {
         sparsity, scope: scope(c.options, defaultScope(sparsity)), samples: num(c.options, 'samples', 512),
         batchSize: num(c.options, 'batchSize', 1), labels,
-        seed: c.retrain.seed ?? 0, ...(c.retrain.threads === undefined ? {} : { threads: c.retrain.threads }), ...(previous === undefined ? {} : { previous }),
+        seed: retrain.seed ?? 0, ...(retrain.threads === undefined ? {} : { threads: retrain.threads }),
+        ...(previous === undefined ? {} : { previous }),
       });
     },
     run: (model, c) => criterionStep('obd', c)(model, c.sparsity, undefined),
@@ -185,14 +199,14 @@ const builtins: UnstructuredMethod[] = [
       scope: `${SCOPE} (global: per-layer targets from one magnitude threshold); default layer`, normalize: NORMALIZE,
     },
     defaults: () => ({ samples: 1024, damping: 1e-2, steps: 8, scope: 'layer', normalize: false }),
-    step: (c) => (model, sparsity) => lobsPrune(model, c.data.train, {
+    step: (c) => (model, sparsity) => lobsPrune(model, needsData(c, 'lobs').data.train, {
       sparsity, scope: scope(c.options, 'layer'), normalizeByStd: flag(c.options, 'normalize', false), samples: num(c.options, 'samples', 1024), damping: num(c.options, 'damping', 1e-2), steps: num(c.options, 'steps', 8),
-      ...(c.retrain.threads === undefined ? {} : { threads: c.retrain.threads }),
+      ...(c.retrain?.threads === undefined ? {} : { threads: c.retrain.threads }),
     }),
     run: (model, c) => criterionStep('lobs', c)(model, c.sparsity, undefined),
   },
   {
-    name: 'data-free', retrains: false,
+    name: 'data-free', retrains: false, weightOnly: true,
     description: 'Srinivas & Babu 2015: merge similar hidden FC units (physically removed), no data; sparsity = fraction of units',
     options: {},
     defaults: () => ({}),

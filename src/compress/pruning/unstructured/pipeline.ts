@@ -12,7 +12,7 @@ import { checkMethodOptions, unstructuredMethod, type MethodOptions } from './me
 import { finetune } from './retrain.js';
 import { autoSparsities, layerSensitivity, type LayerSensitivityResult } from './sensitivity.js';
 import type { Schedule } from '../../../train/schedule.js';
-import type { RetrainOptions, SparsityTarget } from './types.js';
+import type { PruneResult, RetrainOptions, SparsityTarget } from './types.js';
 
 /**
  * The fine-tuning defaults of pruneAndRetrain (and `slimnet prune`): SGD with momentum 0.9, batch 64, lr 0.05 with
@@ -104,4 +104,23 @@ export async function pruneAndRetrain(model: Model, o: PruneAndRetrainOptions): 
     model: tuned, masks: pruned.masks, stats: sparsityStats(tuned), beforeError, prunedError, afterError, seconds: (Date.now() - t0) / 1000,
     ...(sensitivity === undefined ? {} : { sensitivity, sparsities: sparsity as Readonly<Record<string, number>> }),
   };
+}
+
+/** Options of pruneWeightsOnly. */
+export interface WeightOnlyPruneOptions {
+  /** A registered method that reads only the weights ('magnitude', 'data-free'). */
+  readonly method: string;
+  readonly sparsity: SparsityTarget;
+  readonly methodOptions?: MethodOptions;
+}
+
+/** Prunes with a weight-only method: no data, no fine-tuning (for models given with unlabelled feeds, or none). */
+export async function pruneWeightsOnly(model: Model, o: WeightOnlyPruneOptions): Promise<PruneResult & { stats: SparsityStats }> {
+  const method = unstructuredMethod(o.method);
+  if (method.weightOnly !== true) {
+    throw new SlimnetError('INVALID_ARGUMENT', `pruning method '${o.method}' needs a labelled data set; without one `
+      + `use a weight-only method (magnitude, data-free)`);
+  }
+  const r = await method.run(model, { sparsity: o.sparsity, options: o.methodOptions ?? {} });
+  return { ...r, stats: sparsityStats(r.model) };
 }
