@@ -10,15 +10,15 @@
  *        [--rules energy=0.9,budget=0.4,vbmf,rank=0.25,ranks=file.json] [--finetune 1] [--train-limit 60000] [--lr 0.005] [--wd 0]
  *        [--threads 1] [--runs 50] [--hooi 0] [--refit 0] [--align 1] [--exclude a,b] [--no-layers] [--out dir] model.onnx|zoo-name [more ...]
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { lowRankPipeline, type LowRankPipelineResult } from '../src/compress/lowrank/pipeline.js';
 import type { DecomposeOptions } from '../src/compress/lowrank/types.js';
 import type { LowRankMethodName } from '../src/compress/lowrank/methods/types.js';
-import { resolveModel } from '../src/cli/model-source.js';
+import { resolvePretrained } from '../src/zoo/pretrained.js';
 import { loadDataset } from '../src/data/load.js';
-import { saveModel } from '../src/onnx/index.js';
+import { loadModel, saveModel } from '../src/onnx/index.js';
 import type { LatencyComparison } from '../src/runtime/latency.js';
 
 type Rule = Pick<DecomposeOptions, 'rank' | 'energy' | 'budget' | 'vbmf'>;
@@ -85,7 +85,7 @@ async function main(): Promise<void> {
   const threads = Number(values.threads);
   const summary: string[] = [];
   for (const path of positionals) {
-    const source = resolveModel(path);
+    const source = { model: loadModel(existsSync(path) ? path : (resolvePretrained(path)?.path ?? path)) };
     for (const method of (values.methods as string).split(',') as LowRankMethodName[]) {
       for (const ruleSpec of (values.rules as string).split(',')) {
         const t0 = Date.now();

@@ -22,7 +22,6 @@ import { loadDataset } from '../src/data/load.js';
 import { loadModel, saveModel } from '../src/onnx/index.js';
 import { compareLatency, type LatencyComparison } from '../src/runtime/latency.js';
 import { evaluate } from '../src/runtime/evaluate.js';
-import { parseTarget } from '../src/cli/commands/prune.js';
 import { train as trainModel } from '../src/train/trainer.js';
 import type { TrainProgress } from '../src/train/types.js';
 
@@ -77,7 +76,7 @@ async function main(): Promise<void> {
     };
     const train = { lr: Number(values.lr), batchSize: 64, weightDecay: Number(values.wd), threads, seed: Number(values.seed), schedule: { kind: 'cosine' as const }, onProgress };
     const r = await structuredPrune(model, {
-      criterion, target: { macsRatio: parseTarget(values.macs as string) }, steps: Number(values.steps), finetuneEpochs: Number(values.finetune),
+      criterion, target: { macsRatio: macsRatio(values.macs as string) }, steps: Number(values.steps), finetuneEpochs: Number(values.finetune),
       roundTo: Number(values['round-to']), alignTo: Number(values.align), dataset, train, ranking: values.ranking === 'global' ? 'global' : 'local',
       exclude: (values.exclude as string).split(',').filter((x) => x !== ''),
       sparsity: { epochs: Number(values['sparsity-epochs']), coefficient: Number(values.coefficient) },
@@ -121,3 +120,11 @@ main().catch((e: unknown) => {
   process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
   process.exit(1);
 });
+
+/** --macs as a fraction of MACs removed (0.5) or a reduction factor (2x). */
+function macsRatio(text: string): number {
+  const factor = /^([0-9]*\.?[0-9]+)x$/i.exec(text.trim());
+  const value = factor === null ? Number(text) : 1 - 1 / Number(factor[1]);
+  if (!(value >= 0 && value < 1)) throw new Error(`--macs must be a fraction in [0, 1) or a factor like 2x, got '${text}'`);
+  return value;
+}

@@ -63,3 +63,49 @@ test('source files respect the layer order', () => {
   }
   assert.deepEqual(problems, []);
 });
+
+/**
+ * Modules one compression family may import from another, each with its reason. Anything else under
+ * compress/<family>/ importing compress/<other family>/ is an error: families meet through these modules only.
+ */
+const SHARED_ACROSS_FAMILIES: Readonly<Record<string, string>> = {
+  'pruning/common/prunable.ts': 'which weights are prunable / quantizable: one rule for every family',
+  'pruning/common/sparsity.ts': 'masks and sparsity statistics, read by every family that keeps zeros',
+  'coding/container.ts': 'the packed container format every weight-sharing method writes',
+  'coding/bits.ts': 'bit-level reader / writer of the packed formats',
+  'coding/size-table.ts': 'the per-layer size table printed by every packing method',
+  'quantization/method.ts': 'the quantization method contract, implemented by the sharing family too',
+  'sharing/quantize-adapter.ts': 'registers the sharing methods with the quantization registry',
+  'pruning/structured/dependency.ts': 'channel dependency groups, used by compact width rewrites',
+  'pruning/structured/prune.ts': 'physical channel removal, used by compact width rewrites',
+};
+
+/** Files that compose several families by design (Deep Compression = pruning + k-means + coding). */
+const COMPOSITES = new Set(['coding/deep-compress.ts']);
+
+test('compression families import each other only through declared shared modules', () => {
+  const compress = join(srcRoot, 'compress');
+  const problems: string[] = [];
+  for (const file of sourceFiles(compress)) {
+    const rel = relative(compress, file);
+    if (!rel.includes('/') || COMPOSITES.has(rel)) continue;
+    const family = rel.split('/')[0] as string;
+    for (const m of readFileSync(file, 'utf8').matchAll(IMPORT)) {
+      const spec = (m[1] ?? m[2]) as string;
+      if (!spec.startsWith('.')) continue;
+      const target = relative(compress, resolve(dirname(file), spec)).replace(/\.js$/, '.ts');
+      if (target.startsWith('..') || !target.includes('/') || target.split('/')[0] === family) continue;
+      if (SHARED_ACROSS_FAMILIES[target] === undefined) problems.push(`compress/${rel} imports compress/${target}`);
+    }
+  }
+  assert.deepEqual(problems, []);
+});
+
+test('benches do not import the CLI', () => {
+  const bench = resolve(srcRoot, '../bench');
+  const problems = sourceFiles(bench).flatMap((file) => [...readFileSync(file, 'utf8').matchAll(IMPORT)]
+    .map((m) => (m[1] ?? m[2]) as string)
+    .filter((spec) => spec.startsWith('.') && relative(srcRoot, resolve(dirname(file), spec)).startsWith('cli/'))
+    .map((spec) => `${relative(bench, file)} imports ${spec}`));
+  assert.deepEqual(problems, []);
+});

@@ -14,3 +14,6 @@ export {
   FASHION_MNIST_CLASSES, FASHION_MNIST_DIR, FASHION_MNIST_NORMALIZATION, MNIST_CLASSES, MNIST_NORMALIZATION,
 } from './mnist.js';
 export { computeNormalization, toSplit } from './normalize.js';
+export {
+  feedBatches, isFeedDir, readFeedDir, splitFeeds, type FeedBatch, type FeedInput, type FeedSet,
+} from './feeds.js';

@@ -12,3 +12,7 @@ export { dotU8S8, saturationFree, SATURATION_FREE_WEIGHT_MAX, type KernelArithme
 export {
   cpuinfoHasVnni, int8Kernels, probeInt8Kernels, VNNI_ENV, type Int8KernelInfo, type Int8KernelProbe,
 } from './int8-kernels.js';
+export {
+  checkFeeds, compareModels, describeOutputs, runFeeds,
+  type CompareOptions, type Comparison, type OutputDescription, type OutputSummary,
+} from './compare.js';

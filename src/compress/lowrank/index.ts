@@ -9,5 +9,4 @@ export { replaceWithStages } from './rewrite.js';
 export { tauBar, vbmf, vbmfFromSpectrum, type VbmfOptions, type VbmfResult } from './vbmf.js';
 export { extractChain, measureDecomposition, type DecompositionLatency, type LayerLatency, type MeasureOptions } from './measure.js';
 export { lowRankPipeline, type LowRankErrors, type LowRankPipelineOptions, type LowRankPipelineResult } from './pipeline.js';
-export { convModel, cpKernel, fcModel, lowRankMatrix, randomKernel, separableKernel, tuckerKernel, type ConvFixture } from './fixtures.js';
 export { refitLastStages, type RefitLayer, type RefitOptions, type RefitResult } from './refit.js';
