@@ -1,4 +1,5 @@
 /** Graph and Model: the containers of the IR. */
+import type { Attribute } from './attributes.js';
 import { SlimnetError } from './errors.js';
 import { Node } from './node.js';
 import type { Tensor } from './tensor.js';
@@ -129,6 +130,36 @@ export class Graph {
     return m;
   }
 
+  /**
+   * A deep copy: new values, nodes, initializer tensors (data copied) and subgraphs. `outer` maps the values of
+   * enclosing graphs to their copies, so a copied subgraph's captures point at the copied outer values.
+   */
+  clone(outer: ReadonlyMap<Value, Value> = new Map()): Graph {
+    const g = new Graph(this.name);
+    g.docString = this.docString;
+    const map = new Map<Value, Value>(outer);
+    const copy = (v: Value): Value => map.get(v) ?? copyValue(v, map);
+    for (const [name, v] of this.captures) g.captures.set(name, copy(v));
+    for (const [name, v] of this.initializers) {
+      const c = copy(v);
+      c.initializer = v.initializer?.clone();
+      g.initializers.set(name, c);
+      g.reserveName(name);
+    }
+    for (const v of this.inputs) g.addInput(copy(v));
+    for (const n of this._nodes) {
+      const m = new Node(n.opType, n.name, n.domain);
+      m.docString = n.docString;
+      for (const [k, a] of n.attributes) m.attributes.set(k, cloneAttribute(a, map));
+      m.setInputs(n.inputs.map((v) => (v === undefined ? undefined : copy(v))));
+      for (const o of n.outputs) m.addOutput(copy(o));
+      g.addNode(m);
+    }
+    for (const v of this.outputs) g.addOutput(copy(v));
+    for (const name of this.declaredValueInfo) g.declaredValueInfo.add(name);
+    return g;
+  }
+
   /** Reorders nodes topologically (stable with respect to the current order). Throws on cycles. */
   sortTopologically(): void {
     const position = new Map(this._nodes.map((n, i) => [n, i]));
@@ -162,6 +193,24 @@ export class Graph {
   }
 }
 
+function copyValue(v: Value, map: Map<Value, Value>): Value {
+  const c = new Value(v.name, v.dtype, v.shape === undefined ? undefined : [...v.shape]);
+  c.docString = v.docString;
+  map.set(v, c);
+  return c;
+}
+
+/** A copy of an attribute: tensors and subgraphs copied deeply, subgraph captures remapped through `map`. */
+function cloneAttribute(a: Attribute, map: ReadonlyMap<Value, Value>): Attribute {
+  switch (a.type) {
+    case 'tensor': return { type: 'tensor', value: a.value.clone() };
+    case 'tensors': return { type: 'tensors', value: a.value.map((t) => t.clone()) };
+    case 'graph': return { type: 'graph', value: a.value.clone(map) };
+    case 'graphs': return { type: 'graphs', value: a.value.map((x) => x.clone(map)) };
+    default: return a;
+  }
+}
+
 export interface OpsetImport {
   readonly domain: string;
   readonly version: number;
@@ -184,6 +233,22 @@ export class Model {
   constructor(graph: Graph, opset = 17) {
     this.graph = graph;
     this.opsetImports.set('', opset);
+  }
+
+  /** A deep copy (graph, subgraphs, weights, metadata); model-local function protos are shared (read-only). */
+  clone(): Model {
+    const m = new Model(this.graph.clone());
+    m.opsetImports.clear();
+    for (const [d, v] of this.opsetImports) m.opsetImports.set(d, v);
+    m.irVersion = this.irVersion;
+    m.producerName = this.producerName;
+    m.producerVersion = this.producerVersion;
+    m.domain = this.domain;
+    m.modelVersion = this.modelVersion;
+    m.docString = this.docString;
+    for (const [k, v] of this.metadataProps) m.metadataProps.set(k, v);
+    m.functions = [...this.functions];
+    return m;
   }
 
   /** The ai.onnx opset version (or of another domain). */

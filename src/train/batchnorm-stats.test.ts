@@ -8,7 +8,6 @@ import { Session } from '../runtime/session.js';
 import { expectClose } from '../testing/expect-close.js';
 import { Rng } from '../util/rng.js';
 import { buildZooModel } from '../zoo/index.js';
-import { cloneModel } from './graph-edit.js';
 import { recalibrateBatchNorm } from './batchnorm-stats.js';
 
 function images(count: number, seed: number): Split {
@@ -18,7 +17,7 @@ function images(count: number, seed: number): Split {
 
 /** Per-channel mean and population variance of every BatchNorm's input, computed from scratch by onnxruntime. */
 async function bnInputMoments(model: Model, data: Split): Promise<Map<string, { mean: number[]; variance: number[] }>> {
-  const m = cloneModel(model);
+  const m = model.clone();
   const bns = m.graph.nodes.filter((n) => n.opType === 'BatchNormalization');
   for (const bn of bns) m.graph.addOutput(bn.input(0));
   const s = await Session.create(m, { threads: 1 });
@@ -54,7 +53,7 @@ async function bnInputMoments(model: Model, data: Split): Promise<Map<string, { 
 
 test('recalibrateBatchNorm writes the population statistics each BatchNorm sees in the recalibrated model itself', async () => {
   const model = buildZooModel('resnet20', { seed: 5, width: 0.5 });
-  const before = cloneModel(model);
+  const before = model.clone();
   const data = images(40, 1);
   const r = await recalibrateBatchNorm(model, { data, batchSize: 16, threads: 1 });
   const bns = r.model.graph.nodes.filter((n) => n.opType === 'BatchNormalization');

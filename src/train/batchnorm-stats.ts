@@ -15,7 +15,6 @@ import type { Model } from '../ir/graph.js';
 import type { Node } from '../ir/node.js';
 import { Tensor } from '../ir/tensor.js';
 import { Session } from '../runtime/session.js';
-import { cloneModel } from './graph-edit.js';
 
 export interface RecalibrateBatchNormOptions {
   /** Images to estimate from (the first `samples` of the split are used). */
@@ -108,7 +107,7 @@ function statTensor(bn: Node, slot: 3 | 4): Tensor {
 }
 
 export async function recalibrateBatchNorm(model: Model, opts: RecalibrateBatchNormOptions): Promise<RecalibrateBatchNormResult> {
-  const out = cloneModel(model);
+  const out = model.clone();
   const bns = out.graph.nodes.filter((n) => n.opType === 'BatchNormalization');
   const samples = Math.min(opts.samples ?? 2048, opts.data.count);
   if (samples < 1) throw new SlimnetError('INVALID_ARGUMENT', 'recalibrateBatchNorm: no images to estimate from');
@@ -129,7 +128,7 @@ export async function recalibrateBatchNorm(model: Model, opts: RecalibrateBatchN
 
 /** One pass: population statistics of the `ready` BatchNorms' inputs, written into their initializers. */
 async function estimate(model: Model, ready: readonly Node[], inputName: string, samples: number, opts: RecalibrateBatchNormOptions, layers: RecalibratedLayer[]): Promise<void> {
-  const probe = cloneModel(model);
+  const probe = model.clone();
   const names = ready.map((bn) => bn.input(0).name);
   const byName = probe.graph.valuesByName();
   for (const name of names) {

@@ -7,11 +7,11 @@ import { GraphBuilder } from '../ir/builder.js';
 import { SlimnetError } from '../ir/errors.js';
 import type { Model } from '../ir/graph.js';
 import type { Value } from '../ir/value.js';
-import { cloneModel, correctCount, imageInputOf, liftToInputs, logitsOf } from './graph-edit.js';
+import { correctCount, imageInputOf, liftToInputs, logitsOf } from './graph-edit.js';
 import type { TrainingGraphInfo } from './training-graph.js';
 
 export function buildEvalGraph(inference: Model, info: TrainingGraphInfo, logitsName?: string): Model {
-  const m = cloneModel(inference);
+  const m = inference.clone();
   const g = m.graph;
   const b = new GraphBuilder(g);
   const logits = logitsOf(m, logitsName);

@@ -2,14 +2,8 @@
 import { SlimnetError } from '../ir/errors.js';
 import type { Graph, Model } from '../ir/graph.js';
 import type { Value } from '../ir/value.js';
-import { decodeModel, encodeModel } from '../onnx/index.js';
 import type { ParamRef } from './regularizers.js';
 import { paramRefOf } from './transforms.js';
-
-/** A deep copy through the ONNX codec. */
-export function cloneModel(model: Model): Model {
-  return decodeModel(encodeModel(model));
-}
 
 /** Turns initializers into graph inputs (same Value objects, so every use stays wired). */
 export function liftToInputs(graph: Graph, values: readonly Value[]): void {

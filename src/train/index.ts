@@ -1,7 +1,6 @@
 /** Training: graph construction, optimizers, schedules, regularizer hooks and the worker-thread loop. */
 export { decodeState, encodeState, readState, statePath, writeState, type CheckpointState } from './checkpoint.js';
 export { buildEvalGraph } from './eval-graph.js';
-export { cloneModel } from './graph-edit.js';
 export {
   insertActivationTransforms, insertTransforms, TransformRecorder,
   type ActivationRef, type ActivationSelector, type Clamp, type TransformContext, type TransformSelector, type ValueTransform, type WeightTransform,

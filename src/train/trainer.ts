@@ -11,7 +11,6 @@ import { inferShapes } from '../passes/infer-shapes.js';
 import { runWorker, type WorkerContext } from '../runtime/worker.js';
 import { buildZooModel } from '../zoo/index.js';
 import { buildEvalGraph } from './eval-graph.js';
-import { cloneModel } from './graph-edit.js';
 import { insertActivationTransforms, insertTransforms, TransformRecorder } from './transforms.js';
 import { resolveTrainSettings, TRAIN_DEFAULTS, type TrainSettingOptions } from './defaults.js';
 import type { OptimizerSpec } from './optimizer.js';
@@ -102,7 +101,7 @@ export function prepareTraining(opts: TrainOptions): TrainRequest {
 /** The inference model the trained values go into: the source, plus the transforms' forward nodes (inference form). */
 export function inferenceWithTransforms(source: Model, hooks: Pick<TrainHooks, 'transforms' | 'activations' | 'frozen' | 'trainable'> = {}): Model {
   if (hooks.transforms === undefined && hooks.activations === undefined) return source;
-  const m = cloneModel(source);
+  const m = source.clone();
   inferShapes(m);
   const b = new GraphBuilder(m.graph);
   const ctx = new TransformRecorder(b, false);

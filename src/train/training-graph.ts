@@ -19,7 +19,7 @@ import type { Model } from '../ir/graph.js';
 import type { Shape } from '../ir/shape.js';
 import type { Value } from '../ir/value.js';
 import { inferShapes } from '../passes/infer-shapes.js';
-import { cloneModel, correctCount, imageInputOf, liftToInputs, logitsOf, paramRef } from './graph-edit.js';
+import { correctCount, imageInputOf, liftToInputs, logitsOf, paramRef } from './graph-edit.js';
 import { insertActivationTransforms, insertTransforms, TransformRecorder, type ActivationSelector, type Clamp, type TransformSelector } from './transforms.js';
 import { defaultLoss, trainingForward } from './forward-mode.js';
 import { addOptimizerScalars, emitUpdate, stateSlots, validateOptimizer, type OptimizerSpec, type OptimizerScalars } from './optimizer.js';
@@ -137,7 +137,7 @@ function unknownParam(name: string, what: string, model: Model): SlimnetError {
 
 export function buildTrainingGraph(source: Model, opts: TrainingGraphOptions): TrainingGraph {
   validateOptimizer(opts.optimizer);
-  const model = cloneModel(source);
+  const model = source.clone();
   inferShapes(model);
   const g = model.graph;
   const b = new GraphBuilder(g);

@@ -8,7 +8,6 @@
 import type { Model } from '../../ir/graph.js';
 import { Tensor } from '../../ir/tensor.js';
 import { encodeModel } from '../../onnx/index.js';
-import { cloneModel } from '../../train/graph-edit.js';
 import { prunableWeights } from '../pruning/common/prunable.js';
 import { ByteWriter } from './bits.js';
 import { writeFrame } from './frame.js';
@@ -61,7 +60,7 @@ function dims32(t: Tensor): number[] {
 /** Packs a model (typically pruned and k-means shared) into the container. */
 export function packWithReport(model: Model, opts: PackOptions = {}): PackResult {
   const maxBits = opts.maxBits ?? 8;
-  const m = cloneModel(model);
+  const m = model.clone();
   const gap = (kind: 'conv' | 'fc'): number => (typeof opts.gapBits === 'number' ? opts.gapBits : (opts.gapBits?.[kind] ?? (kind === 'conv' ? 8 : 4)));
   const denseBytes = [...m.graph.initializers.values()].reduce((s, v) => s + (v.initializer !== undefined && v.initializer.dtype.startsWith('float') ? v.initializer.size * 4 : 0), 0);
   const sections: Uint8Array[] = [];

@@ -9,7 +9,6 @@ import type { Model } from '../../ir/graph.js';
 import { checkModel } from '../../ir/verify.js';
 import { layerStats, type LayerStat } from '../../metrics/layer-stats.js';
 import { inferShapes } from '../../passes/infer-shapes.js';
-import { copyModel } from '../pruning/structured/prune.js';
 import { LayerMaker, removeUnusedInitializers, staticShapes } from './graph-util.js';
 import { isRewriteName, REWRITE_NAMES, REWRITES } from './rewrites.js';
 import type { CompactRewrite, RawChange, RewriteContext, RewriteOutcome } from './rule.js';
@@ -57,7 +56,7 @@ function checkOutputs(before: Model, after: Model): void {
 export function rewrite(model: Model, opts: RewriteOptions): RewriteResult {
   checkOptions(opts);
   const entry = REWRITES[opts.to];
-  const copy = copyModel(model);
+  const copy = model.clone();
   const seed = opts.seed ?? 0;
   const ctx: RewriteContext = { model: copy, shapeOf: staticShapes(copy), make: new LayerMaker(copy.graph, seed), init: opts.init ?? 'he', seed };
   const outcome = run(ctx, opts);

@@ -13,7 +13,6 @@ import type { Model } from '../../ir/graph.js';
 import { shapeToString, type Shape } from '../../ir/shape.js';
 import { Tensor } from '../../ir/tensor.js';
 import type { Value } from '../../ir/value.js';
-import { cloneModel } from '../../train/graph-edit.js';
 import { Rng } from '../../util/rng.js';
 import type { LayerRef } from './layers.js';
 
@@ -29,7 +28,7 @@ const NAME = 'fitnets/regressor';
 
 /** A copy of `student` with a regressor from `guided` (of the student) to the shape of `hint` (of the teacher). */
 export function addRegressor(student: Model, guided: LayerRef, hint: LayerRef, seed: number): { model: Model; regressor: Regressor } {
-  const m = cloneModel(student);
+  const m = student.clone();
   const g = m.graph;
   const b = new GraphBuilder(g);
   const x = g.valuesByName().get(guided.value) as Value;
@@ -72,7 +71,7 @@ export function addRegressor(student: Model, guided: LayerRef, hint: LayerRef, s
 
 /** A copy of `model` without the regressor (node, weights and output). */
 export function removeRegressor(model: Model, r: Regressor): Model {
-  const m = cloneModel(model);
+  const m = model.clone();
   const g = m.graph;
   const i = g.outputs.findIndex((o) => o.name === r.output);
   if (i >= 0) g.outputs.splice(i, 1);

@@ -7,7 +7,6 @@ import { Tensor } from '../../ir/tensor.js';
 import type { Value } from '../../ir/value.js';
 import { expectClose } from '../../testing/expect-close.js';
 import { evaluate, uniform } from '../../testing/grad-models.js';
-import { cloneModel } from '../../train/graph-edit.js';
 import { Rng } from '../../util/rng.js';
 import { teacherLogitsName } from './kd.js';
 import { resolveLayer } from './layers.js';
@@ -48,7 +47,7 @@ function student(inputShape: Array<number | string> = ['N', 1, 6, 6], classes = 
 
 /** The student graph with the embedded teacher's values as extra outputs. */
 function withEmbedded(t: Model, s: Model, names: readonly string[], opset = 17): { model: Model; embeddedNames: string[] } {
-  const m = cloneModel(s);
+  const m = s.clone();
   m.opsetImports.set('', opset);
   const b = new GraphBuilder(m.graph);
   const values = embedTeacher(b, prepareTeacher(t), m.graph.inputs[0]!, names, opset);

@@ -16,7 +16,7 @@ import { Node } from '../../ir/node.js';
 import { shapeToString, type Dim, type Shape } from '../../ir/shape.js';
 import { Value } from '../../ir/value.js';
 import { inferShapes } from '../../passes/infer-shapes.js';
-import { cloneModel, imageInputOf, logitsOf } from '../../train/graph-edit.js';
+import { imageInputOf, logitsOf } from '../../train/graph-edit.js';
 
 /**
  * Ops whose inference semantics are the same at every opset from 11 to 21, so a teacher using only these
@@ -31,7 +31,7 @@ const OPSET_STABLE = new Set([
 
 /** A shape-inferred copy of the teacher (the caller's model is not modified). */
 export function prepareTeacher(teacher: Model): Model {
-  const t = cloneModel(teacher);
+  const t = teacher.clone();
   inferShapes(t);
   return t;
 }

@@ -11,7 +11,6 @@ import type { Node } from '../../ir/node.js';
 import { verify } from '../../ir/verify.js';
 import { modelStats } from '../../metrics/layer-stats.js';
 import { inferShapes } from '../../passes/infer-shapes.js';
-import { cloneModel } from '../../train/graph-edit.js';
 import { analyseLayers, layerCost, type LayerInfo } from './layers.js';
 import { LOW_RANK_METHOD_NAMES, LOW_RANK_METHODS } from './methods/index.js';
 import type { Cost, FactorizeOptions, LowRankMethod } from './methods/types.js';
@@ -115,7 +114,7 @@ export function decompose(model: Model, opts: DecomposeOptions): DecomposeResult
   const stats = modelStats(model);
   const before = { macs: stats.macs, params: stats.params };
   const { rule, text } = rankRule(opts, before);
-  const copy = cloneModel(model);
+  const copy = model.clone();
   const rows = buildRows(copy, method, opts, log);
   const considered = rows.filter((r) => r.candidate !== undefined);
   const choices = selectRanks(considered.map((r) => r.candidate as Candidate), rule, {

@@ -13,7 +13,6 @@ import type { Model } from '../../ir/graph.js';
 import type { Node } from '../../ir/node.js';
 import { Tensor } from '../../ir/tensor.js';
 import { Session } from '../../runtime/session.js';
-import { cloneModel } from '../../train/graph-edit.js';
 import { solveSpdMatrix } from '../../util/linalg/cholesky.js';
 import { matrix, relativeError } from '../../util/linalg/matrix.js';
 import type { DecomposeReport } from './types.js';
@@ -44,7 +43,7 @@ export interface RefitResult {
 
 /** Runs `model` on `x` and returns the named values. */
 async function values(model: Model, names: readonly string[], x: Tensor, threads: number): Promise<Record<string, Tensor>> {
-  const m = cloneModel(model);
+  const m = model.clone();
   const byName = m.graph.valuesByName();
   for (const name of names) {
     const v = byName.get(name);
@@ -133,7 +132,7 @@ export async function refitLastStages(original: Model, decomposed: Model, report
   const threads = opts.threads ?? 2;
   const per = opts.data.images.length / opts.data.count;
   const x = new Tensor('float32', [samples, ...opts.data.sampleShape], opts.data.images.slice(0, samples * per));
-  const model = cloneModel(decomposed);
+  const model = decomposed.clone();
   const skipped: Array<{ name: string; reason: string }> = [];
   const jobs: Array<{ name: string; last: Node }> = [];
   for (const row of report.layers) {

@@ -3,7 +3,7 @@ export type { BlockReason, ChannelGroup, DependencyGraph, GroupValue, ParamSlice
 export type { ChannelRule, FinishContext, PropagateContext } from './rule-types.js';
 export { CHANNEL_RULES } from './channel-rules.js';
 export { buildDependencyGraph, type DependencyOptions } from './dependency.js';
-export { checkPlan, copyModel, pruneChannels, resizeChannels, type ResizedSlice } from './prune.js';
+export { checkPlan, pruneChannels, resizeChannels, type ResizedSlice } from './prune.js';
 export type { Importance, ScoreContext } from './importance/types.js';
 export { bnScaleImportance, magnitudeImportance, type MagnitudeOptions } from './importance/magnitude.js';
 export { apozImportance } from './importance/apoz.js';

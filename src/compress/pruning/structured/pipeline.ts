@@ -16,7 +16,7 @@ import { buildDependencyGraph } from './dependency.js';
 import { criterionByName, type CriterionName } from './criteria.js';
 import type { Importance } from './importance/types.js';
 import { planRemoval, type PolicyOptions } from './policy.js';
-import { copyModel, pruneChannels } from './prune.js';
+import { pruneChannels } from './prune.js';
 import { autoRatios, sensitivity, type SensitivityResult } from './sensitivity.js';
 import { sparsityTrain } from './sparsity.js';
 import type { BlockReason, DependencyGraph, RemovalPlan } from './types.js';
@@ -108,7 +108,7 @@ export async function structuredPrune(model: Model, opts: StructuredPruneOptions
   const before = cost(model);
   const firstDep = buildDependencyGraph(model);
   const sizes = new Map(firstDep.groups.map((g) => [g.id, g.size]));
-  let current = copyModel(model);
+  let current = model.clone();
   if (kind !== undefined) {
     if (data === undefined) throw new SlimnetError('INVALID_ARGUMENT', `criterion '${kind}' trains first and needs a dataset`);
     log(`${kind}: sparsity training`);

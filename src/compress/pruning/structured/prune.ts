@@ -11,18 +11,12 @@ import type { Graph, Model } from '../../../ir/graph.js';
 import type { Node } from '../../../ir/node.js';
 import type { Value } from '../../../ir/value.js';
 import { verify } from '../../../ir/verify.js';
-import { decodeModel, encodeModel } from '../../../onnx/index.js';
 import { inferShapes } from '../../../passes/infer-shapes.js';
 import { CHANNEL_RULES } from './channel-rules.js';
 import { buildDependencyGraph, type DependencyOptions } from './dependency.js';
 import type { FinishContext } from './rule-types.js';
 import { keptPositions, selectAxes } from './select.js';
 import type { ChannelGroup, DependencyGraph, ParamSlice, RemovalPlan, SliceRole } from './types.js';
-
-/** A deep copy through the ONNX codec. */
-export function copyModel(model: Model): Model {
-  return decodeModel(encodeModel(model));
-}
 
 /** Checks a plan against the analysis: known, unblocked groups; channel indices in range; ≥ 1 channel kept. */
 export function checkPlan(dep: DependencyGraph, plan: RemovalPlan): void {
@@ -44,7 +38,7 @@ export function checkPlan(dep: DependencyGraph, plan: RemovalPlan): void {
 
 /** Removes the planned channels from a copy of `model` and returns the copy. */
 export function pruneChannels(model: Model, plan: RemovalPlan, opts: DependencyOptions = {}): Model {
-  const copy = copyModel(model);
+  const copy = model.clone();
   const dep = buildDependencyGraph(copy, opts);
   checkPlan(dep, plan);
   const layout = new Map<number, Int32Array>();
@@ -75,7 +69,7 @@ export function resizeChannels(
   layout: ReadonlyMap<number, ArrayLike<number>>,
   opts: DependencyOptions = {},
 ): { model: Model; slices: ResizedSlice[] } {
-  const copy = copyModel(model);
+  const copy = model.clone();
   const dep = buildDependencyGraph(copy, opts);
   const checked = new Map<number, Int32Array>();
   for (const [id, channels] of layout) {

@@ -11,7 +11,6 @@ import type { Model } from '../../../ir/graph.js';
 import type { Node } from '../../../ir/node.js';
 import { Tensor } from '../../../ir/tensor.js';
 import type { Value } from '../../../ir/value.js';
-import { cloneModel } from '../../../train/graph-edit.js';
 import { perLayer, prunableWeights, type PrunableOptions, type PrunableWeight } from '../common/prunable.js';
 import { sparsityStats } from '../common/sparsity.js';
 import { fcLayout } from './lobs.js';
@@ -151,7 +150,7 @@ function shrink(c: Chain, remove: number): MergedLayer {
 
 /** Merges similar units of every eligible hidden FC layer of a copy of `model` (no data needed). */
 export function dataFreePrune(model: Model, o: DataFreeOptions): DataFreeResult {
-  const m = cloneModel(model);
+  const m = model.clone();
   const all = prunableWeights(m, { ...o, includeBiases: false });
   const everything = prunableWeights(m);
   const layers: MergedLayer[] = [];

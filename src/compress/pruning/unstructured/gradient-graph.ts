@@ -12,7 +12,7 @@ import type { Model } from '../../../ir/graph.js';
 import type { Shape } from '../../../ir/shape.js';
 import type { Value } from '../../../ir/value.js';
 import { inferShapes } from '../../../passes/infer-shapes.js';
-import { cloneModel, imageInputOf, logitsOf } from '../../../train/graph-edit.js';
+import { imageInputOf, logitsOf } from '../../../train/graph-edit.js';
 
 export interface GradientLoss {
   /** Scalar loss from the model output and the target input. */
@@ -37,7 +37,7 @@ export const crossEntropyLoss: GradientLoss = {
 };
 
 export function buildGradientGraph(source: Model, params: readonly string[], loss: GradientLoss = crossEntropyLoss): GradientGraph {
-  const model = cloneModel(source);
+  const model = source.clone();
   inferShapes(model);
   const g = model.graph;
   const b = new GraphBuilder(g);

@@ -18,7 +18,6 @@ import { Tensor } from '../../../ir/tensor.js';
 import type { Value } from '../../../ir/value.js';
 import { planInput } from '../../../runtime/model-input.js';
 import { Session } from '../../../runtime/session.js';
-import { cloneModel } from '../../../train/graph-edit.js';
 
 export interface InputMoments {
   /** Number of independent blocks (conv groups; 1 for FC layers). */
@@ -73,7 +72,7 @@ function fcInputDim(node: Node): number {
 
 /** Input moments of the named layer nodes (Conv, Gemm, MatMul), by node name. */
 export async function layerInputMoments(model: Model, nodeNames: readonly string[], data: Split, o: MomentOptions = {}): Promise<Map<string, InputMoments>> {
-  const m = cloneModel(model);
+  const m = model.clone();
   const b = new GraphBuilder(m.graph);
   const outs = new Map<string, { name: string; groups: number; dim: number }>();
   for (const name of nodeNames) {

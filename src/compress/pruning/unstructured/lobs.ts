@@ -15,7 +15,6 @@
 import type { Split } from '../../../data/types.js';
 import { SlimnetError } from '../../../ir/errors.js';
 import type { Model } from '../../../ir/graph.js';
-import { cloneModel } from '../../../train/graph-edit.js';
 import { perLayer, prunableWeights, type PrunableOptions, type PrunableWeight } from '../common/prunable.js';
 import { applyMasks, sparsityStats, type Masks } from '../common/sparsity.js';
 import { dampedInverse, solveSpd } from '../../../util/linalg/cholesky.js';
@@ -208,7 +207,7 @@ function layerTargets(weights: readonly PrunableWeight[], o: LobsOptions): Map<P
 
 /** Layer-wise OBS on a copy of `model`; layer inputs are measured on `data` (usually training samples). */
 export async function lobsPrune(model: Model, data: Split, o: LobsOptions): Promise<PruneResult> {
-  const m = cloneModel(model);
+  const m = model.clone();
   const weights = prunableWeights(m, o).filter((w) => w.role === 'weight');
   const targets = layerTargets(weights, o);
   const obs = weights.filter((w) => targets.has(w) && (w.node.opType === 'Conv' || (w.kind === 'fc' && w.tensor.rank === 2)));

@@ -9,7 +9,6 @@
 import { SlimnetError } from '../../../ir/errors.js';
 import { assertFiniteTensors } from '../../../ir/finite.js';
 import type { Model } from '../../../ir/graph.js';
-import { cloneModel } from '../../../train/graph-edit.js';
 import { perLayer, prunableWeights, type PrunableOptions, type PrunableWeight } from '../common/prunable.js';
 import { applyMasks, sparsityStats, type Masks } from '../common/sparsity.js';
 import { masksFromScores, type ScoredWeight } from './select.js';
@@ -77,7 +76,7 @@ export function magnitudeMasks(weights: readonly PrunableWeight[], opts: Magnitu
 
 /** Magnitude-prunes a copy of `model`: exact zeros, masks and sparsity statistics. */
 export function magnitudePrune(model: Model, opts: MagnitudeOptions): PruneResult {
-  const m = cloneModel(model);
+  const m = model.clone();
   const masks = magnitudeMasks(prunableWeights(m, opts), opts);
   applyMasks(m, masks);
   return { model: m, masks, stats: sparsityStats(m, opts) };

@@ -5,7 +5,6 @@
  */
 import type { Split } from '../../../data/types.js';
 import type { Model } from '../../../ir/graph.js';
-import { cloneModel } from '../../../train/graph-edit.js';
 import { prunableWeights, type PrunableOptions } from '../common/prunable.js';
 import { applyMasks, sparsityStats, type Masks } from '../common/sparsity.js';
 import { fisherDiagonal, type FisherOptions } from './fisher.js';
@@ -33,7 +32,7 @@ export function obdSaliency(weights: ReadonlyMap<string, Float32Array>, hessianD
 
 /** OBD on a copy of `model`, with the curvature measured on `data` (usually the training split). */
 export async function obdPrune(model: Model, data: Split, o: ObdOptions): Promise<PruneResult> {
-  const m = cloneModel(model);
+  const m = model.clone();
   const weights = prunableWeights(m, o);
   const h = await fisherDiagonal(m, weights.map((w) => w.name), data, o);
   const sal = obdSaliency(new Map(weights.map((w) => [w.name, w.tensor.data as Float32Array])), h);

@@ -13,7 +13,6 @@
  */
 import { isSlimnetError } from '../../../ir/errors.js';
 import type { Model } from '../../../ir/graph.js';
-import { cloneModel } from '../../../train/graph-edit.js';
 import { learningRate } from '../../../train/schedule.js';
 import { train } from '../../../train/trainer.js';
 import type { TrainHooks, TrainOptions } from '../../../train/types.js';
@@ -118,7 +117,7 @@ function scaleTarget(t: SparsityTarget, f: (s: number) => number): SparsityTarge
 /** A magnitude PruneStep over the prunable weights selected by `sel`. */
 export function magnitudeStep(sel: PrunableOptions & { readonly scope?: 'layer' | 'global'; readonly normalizeByStd?: boolean } = {}): PruneStep {
   return async (model, sparsity, previous) => {
-    const m = cloneModel(model);
+    const m = model.clone();
     const masks = magnitudeMasks(prunableWeights(m, sel), {
       ...sel, sparsity, scope: sel.scope ?? 'layer', normalizeByStd: sel.normalizeByStd ?? false, ...(previous === undefined ? {} : { previous }),
     });

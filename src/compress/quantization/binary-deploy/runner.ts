@@ -10,7 +10,6 @@ import { Tensor } from '../../../ir/tensor.js';
 import { xnorAddon } from '../../../kernels/xnor/addon.js';
 import { XnorLayer, type XnorIsa } from '../../../kernels/xnor/kernel.js';
 import { Session, type Feeds } from '../../../runtime/session.js';
-import { cloneModel } from '../../../train/graph-edit.js';
 import { findBinaryLayers, type SkippedBinaryLayer } from './detect.js';
 import { splitAroundBinaryLayers, type Step } from './plan.js';
 
@@ -99,7 +98,7 @@ export class BinaryRunner {
   static async create(model: Model, opts: BinaryRunnerOptions = {}): Promise<BinaryRunner> {
     const threads = opts.threads ?? 1;
     if (!Number.isInteger(threads) || threads < 1) throw new SlimnetError('INVALID_ARGUMENT', `threads must be a positive integer, got ${threads}`);
-    const m = cloneModel(model);
+    const m = model.clone();
     m.graph.sortTopologically();
     const scan = findBinaryLayers(m);
     const layers = scan.layers.map((l): BinaryLayerInfo => ({

@@ -12,7 +12,6 @@ import { SlimnetError } from '../../../ir/errors.js';
 import type { Model } from '../../../ir/graph.js';
 import { Tensor } from '../../../ir/tensor.js';
 import { inferShapes } from '../../../passes/infer-shapes.js';
-import { cloneModel } from '../../../train/graph-edit.js';
 import { insertActivationTransforms, TransformRecorder } from '../../../train/transforms.js';
 import type { BinaryPlan } from './plan.js';
 import { detachBias, appendAfter } from './rewire.js';
@@ -47,7 +46,7 @@ export function lookupIn(model: Model): TensorLookup {
 }
 
 export function exportBinary(plan: BinaryPlan, trained: Model): DeployedBinary {
-  const m = cloneModel(plan.model);
+  const m = plan.model.clone();
   inferShapes(m);
   const g = m.graph;
   const b = new GraphBuilder(g);

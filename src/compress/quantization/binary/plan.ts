@@ -10,7 +10,6 @@ import type { Model } from '../../../ir/graph.js';
 import type { Node } from '../../../ir/node.js';
 import type { Value } from '../../../ir/value.js';
 import { inferShapes } from '../../../passes/infer-shapes.js';
-import { cloneModel } from '../../../train/graph-edit.js';
 import type { ActivationSelector, TransformSelector, ValueTransform, WeightTransform } from '../../../train/transforms.js';
 import { dorefaGradients } from './dorefa.js';
 import { binaryMethod, type BinaryMethod, type BinaryMethodName, type BinaryMethodOptions } from './methods.js';
@@ -84,7 +83,7 @@ function channelsOf(x: Value, consumer: Node): number {
 
 export function planBinary(source: Model, name: BinaryMethodName, options: BinaryMethodOptions = {}): BinaryPlan {
   const method = binaryMethod(name);
-  const model = cloneModel(source);
+  const model = source.clone();
   inferShapes(model);
   const g = model.graph;
   const b = new GraphBuilder(g);

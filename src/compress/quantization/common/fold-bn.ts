@@ -8,7 +8,6 @@ import type { Node } from '../../../ir/node.js';
 import { Tensor } from '../../../ir/tensor.js';
 import type { Value } from '../../../ir/value.js';
 import { constantValue } from '../../../onnx/index.js';
-import { cloneModel } from '../../../train/graph-edit.js';
 
 function constOf(v: Value | undefined): Float32Array | undefined {
   if (v === undefined) return undefined;
@@ -67,7 +66,7 @@ export function foldBatchNorm(model: Model): number {
 
 /** A copy of `model` with every foldable BatchNormalization folded into its Conv; returns it and the count. */
 export function foldedCopy(model: Model): { readonly model: Model; readonly folded: number } {
-  const m = cloneModel(model);
+  const m = model.clone();
   const folded = foldBatchNorm(m);
   return { model: m, folded };
 }

@@ -7,7 +7,7 @@ import { Tensor } from '../../../ir/tensor.js';
 import type { Value } from '../../../ir/value.js';
 import { inferShapes } from '../../../passes/infer-shapes.js';
 import { Session } from '../../../runtime/session.js';
-import { cloneModel, imageInputOf } from '../../../train/graph-edit.js';
+import { imageInputOf } from '../../../train/graph-edit.js';
 
 /** Ops whose outputs are layer activations (quantized after each layer). */
 const LAYER_OPS = new Set(['Conv', 'ConvTranspose', 'Gemm', 'MatMul', 'Add', 'Relu', 'BatchNormalization', 'AveragePool', 'GlobalAveragePool', 'Sum', 'Concat']);
@@ -33,7 +33,7 @@ export function activationPoints(model: Model): Value[] {
 
 /** max |x| per activation point name over the first `samples` samples of `split`. */
 export async function activationRanges(model: Model, split: Split, samples = 256, batch = 64): Promise<Map<string, number>> {
-  const m = cloneModel(model);
+  const m = model.clone();
   inferShapes(m);
   const points = activationPoints(m);
   const names = points.map((p) => p.name);

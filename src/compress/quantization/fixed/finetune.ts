@@ -7,7 +7,6 @@
 import type { LoadDatasetOptions } from '../../../data/load.js';
 import type { Dataset, Split } from '../../../data/types.js';
 import type { Model } from '../../../ir/graph.js';
-import { cloneModel } from '../../../train/graph-edit.js';
 import { train } from '../../../train/trainer.js';
 import type { EpochStats, TrainProgress } from '../../../train/types.js';
 import { fixedWeightTransform, ROUND_STE } from './fake-quant.js';
@@ -76,7 +75,7 @@ export async function finetuneFixedPoint(model: Model, opts: FixedFinetuneOption
     },
   });
   const trained = r.model;
-  const out = cloneModel(actOnly.model);
+  const out = actOnly.model.clone();
   for (const [name, v] of out.graph.initializers) {
     const t = trained.graph.initializers.get(name)?.initializer;
     if (t !== undefined) v.initializer = t;

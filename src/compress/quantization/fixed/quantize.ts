@@ -8,7 +8,6 @@ import { GraphBuilder } from '../../../ir/builder.js';
 import { SlimnetError } from '../../../ir/errors.js';
 import type { Model } from '../../../ir/graph.js';
 import { Tensor } from '../../../ir/tensor.js';
-import { cloneModel } from '../../../train/graph-edit.js';
 import { prunableWeights } from '../../pruning/common/prunable.js';
 import { activationPoints, activationRanges } from './calibrate.js';
 import { addFakeQuant } from './fake-quant.js';
@@ -87,7 +86,7 @@ export function insertActivationQuant(model: Model, formats: Readonly<Record<str
 }
 
 export async function fixedPointQuantize(model: Model, opts: FixedPointOptions): Promise<FixedPointResult> {
-  const m = cloneModel(model);
+  const m = model.clone();
   const dynamic = opts.dynamic ?? true;
   let weights: Record<string, FixedFormat> = {};
   let activations: Record<string, FixedFormat> = {};

@@ -8,7 +8,6 @@ import type { Split } from '../../../data/types.js';
 import { SlimnetError } from '../../../ir/errors.js';
 import type { Model } from '../../../ir/graph.js';
 import { Tensor } from '../../../ir/tensor.js';
-import { decodeModel, encodeModel } from '../../../onnx/index.js';
 import { checkFeeds } from '../../../runtime/compare.js';
 import { Session } from '../../../runtime/session.js';
 import { accumulateHistogram, HISTOGRAM_BINS, type CalibrationMethod, type TensorStats } from './ranges.js';
@@ -30,7 +29,7 @@ export async function forEachCalibrationBatch(
   model: Model, names: readonly string[], opts: CalibrationOptions,
   visit: (outputs: Record<string, Tensor>, batch: number) => void,
 ): Promise<void> {
-  const m = decodeModel(encodeModel(model));
+  const m = model.clone();
   const byName = m.graph.valuesByName();
   const present = new Set(m.graph.outputs.map((v) => v.name));
   for (const name of names) {

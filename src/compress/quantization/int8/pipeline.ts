@@ -7,7 +7,6 @@ import type { FeedSet } from '../../../data/feeds.js';
 import type { Split } from '../../../data/types.js';
 import { SlimnetError } from '../../../ir/errors.js';
 import type { Model } from '../../../ir/graph.js';
-import { decodeModel, encodeModel } from '../../../onnx/index.js';
 import { inferShapes } from '../../../passes/infer-shapes.js';
 import { calibrate, type CalibrationOptions } from './calibrate.js';
 import { foldBatchNorm } from '../common/fold-bn.js';
@@ -78,7 +77,7 @@ export interface QuantizeInt8Report {
 }
 
 function clone(model: Model): Model {
-  const m = decodeModel(encodeModel(model));
+  const m = model.clone();
   inferShapes(m);
   return m;
 }

@@ -17,7 +17,7 @@ import type { Model } from '../../../ir/graph.js';
 import { Tensor } from '../../../ir/tensor.js';
 import type { Value } from '../../../ir/value.js';
 import { inferShapes } from '../../../passes/infer-shapes.js';
-import { cloneModel, type WeightTransform } from '../../../train/graph-edit.js';
+import { type WeightTransform } from '../../../train/graph-edit.js';
 import { defaultTrainableParams } from '../../../train/params.js';
 import { train } from '../../../train/trainer.js';
 import type { EpochStats, TrainProgress } from '../../../train/types.js';
@@ -145,7 +145,7 @@ function insertActivation(model: Model, b: GraphBuilder, a: ActQuant): void {
 
 /** Quantization-aware training of a BatchNorm-folded model under the plan `planOpts` gives with `stats`. */
 export async function quantizationAwareTraining(base: Model, stats: ReadonlyMap<string, TensorStats>, planOpts: PlanOptions, opts: QatOptions): Promise<QatResult> {
-  const m = cloneModel(base);
+  const m = base.clone();
   inferShapes(m);
   const plan = planQuantization(m, stats, planOpts);
   const g = m.graph;
@@ -189,7 +189,7 @@ export async function quantizationAwareTraining(base: Model, stats: ReadonlyMap<
         : undefined),
     },
   });
-  const out = cloneModel(base);
+  const out = base.clone();
   for (const [name, v] of out.graph.initializers) {
     const t = r.model.graph.initializers.get(name)?.initializer;
     if (t !== undefined && defaults.has(name)) v.initializer = t;

@@ -10,7 +10,6 @@ import { GraphBuilder } from '../../../ir/builder.js';
 import { SlimnetError } from '../../../ir/errors.js';
 import type { Model } from '../../../ir/graph.js';
 import { Tensor } from '../../../ir/tensor.js';
-import { cloneModel } from '../../../train/graph-edit.js';
 import type { SharedLayer } from './share.js';
 
 /** Names of the initializers the rewrite adds for one layer. */
@@ -45,7 +44,7 @@ function clusterSizes(l: SharedLayer): Float32Array {
 
 /** A copy of `model` where every shared layer's weight is computed from its codebook and cluster indices. */
 export function codebookModel(model: Model, layers: readonly SharedLayer[], opts: CodebookGraphOptions = {}): Model {
-  const m = cloneModel(model);
+  const m = model.clone();
   const g = m.graph;
   const b = new GraphBuilder(g);
   for (const l of layers) {

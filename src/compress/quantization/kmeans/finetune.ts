@@ -7,7 +7,6 @@
 import type { LoadDatasetOptions } from '../../../data/load.js';
 import type { Dataset } from '../../../data/types.js';
 import type { Model } from '../../../ir/graph.js';
-import { cloneModel } from '../../../train/graph-edit.js';
 import { defaultTrainableParams } from '../../../train/params.js';
 import type { Schedule } from '../../../train/schedule.js';
 import { train } from '../../../train/trainer.js';
@@ -74,7 +73,7 @@ export async function finetuneCodebooks(model: Model, shared: readonly SharedLay
     hooks: { frozen },
   });
   const layers = readCodebooks(r.model, shared);
-  const out = cloneModel(model);
+  const out = model.clone();
   for (const [name, v] of out.graph.initializers) {
     const trained = r.model.graph.initializers.get(name)?.initializer;
     if (trained !== undefined) v.initializer = trained;

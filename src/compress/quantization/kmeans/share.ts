@@ -7,7 +7,6 @@ import { SlimnetError } from '../../../ir/errors.js';
 import { assertFiniteTensors } from '../../../ir/finite.js';
 import type { Model } from '../../../ir/graph.js';
 import { Tensor } from '../../../ir/tensor.js';
-import { cloneModel } from '../../../train/graph-edit.js';
 import { perLayer, prunableWeights, type PrunableOptions } from '../../pruning/common/prunable.js';
 import { kmeans1d, type KmeansInit } from './kmeans1d.js';
 
@@ -79,7 +78,7 @@ export function applyShared(model: Model, layers: readonly SharedLayer[]): void 
 
 /** k-means weight sharing of a copy of `model`; NaN / Inf in a shared weight is a MODEL_INVALID error. */
 export function kmeansShare(model: Model, opts: KmeansShareOptions = {}): KmeansShareResult {
-  const m = cloneModel(model);
+  const m = model.clone();
   const layers: SharedLayer[] = [];
   const weights = prunableWeights(m, { ...opts, includeBiases: false });
   const tensors = weights.map((w) => [w.name, w.tensor] as const);

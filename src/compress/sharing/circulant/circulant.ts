@@ -8,7 +8,6 @@
 import { SlimnetError } from '../../../ir/errors.js';
 import type { Model } from '../../../ir/graph.js';
 import { inferShapes } from '../../../passes/infer-shapes.js';
-import { cloneModel } from '../../../train/graph-edit.js';
 import { Rng } from '../../../util/rng.js';
 import { fcLayers, weightAt, type FcLayer } from '../common/fc-layers.js';
 import { layerReport, sharingReport, type SharingReport } from '../common/report.js';
@@ -67,7 +66,7 @@ function initialVector(l: FcLayer, size: number, signs: Int8Array, init: 'projec
 
 /** Plans and applies the rewrite (no training). */
 export function circulantLayers(model: Model, opts: CirculantOptions = {}): { model: Model; layers: CirculantLayer[] } {
-  const shaped = cloneModel(model);
+  const shaped = model.clone();
   inferShapes(shaped);
   const selected = fcLayers(shaped, { ...(opts.only === undefined ? {} : { only: opts.only }), ...(opts.exclude === undefined ? {} : { exclude: opts.exclude }) });
   if (selected.length === 0) throw new SlimnetError('INVALID_ARGUMENT', 'the model has no fully-connected layer (Gemm / MatMul with an initializer weight) to make circulant');

@@ -10,7 +10,6 @@ import type { Graph, Model } from '../../../ir/graph.js';
 import { Tensor } from '../../../ir/tensor.js';
 import type { Value } from '../../../ir/value.js';
 import { inferShapes } from '../../../passes/infer-shapes.js';
-import { cloneModel } from '../../../train/graph-edit.js';
 import { emitSignedGather } from '../common/signed-table.js';
 import { removeDeadNodes } from '../common/strip.js';
 import { emitCirculantIndex } from './emit-dense.js';
@@ -113,7 +112,7 @@ function emitLayer(b: GraphBuilder, l: CirculantLayer, r: Float32Array, signs: I
  * layers' nodes must still read their dense (or placeholder) weight initializers.
  */
 export function applyCirculant(model: Model, layers: readonly CirculantLayer[], vectors: ReadonlyMap<string, Float32Array>, signs: ReadonlyMap<string, Int8Array>, mode: CirculantMode): Model {
-  const m = cloneModel(model);
+  const m = model.clone();
   const b = new GraphBuilder(m.graph);
   for (const l of layers) {
     const r = vectors.get(l.weight);
@@ -132,7 +131,7 @@ export function applyCirculant(model: Model, layers: readonly CirculantLayer[], 
 
 /** The model with its circulant layers back as plain nodes reading empty placeholder weights. */
 function skeleton(model: Model, layers: readonly CirculantLayer[]): Model {
-  const m = cloneModel(model);
+  const m = model.clone();
   const g = m.graph;
   for (const l of layers) {
     const placeholder = g.addInitializer(l.weight, new Tensor('float32', [0]));

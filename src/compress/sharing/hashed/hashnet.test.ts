@@ -9,7 +9,6 @@ import { encodeModel } from '../../../onnx/index.js';
 import { Session } from '../../../runtime/session.js';
 import { expectClose } from '../../../testing/expect-close.js';
 import { gradcheck } from '../../../testing/gradcheck.js';
-import { cloneModel } from '../../../train/graph-edit.js';
 import { blobs, tinyMlp } from '../common/fixtures.js';
 import { emitSignedGather, materialize, projectMean } from '../common/signed-table.js';
 import { emitHashIndex, hashCoefficients, hashIndex } from './hash.js';
@@ -34,7 +33,7 @@ test('the hashed model computes with W[e] = sign(e) · bucket[h(e)] (onnxruntime
   const base = mlp();
   const { model, layers } = hashLayers(base, { factor: 3, factors: { fc2: 5 }, init: 'random', seed: 4 });
   assert.deepEqual(layers.map((l) => l.buckets), [80, 16]);
-  const dense = cloneModel(base);
+  const dense = base.clone();
   for (const l of layers) {
     const v = dense.graph.initializers.get(l.weight);
     if (v !== undefined) v.initializer = new Tensor('float32', [...l.dims], materialize(readBuckets(model, l), layerIndex(l)));

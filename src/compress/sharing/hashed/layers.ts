@@ -9,7 +9,6 @@ import { SlimnetError } from '../../../ir/errors.js';
 import type { Model } from '../../../ir/graph.js';
 import { Tensor } from '../../../ir/tensor.js';
 import type { Value } from '../../../ir/value.js';
-import { cloneModel } from '../../../train/graph-edit.js';
 import { emitSignedGather } from '../common/signed-table.js';
 import { emitHashIndex, hashIndex, type HashCoefficients } from './hash.js';
 
@@ -63,7 +62,7 @@ function emitLayer(b: GraphBuilder, l: HashedLayer, buckets: Float32Array, weigh
  * name). The dense weights must still be initializers of the model.
  */
 export function applyHashing(model: Model, layers: readonly HashedLayer[], buckets: ReadonlyMap<string, Float32Array>): Model {
-  const m = cloneModel(model);
+  const m = model.clone();
   const b = new GraphBuilder(m.graph);
   for (const l of layers) {
     const w = m.graph.initializers.get(l.weight);

@@ -8,7 +8,6 @@ import { SlimnetError } from '../../../ir/errors.js';
 import type { Model } from '../../../ir/graph.js';
 import { Tensor } from '../../../ir/tensor.js';
 import { decodeModel, encodeModel } from '../../../onnx/index.js';
-import { cloneModel } from '../../../train/graph-edit.js';
 import { ByteReader, ByteWriter } from '../../coding/bits.js';
 import { removeDeadNodes } from '../common/strip.js';
 import { applyHashing, HASHED_METADATA_KEY, readBuckets, readHashedLayers, type HashedLayer } from './layers.js';
@@ -27,7 +26,7 @@ export interface HashedPackReport {
 
 /** The hashed model without its generators: each hashed weight back as an empty float32 placeholder. */
 export function hashedSkeleton(model: Model, layers: readonly HashedLayer[]): Model {
-  const m = cloneModel(model);
+  const m = model.clone();
   const g = m.graph;
   for (const l of layers) {
     const node = g.findNode(l.node);

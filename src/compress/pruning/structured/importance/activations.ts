@@ -10,7 +10,6 @@ import { Tensor } from '../../../../ir/tensor.js';
 import type { Value } from '../../../../ir/value.js';
 import { inferShapes } from '../../../../passes/infer-shapes.js';
 import { Session } from '../../../../runtime/session.js';
-import { copyModel } from '../prune.js';
 
 export interface BatchOutputs {
   /** Requested outputs by value name. */
@@ -48,7 +47,7 @@ export async function forEachBatch(
 
 /** A copy of `model` (shapes inferred) whose outputs are the values of the original named like `values`. */
 export function withOutputs(model: Model, values: readonly Value[]): Model {
-  const copy = copyModel(model);
+  const copy = model.clone();
   inferShapes(copy);
   const byName = copy.graph.valuesByName();
   copy.graph.outputs.splice(0, copy.graph.outputs.length);

@@ -11,7 +11,6 @@ import { SlimnetError } from '../../../../ir/errors.js';
 import { Tensor } from '../../../../ir/tensor.js';
 import type { Value } from '../../../../ir/value.js';
 import { inferShapes } from '../../../../passes/infer-shapes.js';
-import { copyModel } from '../prune.js';
 import { forEachBatch } from './activations.js';
 import { requireData, type Importance } from './types.js';
 
@@ -31,7 +30,7 @@ export function taylorImportance(): Importance {
         }
       }
       if (consumed.size === 0) return new Map();
-      const model = copyModel(ctx.dep.model);
+      const model = ctx.dep.model.clone();
       inferShapes(model);
       const graph = model.graph;
       const logits = graph.outputs[0];
