@@ -23,7 +23,7 @@ import { resolveModel } from '../model-source.js';
 import { progressPrinter } from './train.js';
 
 const COMMAND_OPTIONS: OptionSpecs = {
-  method: { type: 'string', placeholder: 'NAME', description: `quantization method: ${quantizationMethods.map((m) => m.name).join(', ')}` },
+  method: { type: 'string', placeholder: 'NAME', description: 'quantization method (see the list below)' },
   data: { type: 'string', placeholder: 'mnist|fashion-mnist|PATH', description: 'calibration / fine-tuning (train split) and evaluation (test split) data, or a feed directory (<input>.npy per model input, labels optional: post-training methods, fidelity reported)', default: 'mnist' },
   limit: {
     type: 'string', placeholder: 'N', numeric: POSITIVE_INT,
@@ -73,7 +73,6 @@ function methodFlags(): Map<string, MethodFlag> {
   return flags;
 }
 
-const FLAGS = methodFlags();
 
 /** One description for all methods; methods whose choices differ (kmeans --init vs hashed --init) each say theirs. */
 function flagDescription(f: MethodFlag): string {
@@ -106,7 +105,7 @@ function numericRule(f: MethodFlag): NumericRule | undefined {
 
 function flagSpecs(): OptionSpecs {
   const out: Record<string, OptionSpecs[string]> = { ...COMMAND_OPTIONS };
-  for (const [flag, f] of FLAGS) {
+  for (const [flag, f] of methodFlags()) {
     const numeric = numericRule(f);
     out[flag] = {
       type: f.spec.type === 'boolean' ? 'boolean' : 'string',
@@ -135,7 +134,7 @@ function methodHelp(): string {
 function rawMethodOptions(method: string, o: ParsedOptions): RawOptionValues {
   const m = quantizationMethod(method);
   const raw: Record<string, string | boolean> = {};
-  for (const [flag, f] of FLAGS) {
+  for (const [flag, f] of methodFlags()) {
     const v = o[flag];
     if (v === undefined) continue;
     if (!Object.hasOwn(m.options, f.option)) {
@@ -151,8 +150,9 @@ export const quantizeCommand: Command = {
   name: 'quantize',
   summary: 'Quantize a model (int8, fixed point, k-means sharing, binary / ternary, hashed / circulant) and measure error, size and latency.',
   positionals: '<model.onnx|zoo-name>',
-  options: flagSpecs(),
-  details: methodHelp(),
+  // Derived from the registry when asked, so methods registered later get their flags and help too.
+  get options() { return flagSpecs(); },
+  get details() { return methodHelp(); },
   async run(positionals, o, io) {
     const source = resolveModel(requirePositional(this, positionals, 0, 'a model'));
     const method = optString(o, 'method');

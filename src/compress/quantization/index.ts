@@ -7,7 +7,7 @@ export {
   type MethodOptionSpec, type MethodOptionSpecs, type MethodOptionType, type MethodOptionValues, type PackedForm,
   type QuantizationMethod, type QuantizeContext, type QuantizeOutcome, type RawOptionValues, type SummaryBlock, type SummaryTable,
 } from './method.js';
-export { checkMethods, quantizationMethod, quantizationMethods } from './methods.js';
+export { checkMethods, quantizationMethod, quantizationMethods, registerQuantizationMethod } from './methods.js';
 export { quantize, type QuantizeOptions, type QuantizeResult } from './quantize.js';
 export { quantizeInt8, type QuantizeInt8Options, type QuantizeInt8Report } from './int8/pipeline.js';
 export { chooseWeightRange, type ReduceRange, type WeightRangeChoice } from './int8/reduce-range.js';

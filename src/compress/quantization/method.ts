@@ -26,7 +26,7 @@
  *    ```
  *    Option names are camelCase (`weightBits`); the CLI spells them in kebab-case (`--weight-bits`). An
  *    option name used by several methods must have the same type in each (checked at registration).
- * 2. Add one line to the list in `src/compress/quantization/methods.ts`. Nothing else changes: the CLI's
+ * 2. Register it with one line (`registerQuantizationMethod(twnMethod)`, or the list in methods.ts). Nothing else: the CLI's
  *    flags, help, JSON output and measurements (error, size, ratio, latency) come for free.
  * 3. Test the method's math beside it, and add one case to the CLI test if it needs special input.
  *

@@ -1,0 +1,71 @@
+/**
+ * A new method is one file plus one registration line: this test defines a quantization method here, registers
+ * it, and runs it through the CLI, whose flags, help and validation come from the method's declaration.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { optionNumber, type QuantizationMethod } from '../compress/quantization/method.js';
+import { registerQuantizationMethod } from '../compress/quantization/methods.js';
+import { quantize } from '../compress/quantization/quantize.js';
+import { loadModel, saveModel } from '../onnx/index.js';
+import { cli } from '../testing/run-cli.js';
+import { buildZooModel } from '../zoo/index.js';
+
+/** Rounds every float weight matrix (rank >= 2) to a grid of `step`. */
+const gridMethod: QuantizationMethod = {
+  name: 'test-grid',
+  summary: 'round weights to a uniform grid (defined by a test)',
+  options: {
+    step: { type: 'number', placeholder: 'S', min: 1e-6, max: 1, default: 0.05, description: 'grid step of the weights' },
+  },
+  async run(model, options) {
+    const step = optionNumber(options, 'step');
+    const out = model.clone();
+    let rounded = 0;
+    for (const v of out.graph.initializers.values()) {
+      const t = v.initializer;
+      if (t === undefined || t.rank < 2 || !(t.data instanceof Float32Array)) continue;
+      for (let i = 0; i < t.data.length; i++) t.data[i] = step * Math.round((t.data[i] as number) / step);
+      rounded += t.size;
+    }
+    return { model: out, report: { step, rounded }, summary: [`rounded ${rounded} weights to a grid of ${step}`] };
+  },
+};
+registerQuantizationMethod(gridMethod);
+
+const dir = mkdtempSync(join(tmpdir(), 'slimnet-register-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const model = join(dir, 'mlp.onnx');
+saveModel(buildZooModel('lenet-300-100', { width: 0.1, seed: 1 }), model);
+
+test('a method registered from a test file runs through the CLI with flags and help derived from it', async () => {
+  const help = await cli('quantize', '--help');
+  assert.match(help.out, /test-grid: round weights to a uniform grid/);
+  assert.match(help.out, /--step S +grid step of the weights \[test-grid\]/);
+  const out = join(dir, 'grid.onnx');
+  const r = await cli('quantize', model, '--method', 'test-grid', '--step', '0.25', '--data', 'mnist', '--limit', '64',
+    '--latency-runs', '0', '--out', out, '--json');
+  assert.equal(r.code, 0, r.err);
+  const j = JSON.parse(r.out) as { report: { step: number; rounded: number } };
+  assert.equal(j.report.step, 0.25);
+  assert.ok(j.report.rounded > 0);
+  const w = [...loadModel(out).graph.initializers.values()].find((v) => (v.initializer?.rank ?? 0) >= 2);
+  const data = w?.initializer?.data as Float32Array;
+  assert.ok(data.every((x) => Math.abs(x / 0.25 - Math.round(x / 0.25)) < 1e-6), 'weights lie on the grid');
+});
+
+test('bad option values and unknown option keys are typed errors naming the valid ones', async () => {
+  const out = join(dir, 'bad.onnx');
+  const r = await cli('quantize', model, '--method', 'test-grid', '--step', '2', '--out', out);
+  assert.notEqual(r.code, 0);
+  assert.match(r.err, /\[INVALID_ARGUMENT\]/);
+  assert.equal(existsSync(out), false);
+  await assert.rejects(quantize(loadModel(model), { method: 'test-grid', options: { stepp: 0.1 }, measure: false }),
+    /option 'stepp' is not an option of this method \(its options: step\)/);
+  await assert.rejects(quantize(loadModel(model), { method: 'test-gridd', measure: false }),
+    /unknown quantization method 'test-gridd' \(registered: int8, .*test-grid\)/);
+  assert.throws(() => registerQuantizationMethod(gridMethod), /quantization method 'test-grid' is registered twice/);
+});
