@@ -4,7 +4,7 @@
  * fine-tuning, and a per-layer report with MACs, reconstruction error and measured speedups.
  */
 import { readFileSync } from 'node:fs';
-import { LOW_RANK_METHOD_NAMES } from '../../compress/lowrank/methods/index.js';
+import { lowRankMethods } from '../../compress/lowrank/methods/index.js';
 import { lowRankPipeline } from '../../compress/lowrank/pipeline.js';
 import type { DecomposeOptions } from '../../compress/lowrank/types.js';
 import { SlimnetError } from '../../ir/errors.js';
@@ -40,7 +40,7 @@ function perLayerRanks(path: string): Record<string, number | number[]> {
 /** The rank rule and method options from the command line. */
 function decomposeOptions(o: ParsedOptions): DecomposeOptions {
   const method = optString(o, 'method');
-  if (method === undefined) throw new SlimnetError('INVALID_ARGUMENT', `slimnet decompose: --method is required (${LOW_RANK_METHOD_NAMES.join(', ')})`);
+  if (method === undefined) throw new SlimnetError('INVALID_ARGUMENT', `slimnet decompose: --method is required (${lowRankMethods.map((m) => m.name).join(', ')})`);
   const ranksFile = optString(o, 'ranks');
   const rank = optNumber(o, 'rank');
   const energy = optNumber(o, 'energy');
@@ -69,7 +69,7 @@ export const decomposeCommand: Command = {
   summary: 'Low-rank decomposition (SVD, Jaderberg, CP, Tucker-2) with rank selection, fine-tuning and measured speedups.',
   positionals: '<model.onnx|zoo-name>',
   options: {
-    method: { type: 'string', placeholder: LOW_RANK_METHOD_NAMES.join('|'), description: 'svd: Gemm/MatMul/1×1 conv; jaderberg, cp, tucker2: k×k convs' },
+    method: { type: 'string', placeholder: lowRankMethods.map((m) => m.name).join('|'), description: 'svd: Gemm/MatMul/1×1 conv; jaderberg, cp, tucker2: k×k convs' },
     rank: {
       type: 'string', placeholder: 'R', numeric: POSITIVE,
       description: 'rank of every layer (integer), or a fraction in (0,1) of each full rank',

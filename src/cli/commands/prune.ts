@@ -256,7 +256,7 @@ function methodHelp(): string {
   const lines = Object.entries(UNSTRUCTURED).map(([cli, name]) => {
     const m = unstructuredMethod(name);
     const opts = Object.entries(m.options).map(([k, v]) => `      ${k}: ${v}`);
-    return [`  ${cli.padEnd(10)} ${m.description}`, ...opts].join('\n');
+    return [`  ${cli.padEnd(10)} ${m.summary}`, ...opts].join('\n');
   });
   return [
     'Unstructured methods (--target = sparsity of the weights, or Nx; --options key=value,...):', ...lines, '',

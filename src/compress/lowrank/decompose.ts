@@ -12,18 +12,11 @@ import { verify } from '../../ir/verify.js';
 import { modelStats } from '../../metrics/layer-stats.js';
 import { inferShapes } from '../../passes/infer-shapes.js';
 import { analyseLayers, layerCost, type LayerInfo } from './layers.js';
-import { LOW_RANK_METHOD_NAMES, LOW_RANK_METHODS } from './methods/index.js';
+import { lowRankMethod } from './methods/index.js';
 import type { Cost, FactorizeOptions, LowRankMethod } from './methods/types.js';
 import { selectRanks, type Candidate, type RankChoice, type RankRule } from './rank-select.js';
 import { replaceWithStages } from './rewrite.js';
 import type { DecomposeOptions, DecomposeResult, LayerReport } from './types.js';
-
-/** The method's registry entry, or a typed error naming the known ones. */
-export function lowRankMethod(name: string): LowRankMethod {
-  const m = LOW_RANK_METHODS.get(name as never);
-  if (m === undefined) throw new SlimnetError('INVALID_ARGUMENT', `unknown low-rank method '${name}'; use one of ${LOW_RANK_METHOD_NAMES.join(', ')}`);
-  return m;
-}
 
 function rankRule(opts: DecomposeOptions, before: Cost): { rule: RankRule; text: string } {
   const given = (['rank', 'energy', 'budget', 'vbmf'] as const).filter((k) => opts[k] !== undefined && opts[k] !== false);

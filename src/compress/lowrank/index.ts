@@ -1,7 +1,7 @@
 /** Low-rank decomposition: SVD, Jaderberg, CP and Tucker-2 factorisations as graph rewrites, rank selection. */
-export { decompose, lowRankMethod } from './decompose.js';
+export { decompose } from './decompose.js';
 export type { DecomposeOptions, DecomposeReport, DecomposeResult, LayerReport } from './types.js';
-export { LOW_RANK_METHOD_NAMES, LOW_RANK_METHODS } from './methods/index.js';
+export { lowRankMethod, lowRankMethods, registerLowRankMethod } from './methods/index.js';
 export type { Cost, Factorization, FactorizeOptions, LowRankMethod, LowRankMethodName, MethodAnalysis, Spectrum, Stage } from './methods/types.js';
 export { analyseLayers, layerCost, type ConvGeometry, type ConvLayer, type FcLayer, type LayerInfo } from './layers.js';
 export { energyRank, selectRanks, type Candidate, type RankChoice, type RankRule } from './rank-select.js';

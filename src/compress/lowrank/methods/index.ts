@@ -1,19 +1,24 @@
-/** The low-rank methods, registered once by name (a duplicate is a programming error). */
+/** The low-rank methods, registered by name in the family's Registry. */
 import { cpMethod } from './cp.js';
 import { jaderbergMethod } from './jaderberg.js';
 import { svdMethod } from './svd.js';
 import { tucker2Method } from './tucker2.js';
-import type { LowRankMethod, LowRankMethodName } from './types.js';
+import { Registry } from '../../registry.js';
+import type { LowRankMethod } from './types.js';
 
-function registry(list: readonly LowRankMethod[]): ReadonlyMap<LowRankMethodName, LowRankMethod> {
-  const m = new Map<LowRankMethodName, LowRankMethod>();
-  for (const method of list) {
-    if (m.has(method.name)) throw new Error(`duplicate low-rank method '${method.name}'`);
-    m.set(method.name, method);
-  }
-  return m;
+const registry = new Registry<LowRankMethod>('low-rank');
+
+/** Adds a low-rank method (one line per method); a malformed or duplicate name throws. */
+export function registerLowRankMethod(m: LowRankMethod): LowRankMethod {
+  return registry.register(m);
 }
 
-export const LOW_RANK_METHODS = registry([svdMethod, jaderbergMethod, cpMethod, tucker2Method]);
+for (const m of [svdMethod, jaderbergMethod, cpMethod, tucker2Method]) registerLowRankMethod(m);
 
-export const LOW_RANK_METHOD_NAMES: readonly LowRankMethodName[] = [...LOW_RANK_METHODS.keys()];
+/** The registered low-rank methods, in --help order (a live view of the registry). */
+export const lowRankMethods: readonly LowRankMethod[] = registry.all();
+
+/** The method called `name`, or a typed error listing the registered ones. */
+export function lowRankMethod(name: string): LowRankMethod {
+  return registry.get(name);
+}

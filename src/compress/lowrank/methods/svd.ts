@@ -22,7 +22,7 @@ function isPointwise(layer: ConvLayer): boolean {
 
 export const svdMethod: LowRankMethod = {
   name: 'svd',
-  description: 'truncated SVD of Gemm / MatMul (and 1×1 conv) weights: one layer → two thinner ones',
+  summary: 'truncated SVD of Gemm / MatMul (and 1×1 conv) weights: one layer → two thinner ones',
   applies(layer) {
     if (layer.kind === 'conv' && !isPointwise(layer)) return 'svd factors fully connected layers and 1×1 convs (use jaderberg, cp or tucker2 for k×k)';
     return undefined;

@@ -8,7 +8,8 @@ import type { Tensor } from '../../../ir/tensor.js';
 import type { CpOptions } from '../../../util/linalg/cp.js';
 import type { LayerInfo } from '../layers.js';
 
-export type LowRankMethodName = 'svd' | 'jaderberg' | 'cp' | 'tucker2';
+/** A registered low-rank method's name ('svd', 'jaderberg', 'cp', 'tucker2', or one registered later). */
+export type LowRankMethodName = string;
 
 /** Per-sample multiply-accumulates and parameter count. */
 export interface Cost {
@@ -71,7 +72,7 @@ export interface MethodAnalysis {
 export interface LowRankMethod {
   readonly name: LowRankMethodName;
   /** One line for --help. */
-  readonly description: string;
+  readonly summary: string;
   /** Undefined when the method applies to the layer, otherwise the reason it does not. */
   applies(layer: LayerInfo): string | undefined;
   /** The (possibly expensive: SVDs) per-layer analysis. */

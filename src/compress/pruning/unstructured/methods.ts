@@ -5,6 +5,7 @@
  */
 import type { Dataset } from '../../../data/types.js';
 import { SlimnetError } from '../../../ir/errors.js';
+import { Registry } from '../../registry.js';
 import type { Model } from '../../../ir/graph.js';
 import { dataFreePrune } from './data-free.js';
 import { lobsPrune } from './lobs.js';
@@ -30,7 +31,7 @@ export interface MethodContext {
 export interface UnstructuredMethod {
   readonly name: string;
   /** One line for --help. */
-  readonly description: string;
+  readonly summary: string;
   /** Option names and meanings, for --help. */
   readonly options: Readonly<Record<string, string>>;
   /** True when the method trains as part of its schedule (the pipeline still fine-tunes afterwards). */
@@ -114,7 +115,7 @@ const magnitudeDefaults = (s: SparsityTarget): MethodOptions => ({ scope: defaul
 const builtins: UnstructuredMethod[] = [
   {
     name: 'magnitude', retrains: false, weightOnly: true,
-    description: 'Han et al. 2015: remove the smallest |w| (layer-wise or one global threshold)',
+    summary: 'Han et al. 2015: remove the smallest |w| (layer-wise or one global threshold)',
     options: { scope: `${SCOPE}; ${GLOBAL_DEFAULT}`, normalize: NORMALIZE },
     defaults: magnitudeDefaults,
     step: (c) => magnitude(c),
@@ -122,7 +123,7 @@ const builtins: UnstructuredMethod[] = [
   },
   {
     name: 'iterative', retrains: true,
-    description: 'Han et al. 2015: cycles of pruning to increasing sparsity, each retrained with masks',
+    summary: 'Han et al. 2015: cycles of pruning to increasing sparsity, each retrained with masks',
     options: {
       cycles: 'prune → retrain cycles (default 3)', epochsPerCycle: 'retraining epochs per cycle (default 1)',
       criterion: CRITERION,
@@ -137,7 +138,7 @@ const builtins: UnstructuredMethod[] = [
   },
   {
     name: 'agp', retrains: true,
-    description: 'Zhu & Gupta 2017 gradual pruning, cubic schedule, masks updated every Δt epochs',
+    summary: 'Zhu & Gupta 2017 gradual pruning, cubic schedule, masks updated every Δt epochs',
     options: {
       steps: 'pruning steps n (default 4)', frequency: 'Δt in epochs (default 1)', initial: 'initial sparsity (default 0)', recoveryEpochs: 'epochs at the final sparsity (default 1)',
       criterion: CRITERION, scope: `${SCOPE}; ${GLOBAL_DEFAULT}`, normalize: NORMALIZE,
@@ -152,7 +153,7 @@ const builtins: UnstructuredMethod[] = [
   },
   ...(['l1', 'l2'] as const).map((penalty): UnstructuredMethod => ({
     name: penalty, retrains: true,
-    description: `${penalty.toUpperCase()}-regularized training of the weights, then magnitude pruning`,
+    summary: `${penalty.toUpperCase()}-regularized training of the weights, then magnitude pruning`,
     options: {
       coefficient: `penalty coefficient (default ${penalty === 'l1' ? '1e-5' : '1e-4'})`,
       epochs: 'regularized epochs (default 1)',
@@ -168,7 +169,7 @@ const builtins: UnstructuredMethod[] = [
   })),
   {
     name: 'obd', retrains: false,
-    description: 'Optimal Brain Damage: saliency ½·h·w² with the Gauss-Newton diagonal measured on data',
+    summary: 'Optimal Brain Damage: saliency ½·h·w² with the Gauss-Newton diagonal measured on data',
     options: {
       samples: 'samples for the curvature (default 512)', batchSize: "samples per gradient, 'sampled' / 'empirical' labels (default 1)",
       labels: "'exact' (GGN diagonal summed over classes, default), 'sampled' (one label drawn per sample) or "
@@ -193,7 +194,7 @@ const builtins: UnstructuredMethod[] = [
   },
   {
     name: 'lobs', retrains: false,
-    description: 'Layer-wise OBS (Dong et al. 2017) on Conv / FC layers (im2col inputs for conv) with the OBS weight update',
+    summary: 'Layer-wise OBS (Dong et al. 2017) on Conv / FC layers (im2col inputs for conv) with the OBS weight update',
     options: {
       samples: 'samples for the layer Hessians (default 1024)', damping: 'relative damping (default 0.01)', steps: 'removal batches per layer (default 8)',
       scope: `${SCOPE} (global: per-layer targets from one magnitude threshold); default layer`, normalize: NORMALIZE,
@@ -207,25 +208,24 @@ const builtins: UnstructuredMethod[] = [
   },
   {
     name: 'data-free', retrains: false, weightOnly: true,
-    description: 'Srinivas & Babu 2015: merge similar hidden FC units (physically removed), no data; sparsity = fraction of units',
+    summary: 'Srinivas & Babu 2015: merge similar hidden FC units (physically removed), no data; sparsity = fraction of units',
     options: {},
     defaults: () => ({}),
     run: async (model, c) => dataFreePrune(model, { ratio: c.sparsity }),
   },
 ];
 
-const registry: Record<string, UnstructuredMethod> = {};
+const registry = new Registry<UnstructuredMethod>('unstructured pruning');
 
-/** Adds a method; a name already registered throws. */
+/** Adds a method (one line per method); a name already registered throws. */
 export function registerUnstructuredMethod(m: UnstructuredMethod): void {
-  if (Object.hasOwn(registry, m.name)) throw new SlimnetError('INVALID_ARGUMENT', `unstructured pruning method '${m.name}' is already registered`);
-  registry[m.name] = m;
+  registry.register(m);
 }
 
 for (const m of builtins) registerUnstructuredMethod(m);
 
-/** The registered methods by name. */
-export const unstructuredMethods: Readonly<Record<string, UnstructuredMethod>> = registry;
+/** The registered methods, in --help order (a live view of the registry). */
+export const unstructuredMethods: readonly UnstructuredMethod[] = registry.all();
 
 /**
  * The options a run of method `name` uses: `options` over the method's defaults for `sparsity` (for printing
@@ -244,9 +244,8 @@ export function effectiveMethodOptions(name: string, options: MethodOptions, spa
 export function checkMethodOptions(name: string, options: MethodOptions): void {
   const m = unstructuredMethod(name);
   const criterion = options['criterion'];
-  const known = typeof criterion === 'string' && Object.hasOwn(m.options, 'criterion')
-    && Object.hasOwn(registry, criterion);
-  const step = known ? registry[criterion] : undefined;
+  const known = typeof criterion === 'string' && Object.hasOwn(m.options, 'criterion') && registry.has(criterion);
+  const step = known ? registry.get(criterion) : undefined;
   const valid = [...new Set([...Object.keys(m.options), ...Object.keys(step?.options ?? {})])];
   const unknown = Object.keys(options).filter((k) => !valid.includes(k));
   if (unknown.length === 0) return;
@@ -259,7 +258,5 @@ export function checkMethodOptions(name: string, options: MethodOptions): void {
 
 /** The method called `name`, or an error listing the known ones. */
 export function unstructuredMethod(name: string): UnstructuredMethod {
-  const m = Object.hasOwn(registry, name) ? registry[name] : undefined;
-  if (m === undefined) throw new SlimnetError('INVALID_ARGUMENT', `unknown unstructured pruning method '${name}' (known: ${Object.keys(registry).join(', ')})`);
-  return m;
+  return registry.get(name);
 }
