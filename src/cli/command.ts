@@ -29,9 +29,12 @@ export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
 /** Parsed option values: strings and booleans, by option name. */
 export type ParsedOptions = Readonly<Record<string, string | boolean | undefined>>;
 
+/** Where a command writes: results on `out`, messages on `err`, and an optional live status line. */
 export interface CommandIo {
   out(text: string): void;
   err(text: string): void;
+  /** Replaces the live status line (a terminal's rewritten line; '' clears it). Absent: no live line. */
+  live?(text: string): void;
 }
 
 export interface Command {

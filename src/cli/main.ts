@@ -3,9 +3,26 @@ import { isSlimnetError } from '../ir/errors.js';
 import { commandHelp, parseCommandArgs, type CommandIo } from './command.js';
 import { commands } from './commands/index.js';
 
+let liveShown = false;
+
+/** Clears a shown live line before a message, so the two never mix. */
+function clearLive(): void {
+  if (liveShown) process.stderr.write('\r\x1b[K');
+  liveShown = false;
+}
+
 const consoleIo: CommandIo = {
   out: (t) => process.stdout.write(`${t}\n`),
-  err: (t) => process.stderr.write(`${t}\n`),
+  err: (t) => {
+    clearLive();
+    process.stderr.write(`${t}\n`);
+  },
+  ...(process.stderr.isTTY === true ? {
+    live: (t: string) => {
+      process.stderr.write(`\r\x1b[K${t}`);
+      liveShown = t !== '';
+    },
+  } : {}),
 };
 
 /** Exit status when the reader of stdout went away (128 + SIGPIPE, as a shell reports a command killed by it). */

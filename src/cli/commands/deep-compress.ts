@@ -25,7 +25,7 @@ import {
 import { loadDataFor } from '../data-source.js';
 import { resolveModel } from '../model-source.js';
 import { ratioMap } from './prune.js';
-import { progressPrinter } from './train.js';
+import { trainingProgress } from '../progress.js';
 
 /** k-means index bits and relative-index bits: integers in [1, 16]. */
 const BITS: NumericRule = { kind: 'integer', min: 1, max: 16 };
@@ -238,7 +238,7 @@ export const deepCompressCommand: Command = {
     const data = source === undefined ? loadDataset(dataSpec, dataOpts) : loadDataFor(source, dataSpec, dataOpts);
     const r = await deepCompress(source?.model ?? zooName, {
       ...flags, dataset: data,
-      ...(json ? {} : { onProgress: progressPrinter(), log: (m: string) => io.err(`deep-compress: ${m}`) }),
+      ...(json ? {} : { onProgress: trainingProgress(io), log: (m: string) => io.err(`deep-compress: ${m}`) }),
     });
     atomicWrite(out, r.bytes, { protect });
     const onnxOut = optString(o, 'onnx-out');

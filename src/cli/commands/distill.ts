@@ -1,11 +1,12 @@
 /** `slimnet distill`: train a student from a frozen teacher (soft targets, FitNets or attention transfer). */
 import {
-  DISTILL_METHOD_NAMES, distill, KD_DEFAULTS, softTargetLr, type DistillMethodName, type DistillOptions, type DistillProgress,
+  DISTILL_METHOD_NAMES, distill, KD_DEFAULTS, softTargetLr, type DistillMethodName, type DistillOptions,
 } from '../../compress/distill/index.js';
 import { SlimnetError } from '../../ir/errors.js';
 import { TRAIN_DEFAULTS } from '../../train/defaults.js';
 import { formatPercent } from '../../report/format.js';
 import { formatTable } from '../../report/table.js';
+import { trainingProgress } from '../progress.js';
 import { checkWritable } from '../../util/atomic-write.js';
 import {
   COUNT, NON_NEGATIVE, optInt, optNumber, optString, POSITIVE, POSITIVE_INT, SEED, type Command, type NumericRule,
@@ -29,20 +30,6 @@ const METHOD_FLAGS: Readonly<Record<string, readonly DistillMethodName[]>> = {
   beta: ['at'],
   p: ['at'],
 };
-
-function progressPrinter(checkedOn: string): (p: DistillProgress) => void {
-  const tty = process.stderr.isTTY === true;
-  return (p) => {
-    const stage = p.stage === 'hint' ? 'hint stage, ' : '';
-    if (p.kind === 'epoch' && p.stats !== undefined) {
-      const s = p.stats;
-      const test = Number.isNaN(s.testError) ? '' : ` ${checkedOn} error ${formatPercent(s.testError)}`;
-      process.stderr.write(`${tty ? '\r\x1b[K' : ''}${stage}epoch ${s.epoch}/${p.epochs}: train loss ${s.trainLoss.toFixed(4)}${test} (${s.seconds.toFixed(1)} s, ${s.imagesPerSecond.toFixed(0)} img/s)\n`);
-    } else if (tty) {
-      process.stderr.write(`\r\x1b[K${stage}epoch ${p.epoch}/${p.epochs} step ${p.step}/${p.steps} loss ${p.loss.toFixed(4)} ${p.imagesPerSecond.toFixed(0)} img/s ETA ${p.etaSeconds.toFixed(0)}s`);
-    }
-  };
-}
 
 /** "s1=t1,s2=t2" → layer pairs. */
 function parseLayerPairs(spec: string): Array<{ student: string; teacher: string }> {
@@ -160,7 +147,7 @@ export const distillCommand: Command = {
       seed,
       evaluateTeacher: o['skip-teacher-eval'] !== true,
       output: out,
-      ...(o.json === true ? {} : { onProgress: progressPrinter(checkedOn) }),
+      ...(o.json === true ? {} : { onProgress: trainingProgress(io, checkedOn) }),
     } as DistillOptions;
     const r = await distill(options);
     if (o.json === true) {

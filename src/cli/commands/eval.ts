@@ -16,7 +16,7 @@ import { loadDataFor } from '../data-source.js';
 import { isFeedDir } from '../../data/feeds.js';
 import { loadFeedsFor } from '../feeds-source.js';
 import { resolveModel, type ModelSource } from '../model-source.js';
-import { stderrProgress } from '../progress.js';
+import { progressLine } from '../progress.js';
 
 export const evalCommand: Command = {
   name: 'eval',
@@ -59,7 +59,7 @@ export const evalCommand: Command = {
       return evalFeeds(source, reference === undefined ? undefined : resolveModel(reference), o, io);
     }
     const data = loadDataFor(source, dataSpec, limit === undefined ? {} : { testLimit: limit, limit: 1 });
-    const progress = o.json === true ? undefined : stderrProgress('eval');
+    const progress = o.json === true ? undefined : progressLine(io, 'eval');
     const acc = await evaluate(source.model, data.test, {
       batchSize: optInt(o, 'batch-size', 256),
       threads,

@@ -20,7 +20,7 @@ import { loadDataFor } from '../data-source.js';
 import { isFeedDir, readFeedDir } from '../../data/feeds.js';
 import { formatFidelity } from '../../metrics/fidelity.js';
 import { resolveModel } from '../model-source.js';
-import { progressPrinter } from './train.js';
+import { trainingProgress } from '../progress.js';
 
 const COMMAND_OPTIONS: OptionSpecs = {
   method: { type: 'string', placeholder: 'NAME', description: 'quantization method (see the list below)' },
@@ -174,7 +174,7 @@ export const quantizeCommand: Command = {
     const r = await quantize(source.model, {
       method, options: raw, ...(data === undefined ? {} : { data }), ...(feeds === undefined ? {} : { feeds }), threads: optInt(o, 'threads', 2), seed: optInt(o, 'seed', 0),
       measure: { latencyRuns: optInt(o, 'latency-runs', 50) },
-      ...(json ? {} : { onProgress: progressPrinter(), log: (m: string) => io.err(m) }),
+      ...(json ? {} : { onProgress: trainingProgress(io), log: (m: string) => io.err(m) }),
     });
     if (packedPath !== undefined && r.packed === undefined) {
       const why = `--method ${method} with these options has no packed form; nothing was written; drop --packed`;

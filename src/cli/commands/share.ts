@@ -19,7 +19,7 @@ import { COUNT, optInt, optString, requirePositional, type Command, type Command
 import { loadDataFor } from '../data-source.js';
 import { resolveModel } from '../model-source.js';
 import { dataOptions, SHARING_FLAGS, sharingOptions } from './share-options.js';
-import { progressPrinter } from './train.js';
+import { trainingProgress } from '../progress.js';
 
 function unpack(file: string, out: string, io: CommandIo): number {
   checkWritable(out, { protect: [file] });
@@ -57,7 +57,7 @@ export const shareCommand: Command = {
     if (packed !== undefined && method.name !== 'hashed') throw new SlimnetError('INVALID_ARGUMENT', '--packed applies to --method hashed');
     const protect = source.path === undefined ? [] : [source.path];
     for (const p of [out, ...(packed === undefined ? [] : [packed])]) checkWritable(p, { protect });
-    const options = sharingOptions(o, o.json === true ? undefined : progressPrinter());
+    const options = sharingOptions(o, o.json === true ? undefined : trainingProgress(io));
     // the training split as training saw it (normalisation statistics); the whole test split unless --test-limit
     const dataOpts = { testLimit: Number.MAX_SAFE_INTEGER, ...dataOptions(o) };
     const data = loadDataFor(source, optString(o, 'data') ?? 'mnist', dataOpts);

@@ -2,34 +2,13 @@
 import { SlimnetError } from '../../ir/errors.js';
 import { checkWritable } from '../../util/atomic-write.js';
 import { formatPercent } from '../../report/format.js';
+import { trainingProgress } from '../progress.js';
 import { formatTable } from '../../report/table.js';
 import { statePath } from '../../train/checkpoint.js';
 import { train } from '../../train/trainer.js';
-import type { TrainProgress } from '../../train/types.js';
 import { optInt, optNumber, optString, POSITIVE, SEED, type Command } from '../command.js';
 import { resolveModel } from '../model-source.js';
 import { settingsLines, TRAINING_FLAGS, trainingSettings } from '../training-flags.js';
-
-/**
- * Training progress on stderr: a live line on a terminal, one line per epoch; `checkedOn` names what the
- * epoch's error was measured on ('test', or 'validation' for a held-out split).
- */
-export function progressPrinter(checkedOn = 'test'): (p: TrainProgress) => void {
-  const tty = process.stderr.isTTY === true;
-  return (p) => {
-    const head = `epoch ${p.epoch}/${p.epochs} step ${p.step}/${p.steps}`;
-    const body = `loss ${p.loss.toFixed(4)} acc ${formatPercent(p.accuracy)} lr ${p.lr.toPrecision(3)} ${p.imagesPerSecond.toFixed(0)} img/s ETA ${p.etaSeconds.toFixed(0)}s`;
-    if (p.kind === 'notice') {
-      process.stderr.write(`${tty ? '\r\x1b[K' : ''}warning: ${p.message ?? ''}\n`);
-    } else if (p.kind === 'epoch' && p.stats !== undefined) {
-      const s = p.stats;
-      const test = Number.isNaN(s.testError) ? '' : ` ${checkedOn} error ${formatPercent(s.testError)}`;
-      process.stderr.write(`${tty ? '\r\x1b[K' : ''}epoch ${s.epoch}/${p.epochs}: train loss ${s.trainLoss.toFixed(4)} train error ${formatPercent(s.trainError)}${test} (${s.seconds.toFixed(1)} s, ${s.imagesPerSecond.toFixed(0)} img/s)\n`);
-    } else if (tty) {
-      process.stderr.write(`\r\x1b[K${head} ${body}`);
-    }
-  };
-}
 
 export const trainCommand: Command = {
   name: 'train',
@@ -69,7 +48,7 @@ export const trainCommand: Command = {
       ...(checkpoint === undefined ? {} : { checkpoint }),
       resume: o.resume === true,
       output: out,
-      ...(o.json === true ? {} : { onProgress: progressPrinter(checkedOn) }),
+      ...(o.json === true ? {} : { onProgress: trainingProgress(io, checkedOn) }),
     });
     if (o.json === true) {
       const { testError, history, resumedFromEpoch, convLayout, warnings } = result;
