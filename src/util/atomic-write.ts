@@ -54,9 +54,26 @@ function removeQuietly(path: string): void {
   }
 }
 
+/**
+ * Throws IO when `path` exists (symlinks followed) and is not a regular file: renaming over a device, FIFO or
+ * socket would replace it (as root, `--out /dev/null` would replace the device node with a file).
+ */
+function refuseNonRegular(path: string): void {
+  let st;
+  try {
+    st = statSync(resolve(path));
+  } catch {
+    return;
+  }
+  if (st.isFile()) return;
+  const what = st.isDirectory() ? 'it is a directory' : 'it is not a regular file (a device, FIFO or socket)';
+  throw new SlimnetError('IO', `cannot write '${path}': ${what}`);
+}
+
 /** Writes `data` to `path` atomically (see the module comment); removes stale temp files of the same target. */
 export function atomicWrite(path: string, data: Uint8Array | string, opts: AtomicWriteOptions = {}): void {
   refuseProtected(path, opts.protect);
+  refuseNonRegular(path);
   const target = resolve(path);
   const tmp = tempPathFor(target);
   let created = false;
@@ -81,14 +98,13 @@ export function atomicWrite(path: string, data: Uint8Array | string, opts: Atomi
 
 /**
  * Fails early (before long work) when `path` could not be written: its nearest existing ancestor must be
- * a writable directory, and it must not be a protected path (see refuseProtected).
+ * a writable directory, it must not be a protected path (see refuseProtected), and if it exists it must be a
+ * regular file.
  */
 export function checkWritable(path: string, opts: AtomicWriteOptions = {}): void {
   refuseProtected(path, opts.protect);
+  refuseNonRegular(path);
   const target = resolve(path);
-  if (existsSync(target) && statSync(target).isDirectory()) {
-    throw new SlimnetError('IO', `cannot write '${path}': it is a directory`);
-  }
   let dir = dirname(target);
   while (!existsSync(dir)) dir = dirname(dir);
   try {
