@@ -17,7 +17,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { CRITERION_NAMES, structuredPrune, type CriterionName } from '../src/compress/pruning/structured/index.js';
+import { structuredCriterion, structuredPrune } from '../src/compress/pruning/structured/index.js';
 import { loadDataset } from '../src/data/load.js';
 import { loadModel, saveModel } from '../src/onnx/index.js';
 import { compareLatency, type LatencyComparison } from '../src/runtime/latency.js';
@@ -56,8 +56,7 @@ async function main(): Promise<void> {
       out: { type: 'string' },
     },
   });
-  const criterion = values.criterion as CriterionName;
-  if (!(CRITERION_NAMES as readonly string[]).includes(criterion)) throw new Error(`--criterion must be one of ${CRITERION_NAMES.join(', ')}`);
+  const criterion = structuredCriterion(values.criterion as string).name;
   if (positionals.length === 0) throw new Error('give one or more trained model files');
   // --train-limit subsamples the training split only: the test error is always on the whole test split.
   const limit = values['train-limit'] === undefined ? {} : { limit: Number(values['train-limit']), testLimit: Number.MAX_SAFE_INTEGER };
@@ -79,7 +78,9 @@ async function main(): Promise<void> {
       criterion, target: { macsRatio: macsRatio(values.macs as string) }, steps: Number(values.steps), finetuneEpochs: Number(values.finetune),
       roundTo: Number(values['round-to']), alignTo: Number(values.align), dataset, train, ranking: values.ranking === 'global' ? 'global' : 'local',
       exclude: (values.exclude as string).split(',').filter((x) => x !== ''),
-      sparsity: { epochs: Number(values['sparsity-epochs']), coefficient: Number(values.coefficient) },
+      ...(structuredCriterion(criterion).prepare === undefined ? {} : {
+        criterionOptions: { sparsityEpochs: Number(values['sparsity-epochs']), coefficient: Number(values.coefficient) },
+      }),
       ...(values['per-layer'] === undefined ? {} : { perLayer: values['per-layer'] === 'auto' ? 'auto' as const : JSON.parse(readFileSync(values['per-layer'], 'utf8')) as Record<string, number> }),
       onProgress: (m) => process.stderr.write(`${basename(path)}: ${m}\n`),
     });

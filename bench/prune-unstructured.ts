@@ -2,12 +2,12 @@
  * Unstructured pruning, Han et al. 2015 style: how far can each method prune a trained model while the
  * test error stays within `--margin` percentage points of the baseline?
  *
- *  - magnitude / obd / lobs: an iterative ladder (Han's prune → retrain cycles). Each rung prunes further
+ *  - magnitude / obd / obs: an iterative ladder (Han's prune → retrain cycles). Each rung prunes further
  *    with the method's criterion (earlier zeros stay), retrains with masks for `--epochs` (one count, or one
  *    per rung with the last repeating; cosine decay from `--lr`, restarted per rung), and is evaluated on the whole test split;
  *  - agp: one gradual-pruning run per final sparsity in `--targets` (cubic schedule over `--agp-steps`
  *    epochs, then `--recovery` epochs; one cosine schedule over the whole run); the pruning step is global
- *    magnitude, or OBD / L-OBS with `--option criterion=obd|lobs`;
+ *    magnitude, or OBD / L-OBS with `--option criterion=obd|obs`;
  *  - data-free: Srinivas & Babu neuron merging at each unit ratio in `--targets`, no data, no retraining
  *    (`--epochs N` adds an N-epoch fine-tuning column).
  * `ratio` = all parameters of the baseline / nonzero parameters (biases included, as Han et al. count);
@@ -22,7 +22,8 @@
 import { parseArgs } from 'node:util';
 import { sparsityStats, type SparsityStats } from '../src/compress/pruning/common/sparsity.js';
 import { dataFreePrune } from '../src/compress/pruning/unstructured/data-free.js';
-import { unstructuredMethod, type MethodOptions } from '../src/compress/pruning/unstructured/methods.js';
+import type { AnyOptionValues, RawOptions } from '../src/compress/options.js';
+import { effectiveMethodOptions, unstructuredMethod } from '../src/compress/pruning/unstructured/methods.js';
 import { agpPrune, finetune, iterativePrune, magnitudeStep, type PruneStep } from '../src/compress/pruning/unstructured/retrain.js';
 import type { RetrainOptions } from '../src/compress/pruning/unstructured/types.js';
 import { loadDataset } from '../src/data/load.js';
@@ -60,7 +61,7 @@ const retrain: RetrainOptions = {
   dataset: data, lr: Number(values.lr), weightDecay: Number(values.wd), batchSize: Number(values.batch), threads, seed: Number(values.seed),
   schedule: { kind: 'cosine' },
 };
-const options: MethodOptions = {
+const options: RawOptions = {
   scope: values.scope as string,
   ...Object.fromEntries((values.option as string[]).map((kv) => {
     const [k = '', v = ''] = kv.split('=');
@@ -88,13 +89,19 @@ console.log(`${values.model}: ${values.method}, baseline test error ${pct(baseEr
 console.log(`retraining: ${values.epochs} epoch(s) per rung, lr ${values.lr} cosine, weight decay ${values.wd}, batch ${values.batch}; options ${JSON.stringify(options)}`);
 console.log('rung        sparsity  nonzero/params    ratio  w-ratio  test err  Δ pp  epochs  seconds');
 
-/** AGP's pruning step: global magnitude, or the registry step named by `--option criterion=obd|lobs`. */
+/** AGP's pruning step: global magnitude, or the registry step named by `--option criterion=obd|obs`. */
 function agpStep(): PruneStep {
   const c = options['criterion'];
   if (c === undefined) return magnitudeStep({ scope: options['scope'] === 'layer' ? 'layer' : 'global' });
   const m = unstructuredMethod(String(c));
   if (m.step === undefined) throw new Error(`'${String(c)}' has no pruning step`);
-  return m.step({ data, retrain, options });
+  return m.step({ data, retrain, options: stepOptions(m.name) });
+}
+
+/** The options of step `name`, checked against its schema (the schedule's `criterion` is the bench's own). */
+function stepOptions(name: string): AnyOptionValues {
+  const rest = Object.fromEntries(Object.entries(options).filter(([k]) => k !== 'criterion'));
+  return effectiveMethodOptions(name, rest, 0.5);
 }
 
 const method = values.method as string;
@@ -121,7 +128,7 @@ if (method === 'agp') {
 } else {
   const m = unstructuredMethod(method);
   if (m.step === undefined) throw new Error(`method '${method}' has no pruning step for a ladder`);
-  const step = m.step({ data, retrain, options });
+  const step = m.step({ data, retrain, options: stepOptions(m.name) });
   const ladder = list(values.ladder as string);
   let above = 0;
   await iterativePrune(base, {

@@ -3,7 +3,7 @@
  * imports nothing outside itself, and only `runtime/` imports onnxruntime-node.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -80,6 +80,18 @@ const SHARED_ACROSS_FAMILIES: Readonly<Record<string, string>> = {
   'pruning/structured/prune.ts': 'physical channel removal, used by compact width rewrites',
 };
 
+/**
+ * Family-neutral modules directly under compress/, which every family may import: the contracts and helpers the
+ * families share. Each is declared here with its reason; an undeclared module there fails the test below, so a
+ * new shared module is a decision, not an accident.
+ */
+const SHARED_COMPRESS_MODULES: Readonly<Record<string, string>> = {
+  'measure.ts': 'before / after measurement (error, size, latency) printed by every family',
+  'method.ts': 'the method contract every family implements',
+  'options.ts': 'typed method options (schema, parsing, defaults) shared by every family registry',
+  'registry.ts': 'the generic method registry each family instantiates',
+};
+
 /** Files that compose several families by design (Deep Compression = pruning + k-means + coding). */
 const COMPOSITES = new Set(['coding/deep-compress.ts']);
 
@@ -99,6 +111,21 @@ test('compression families import each other only through declared shared module
     }
   }
   assert.deepEqual(problems, []);
+});
+
+test('modules shared by every family sit directly under compress/ and are declared', () => {
+  const compress = join(srcRoot, 'compress');
+  const undeclared = readdirSync(compress)
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && !f.endsWith('.d.ts'))
+    .filter((f) => SHARED_COMPRESS_MODULES[f] === undefined)
+    .map((f) => `compress/${f} is not declared in SHARED_COMPRESS_MODULES (layers.test.ts)`);
+  assert.deepEqual(undeclared, []);
+  const intoFamilies = Object.keys(SHARED_COMPRESS_MODULES).filter((f) => existsSync(join(compress, f)))
+    .flatMap((f) => [...readFileSync(join(compress, f), 'utf8').matchAll(IMPORT)]
+      .map((m) => (m[1] ?? m[2]) as string)
+      .filter((spec) => spec.startsWith('./') && spec.slice(2).includes('/'))
+      .map((spec) => `compress/${f} imports the family module ${spec}: shared modules must not depend on a family`));
+  assert.deepEqual(intoFamilies, []);
 });
 
 test('benches do not import the CLI', () => {

@@ -25,6 +25,7 @@ export interface StraightThrough {
   readonly grad?: (b: GraphBuilder, dOutput: Value, input: Value) => Value;
 }
 
+/** Options of `addBackward`: the opset, straight-through edges, rule overrides and the loss gradient seed. */
 export interface BackwardOptions {
   /** ai.onnx opset the emitted nodes must respect. */
   readonly opset: number;

@@ -13,6 +13,7 @@ import { ShapeError } from '../ir/errors.js';
 import { Tensor } from '../ir/tensor.js';
 import type { Value } from '../ir/value.js';
 
+/** Options of the loss builders: how the per-sample losses are reduced. */
 export interface LossOptions {
   /** 'mean' (default) averages over the batch (cross-entropy) or over every element (mse); 'sum' adds up. */
   readonly reduction?: 'mean' | 'sum';

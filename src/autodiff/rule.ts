@@ -9,6 +9,10 @@ import type { Node } from '../ir/node.js';
 import type { Shape } from '../ir/shape.js';
 import type { Value } from '../ir/value.js';
 
+/**
+ * What a gradient rule sees: the builder, the forward node, incoming output gradients, and helpers to emit backward
+ * nodes and accumulate input gradients.
+ */
 export interface GradContext {
   /** Builder appending backward nodes to the graph being differentiated. */
   readonly b: GraphBuilder;

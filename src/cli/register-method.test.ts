@@ -9,6 +9,9 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { optionNumber, type QuantizationMethod } from '../compress/quantization/method.js';
 import { registerQuantizationMethod } from '../compress/quantization/methods.js';
+import { defineUnstructuredMethod, registerUnstructuredMethod } from '../compress/pruning/unstructured/methods.js';
+import { magnitudeStep } from '../compress/pruning/unstructured/retrain.js';
+import { registerCriterion } from '../compress/pruning/structured/criteria.js';
 import { quantize } from '../compress/quantization/quantize.js';
 import { loadModel, saveModel } from '../onnx/index.js';
 import { cli } from '../testing/run-cli.js';
@@ -35,6 +38,14 @@ const gridMethod: QuantizationMethod = {
   },
 };
 registerQuantizationMethod(gridMethod);
+
+/** A pruning method (magnitude per layer or global, chosen by a typed boolean option), one registration line. */
+registerUnstructuredMethod(defineUnstructuredMethod({
+  name: 'test-prune', retrains: false, weightOnly: true,
+  summary: 'magnitude pruning with a boolean scope (defined by a test)',
+  options: { perLayer: { type: 'boolean', default: true, description: 'prune each layer to the target' } },
+  run: (model, c) => magnitudeStep({ scope: c.options.perLayer ? 'layer' : 'global' })(model, c.sparsity, undefined),
+}));
 
 const dir = mkdtempSync(join(tmpdir(), 'slimnet-register-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -64,8 +75,30 @@ test('bad option values and unknown option keys are typed errors naming the vali
   assert.match(r.err, /\[INVALID_ARGUMENT\]/);
   assert.equal(existsSync(out), false);
   await assert.rejects(quantize(loadModel(model), { method: 'test-grid', options: { stepp: 0.1 }, measure: false }),
-    /option 'stepp' is not an option of this method \(its options: step\)/);
+    /unknown option 'stepp' for method 'test-grid' \(valid: step\)/);
   await assert.rejects(quantize(loadModel(model), { method: 'test-gridd', measure: false }),
     /unknown quantization method 'test-gridd' \(registered: int8, .*test-grid\)/);
   assert.throws(() => registerQuantizationMethod(gridMethod), /quantization method 'test-grid' is registered twice/);
+});
+
+test('a pruning method registered from a test file runs through slimnet prune; its options are checked', async () => {
+  const help = await cli('prune', '--help');
+  assert.match(help.out, /test-prune +magnitude pruning with a boolean scope/);
+  assert.match(help.out, /perLayer=true\|false +prune each layer to the target \(default true\)/);
+  const out = join(dir, 'pruned.onnx');
+  const r = await cli('prune', model, '--method', 'test-prune', '--target', '0.5', '--options', 'perLayer=false',
+    '--finetune-epochs', '0', '--limit', '64', '--out', out, '--json');
+  assert.equal(r.code, 0, r.err);
+  const j = JSON.parse(r.out) as { settings: { options: Record<string, unknown> }; stats: { sparsity: number } };
+  assert.deepEqual(j.settings.options, { perLayer: false });
+  assert.ok(Math.abs(j.stats.sparsity - 0.5) < 0.01);
+  const bad = await cli('prune', model, '--method', 'test-prune', '--options', 'perlayer=false', '--out', out);
+  assert.match(bad.err, /\[INVALID_ARGUMENT\].*unknown option 'perlayer' for pruning method 'test-prune' /);
+  assert.match(bad.err, /\(valid: perLayer\)/);
+});
+
+test('structured and unstructured pruning share one namespace: a clashing name is refused', () => {
+  assert.throws(() => registerCriterion({ name: 'test-prune', summary: 'clash', options: {}, importance: () => {
+    throw new Error('never scored');
+  } }), /pruning method name 'test-prune' is already an unstructured method/);
 });

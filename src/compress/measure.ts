@@ -9,6 +9,10 @@ import { encodeModel } from '../onnx/index.js';
 import { evaluate } from '../runtime/evaluate.js';
 import { compareLatency } from '../runtime/latency.js';
 
+/**
+ * Options of `measureCompression`: the test split, evaluation limit and threads, latency runs and batch sizes, and
+ * errors or packed size already known.
+ */
 export interface MeasureOptions {
   /** Test split to evaluate both models on (error is skipped when absent). */
   readonly test?: Split;
@@ -53,6 +57,10 @@ export interface LatencyPair {
   readonly threads: number;
 }
 
+/**
+ * What `measureCompression` found: top-1 error before / after on the test split (absent without one), ONNX and packed
+ * sizes in bytes, and median latency per batch size.
+ */
 export interface CompressionMeasurement {
   readonly error?: { readonly before: number; readonly after: number; readonly samples: number };
   readonly size: SizeMeasurement;
@@ -69,6 +77,10 @@ export function denseWeightBytes(model: Model): number {
   return n;
 }
 
+/**
+ * Measures a compression: evaluates `before` and `after` on `opts.test` (when given), compares their ONNX byte sizes
+ * (and the packed size), and times both at each batch size with onnxruntime on one thread.
+ */
 export async function measureCompression(before: Model, after: Model, opts: MeasureOptions = {}): Promise<CompressionMeasurement> {
   let error: CompressionMeasurement['error'];
   if (opts.test !== undefined) {

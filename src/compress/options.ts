@@ -28,9 +28,12 @@ export interface OptionSpec {
 /** A method's options by camelCase name. */
 export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
 
+/** The value type of an option type ('integer' and 'number' are numbers). */
+export type ValueOfType<T extends OptionType> = T extends 'boolean' ? boolean : T extends 'string' ? string : number;
+
 /** The value type one declaration describes: its choices, or its type. */
 export type OptionValue<S extends OptionSpec> = S extends { readonly choices: readonly (infer C)[] } ? C
-  : S['type'] extends 'boolean' ? boolean : S['type'] extends 'string' ? string : number;
+  : ValueOfType<S['type']>;
 
 /** Checked option values typed from a schema: options with a default are always set, others may be undefined. */
 export type OptionValues<S extends OptionSpecs> = {
@@ -53,7 +56,9 @@ function bad(where: string, name: string, msg: string): SlimnetError {
   return new SlimnetError('INVALID_ARGUMENT', `${where}: option '${name}' ${msg}`);
 }
 
-function convert(where: string, name: string, spec: OptionSpec, raw: string | number | boolean): number | string | boolean {
+type Value = number | string | boolean;
+
+function convert(where: string, name: string, spec: OptionSpec, raw: Value): Value {
   if (spec.type === 'boolean') {
     if (typeof raw === 'boolean') return raw;
     if (raw === 'true' || raw === 'false') return raw === 'true';
@@ -68,7 +73,9 @@ function convert(where: string, name: string, spec: OptionSpec, raw: string | nu
   }
   const n = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
   if (!Number.isFinite(n)) throw bad(where, name, `expects a number, got '${String(raw)}'`);
-  if (spec.type === 'integer' && !Number.isInteger(n)) throw bad(where, name, `expects an integer, got '${String(raw)}'`);
+  if (spec.type === 'integer' && !Number.isInteger(n)) {
+    throw bad(where, name, `expects an integer, got '${String(raw)}'`);
+  }
   if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) {
     throw bad(where, name, `must be in [${spec.min ?? '-inf'}, ${spec.max ?? 'inf'}], got ${n}`);
   }
@@ -101,14 +108,15 @@ export function parseOptionText(text: string | undefined): Record<string, string
   return Object.fromEntries(text.split(',').map((kv) => {
     const eq = kv.indexOf('=');
     if (eq <= 0) {
-      throw new SlimnetError('INVALID_ARGUMENT', `--options: expected key=value pairs separated by commas, got '${kv}'`);
+      const why = `--options: expected key=value pairs separated by commas, got '${kv}'`;
+      throw new SlimnetError('INVALID_ARGUMENT', why);
     }
     return [kv.slice(0, eq).trim(), kv.slice(eq + 1).trim()];
   }));
 }
 
-/** A comma-separated (or `sep`-separated) list option as names; empty when unset. */
-export function optionList(value: string | undefined, sep = ','): string[] {
+/** A comma-separated (or `sep`-separated) list as trimmed names; empty when unset. */
+export function splitList(value: string | undefined, sep = ','): string[] {
   if (value === undefined || value === '') return [];
   return value.split(sep).map((s) => s.trim()).filter((s) => s !== '');
 }

@@ -4,11 +4,24 @@
  * run on each registration (e.g. that an option name shared by several methods has one type).
  */
 import { SlimnetError } from '../ir/errors.js';
+import { resolveOptions, type AnyOptionValues, type OptionSpecs, type RawOptions } from './options.js';
 
-/** What every registered method has: a name (lower case, digits, dashes) and a one-line summary. */
-export interface MethodEntry {
+/**
+ * What every registered method has: a name (lower case, digits, dashes), a one-line summary and its options,
+ * declared once (the CLI derives flags, help and validation from them). Each family adds its own `run`.
+ */
+export interface MethodEntry<S extends OptionSpecs = OptionSpecs> {
   readonly name: string;
+  /** One line for --help. */
   readonly summary: string;
+  /** Paper or source the method follows. */
+  readonly reference?: string;
+  readonly options: S;
+}
+
+/** Method `m`'s options from raw values, checked and with defaults filled in; unknown keys are typed errors. */
+export function resolveMethodOptions(m: MethodEntry, raw: RawOptions): AnyOptionValues {
+  return resolveOptions(`method '${m.name}'`, m.options, raw);
 }
 
 const NAME = /^[a-z][a-z0-9-]*$/;
@@ -29,7 +42,9 @@ export class Registry<M extends MethodEntry> {
       throw new SlimnetError('INVALID_ARGUMENT', `${this.family} method name '${m.name}' must be lower case letters, `
         + 'digits and dashes');
     }
-    if (this.has(m.name)) throw new SlimnetError('INVALID_ARGUMENT', `${this.family} method '${m.name}' is registered twice`);
+    if (this.has(m.name)) {
+      throw new SlimnetError('INVALID_ARGUMENT', `${this.family} method '${m.name}' is registered twice`);
+    }
     this.check(m, this.items);
     this.items.push(m);
     return m;

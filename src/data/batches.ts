@@ -13,6 +13,7 @@ import { Rng } from '../util/rng.js';
 import type { Split } from './types.js';
 import { sampleSize } from './types.js';
 
+/** Options of `batches` / `epochBatches`: batch size, seeded shuffle, last-batch handling. */
 export interface BatchOptions {
   /** Samples per batch (positive integer). */
   readonly batchSize: number;
@@ -26,6 +27,7 @@ export interface BatchOptions {
   readonly reuseBuffers?: boolean;
 }
 
+/** One mini-batch: samples gathered into one float32 buffer, their labels, and the dims to feed. */
 export interface Batch {
   /** size × sampleShape float32 values. */
   readonly x: Float32Array;

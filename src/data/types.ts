@@ -20,6 +20,7 @@ export interface Normalization {
   readonly std: readonly number[];
 }
 
+/** A labelled data set with train and test splits, its class count and names, and the normalisation applied. */
 export interface Dataset {
   /** Short name: 'mnist', 'fashion-mnist', or derived from the path for generic data sets. */
   readonly name: string;

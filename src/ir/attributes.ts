@@ -2,6 +2,7 @@
 import type { Graph } from './graph.js';
 import type { Tensor } from './tensor.js';
 
+/** A node attribute, tagged with its ONNX attribute type (`float`, `int`, `ints`, `tensor`, `graph`...). */
 export type Attribute =
   | { readonly type: 'float'; readonly value: number }
   | { readonly type: 'int'; readonly value: number }
@@ -16,8 +17,12 @@ export type Attribute =
   /** Attribute kinds slimnet does not model (sparse tensors, type protos): kept as the decoded proto. */
   | { readonly type: 'opaque'; readonly value: unknown };
 
+/**
+ * The tag of an `Attribute` (`'float'`, `'int'`, `'string'`, `'tensor'`, `'graph'`, their plural lists, `'opaque'`).
+ */
 export type AttributeType = Attribute['type'];
 
+/** Constructors of `Attribute` values: `attr.int(1)`, `attr.floats([0.5])`, `attr.graph(body)`... */
 export const attr = {
   float: (value: number): Attribute => ({ type: 'float', value }),
   int: (value: number): Attribute => ({ type: 'int', value }),

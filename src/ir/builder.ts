@@ -15,6 +15,7 @@ import type { Shape } from './shape.js';
 import { Tensor } from './tensor.js';
 import { Value } from './value.js';
 
+/** Options of `GraphBuilder.op`: the node name (made unique) and the operator domain. */
 export interface OpOptions {
   /** Node name (made unique); defaults to the op type. */
   readonly name?: string;
@@ -22,6 +23,10 @@ export interface OpOptions {
   readonly domain?: string;
 }
 
+/**
+ * Builds or extends a graph: adds inputs, initializers, constants and nodes (unique names), and marks outputs.
+ * `build()` wraps the graph into a Model with the default opset.
+ */
 export class GraphBuilder {
   readonly graph: Graph;
 

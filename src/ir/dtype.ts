@@ -59,6 +59,7 @@ export function dtypeBytes(d: DType): number {
   return INFO[d].bytes;
 }
 
+/** Whether a dtype is a floating-point type (float16, bfloat16, float32, float64). */
 export function isFloatDType(d: DType): boolean {
   return INFO[d].isFloat;
 }

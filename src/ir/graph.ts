@@ -5,6 +5,10 @@ import { Node } from './node.js';
 import type { Tensor } from './tensor.js';
 import { Value } from './value.js';
 
+/**
+ * An ONNX graph: inputs, outputs, initializers (constant Values), nodes in topological order and, for subgraphs, the
+ * outer-scope values it captures. Nodes and values keep their use lists up to date as the graph is edited.
+ */
 export class Graph {
   name: string;
   docString = '';
@@ -211,11 +215,16 @@ function cloneAttribute(a: Attribute, map: ReadonlyMap<Value, Value>): Attribute
   }
 }
 
+/** One opset import of a model: the operator domain ('' = ai.onnx) and its version. */
 export interface OpsetImport {
   readonly domain: string;
   readonly version: number;
 }
 
+/**
+ * An ONNX model: the main graph plus the file-level fields (IR version, opset imports, producer, metadata, local
+ * functions). `clone()` deep-copies it; decode / encode with `slimnet/onnx`.
+ */
 export class Model {
   graph: Graph;
   irVersion = 8;

@@ -1,3 +1,7 @@
+/**
+ * The graph IR: Model / Graph / Node / Value / Tensor, the builder, attributes, dtypes, shapes, verification and the
+ * typed errors. Imports nothing else of slimnet.
+ */
 export * from './attributes.js';
 export * from './builder.js';
 export * from './dtype.js';

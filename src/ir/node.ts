@@ -5,6 +5,10 @@ import type { Graph } from './graph.js';
 import { Tensor } from './tensor.js';
 import { Value } from './value.js';
 
+/**
+ * One operator application: op type and domain, named attributes, input Values (an absent optional input is undefined)
+ * and output Values. Editing inputs keeps the Values' use lists in step.
+ */
 export class Node {
   opType: string;
   /** Operator domain; '' is the default ONNX domain (ai.onnx). */

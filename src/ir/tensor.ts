@@ -6,6 +6,10 @@
 import { SlimnetError } from './errors.js';
 import { dtypeBytes, type DType } from './dtype.js';
 
+/**
+ * The element storage of a Tensor: a typed array matching the dtype (int64 as BigInt64Array, float16 / bfloat16 as
+ * Uint16Array bits) or a string array.
+ */
 export type TensorData =
   | Float32Array
   | Float64Array
@@ -22,6 +26,7 @@ export type TensorData =
 /** Where a tensor's bytes lived in the file it was decoded from (kept so encode can write it back alike). */
 export type TensorStorage = 'raw' | 'typed' | 'external';
 
+/** Number of elements of a tensor with these dims (1 for a scalar). */
 export function sizeOf(dims: readonly number[]): number {
   let n = 1;
   for (const d of dims) n *= d;
@@ -49,6 +54,10 @@ export function typedView(dtype: Exclude<DType, 'string'>, buffer: ArrayBuffer):
   }
 }
 
+/**
+ * A dense tensor: dtype, dims and the element data in a typed array of the dtype's storage type (float16 / bfloat16 as
+ * their uint16 bit patterns, strings as a string array).
+ */
 export class Tensor {
   readonly dtype: DType;
   readonly dims: readonly number[];
@@ -154,6 +163,7 @@ export function setNumber(t: Tensor, i: number, value: number): void {
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
 
+/** The number an IEEE float16 bit pattern (uint16) stands for. */
 export function halfToFloat(h: number): number {
   const s = h & 0x8000 ? -1 : 1;
   const e = (h >> 10) & 0x1f;
@@ -163,6 +173,9 @@ export function halfToFloat(h: number): number {
   return s * (1 + m / 1024) * 2 ** (e - 15);
 }
 
+/**
+ * The IEEE float16 bit pattern (uint16) nearest to a number; overflow gives ±Infinity, tiny values subnormals or ±0.
+ */
 export function floatToHalf(v: number): number {
   f32[0] = v;
   const x = u32[0] as number;
@@ -189,11 +202,13 @@ export function floatToHalf(v: number): number {
   return sign | e;
 }
 
+/** The number a bfloat16 bit pattern (uint16) stands for. */
 export function bf16ToFloat(b: number): number {
   u32[0] = b << 16;
   return f32[0] as number;
 }
 
+/** The bfloat16 bit pattern (uint16) nearest to a number (round to nearest even). */
 export function floatToBf16(v: number): number {
   f32[0] = v;
   const x = u32[0] as number;

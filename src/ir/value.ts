@@ -4,11 +4,16 @@ import type { Node } from './node.js';
 import type { Shape } from './shape.js';
 import type { Tensor } from './tensor.js';
 
+/** One use of a Value: the node reading it and the input slot it is read at. */
 export interface Use {
   readonly node: Node;
   readonly index: number;
 }
 
+/**
+ * A named edge of the graph: a graph input, an initializer (constant tensor), an outer-scope capture or a node output,
+ * with its dtype and shape when known and the nodes reading it.
+ */
 export class Value {
   name: string;
   dtype: DType | undefined;

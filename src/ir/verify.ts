@@ -16,6 +16,7 @@ import type { Graph, Model } from './graph.js';
 import type { Node } from './node.js';
 import type { Value } from './value.js';
 
+/** Options of `verify`: whether subgraph bodies are checked too. */
 export interface VerifyOptions {
   /** Verify subgraph attributes (If / Loop / Scan bodies) too (default true). */
   readonly subgraphs?: boolean;

@@ -7,6 +7,10 @@
 import type { Graph } from '../ir/graph.js';
 import type { Value } from '../ir/value.js';
 
+/**
+ * The largest total size of activations alive at once when the graph's nodes run in order (graph inputs included,
+ * initializers and constants excluded), with sizes given by `bytesOf`.
+ */
 export function activationPeak(graph: Graph, bytesOf: (v: Value) => number): number {
   const lastUse = new Map<Value, number>();
   graph.nodes.forEach((n, i) => {

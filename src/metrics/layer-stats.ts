@@ -14,10 +14,15 @@ import type { Shape } from '../ir/shape.js';
 import type { Value } from '../ir/value.js';
 import { inferValueInfo } from '../passes/infer-shapes.js';
 import { SHAPE_RULES, type ValueInfo } from '../passes/shape-rules/index.js';
+import { batchInputShapes, numericShape } from '../passes/specialize-shapes.js';
 import { activationPeak } from './activations.js';
 import { MAC_RULES, type MacContext } from './mac-rules.js';
 import { countNonzero, parameterInputs } from './params.js';
 
+/**
+ * Statistics of one node: op, output shape, parameters (total, non-zero, bytes), MACs, element ops and output
+ * activation size.
+ */
 export interface LayerStat {
   readonly name: string;
   readonly op: string;
@@ -38,6 +43,7 @@ export interface LayerStat {
   readonly shapesKnown: boolean;
 }
 
+/** Options of `modelStats`: the batch size substituted for symbolic leading dims and input shapes. */
 export interface StatsOptions {
   /** Value of a symbolic / unknown leading (batch) dim of the model inputs (default 1). */
   readonly batchSize?: number;
@@ -45,6 +51,10 @@ export interface StatsOptions {
   readonly inputShapes?: Readonly<Record<string, Shape>>;
 }
 
+/**
+ * Statistics of a whole model (`modelStats`): totals of parameters, MACs, element ops and activation memory, plus one
+ * `LayerStat` per node.
+ */
 export interface ModelStats {
   readonly params: number;
   readonly nonzeroParams: number;
@@ -69,24 +79,9 @@ export interface ModelStats {
   readonly layers: readonly LayerStat[];
 }
 
-/** Model input shapes with the leading symbolic dim set to the batch size. */
-function batchedInputs(model: Model, opts: StatsOptions): Record<string, Shape> {
-  const batch = opts.batchSize ?? 1;
-  const out: Record<string, Shape> = {};
-  for (const v of model.graph.inputs) {
-    const s = v.shape;
-    if (s !== undefined && s.length > 0 && typeof s[0] !== 'number') out[v.name] = [batch, ...s.slice(1)];
-  }
-  return { ...out, ...(opts.inputShapes ?? {}) };
-}
-
-function staticShape(s: Shape | undefined): number[] | undefined {
-  return s !== undefined && s.every((d): d is number => typeof d === 'number') ? [...s] : undefined;
-}
-
 /** Bytes of one value from inferred info (0 when its shape is not static). */
 export function valueBytes(info: ValueInfo | undefined): { elements: number; bytes: number } {
-  const s = staticShape(info?.shape);
+  const s = numericShape(info?.shape);
   if (s === undefined) return { elements: 0, bytes: 0 };
   const elements = s.reduce((a, b) => a * b, 1);
   return { elements, bytes: elements * dtypeBytes(info?.dtype ?? 'float32') };
@@ -98,13 +93,16 @@ export function layerStats(model: Model, opts: StatsOptions = {}): LayerStat[] {
 }
 
 function computeRows(model: Model, opts: StatsOptions): { known: Map<Value, ValueInfo>; layers: LayerStat[] } {
-  const known = inferValueInfo(model, { inputShapes: batchedInputs(model, opts) });
+  const given = opts.inputShapes === undefined ? {} : { inputShapes: opts.inputShapes };
+  const batch = { batch: opts.batchSize ?? 1, ...given };
+  const known = inferValueInfo(model, { inputShapes: batchInputShapes(model, batch) });
   const seen = new Set<Value>();
   return { known, layers: model.graph.nodes.map((node) => layerRow(node, known, seen)) };
 }
 
 function layerRow(node: Node, known: ReadonlyMap<Value, ValueInfo>, seen: Set<Value>): LayerStat {
-  const shapeOf = (v: Value | undefined): number[] | undefined => (v === undefined ? undefined : staticShape(known.get(v)?.shape ?? v.shape));
+  const shapeOf = (v: Value | undefined): readonly number[] | undefined =>
+    (v === undefined ? undefined : numericShape(known.get(v)?.shape ?? v.shape));
   const ctx: MacContext = { node, inShape: (i) => shapeOf(node.inputs[i]), outShape: (k) => shapeOf(node.outputs[k]) };
   const rule = MAC_RULES.get(node.opType);
   const cost = rule?.(ctx);

@@ -16,11 +16,13 @@
  */
 import type { Node } from '../ir/node.js';
 
+/** The cost of one node: multiply-accumulates and other element operations. */
 export interface OpCost {
   readonly macs: number;
   readonly elementOps: number;
 }
 
+/** What a MAC rule sees: the node and the static shapes of its inputs and outputs. */
 export interface MacContext {
   readonly node: Node;
   /** Static shape of input i (symbols resolved), undefined when unknown or absent. */
@@ -29,6 +31,7 @@ export interface MacContext {
   outShape(k: number): readonly number[] | undefined;
 }
 
+/** Computes a node's cost from its shapes, or undefined when a shape it needs is unknown. */
 export type MacRule = (ctx: MacContext) => OpCost | undefined;
 
 const prod = (dims: readonly number[]): number => dims.reduce((a, b) => a * b, 1);

@@ -7,6 +7,7 @@ import { DecodeContext } from './context.js';
 import { decodeTensor, encodeTensor } from './tensor-codec.js';
 import { describeWireProblem, findWireProblem } from './wire-check.js';
 
+/** A tensor with the name it carries in an ONNX TensorProto file. */
 export interface NamedTensor {
   readonly name: string;
   readonly tensor: Tensor;

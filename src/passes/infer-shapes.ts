@@ -23,6 +23,7 @@ import { foldableContents } from './shape-rules/constants.js';
 import { mergeDim } from './shape-rules/dims.js';
 import { SHAPE_RULES, type RuleContext, type ValueInfo } from './shape-rules/index.js';
 
+/** Options of `inferShapes`: shapes to feed the inputs with, strict mode, a per-node hook. */
 export interface InferShapesOptions {
   /** Shapes to feed the model inputs with (must agree with the declared shapes' numbers and ranks). */
   readonly inputShapes?: Readonly<Record<string, Shape>>;
@@ -77,6 +78,7 @@ export function inferShapes(model: Model, opts: InferShapesOptions = {}): PassRe
   return { model, modified };
 }
 
+/** Shape inference as a `Pass` (named 'infer-shapes') for `runPasses`. */
 export const inferShapesPass: Pass = { name: 'infer-shapes', run: (model) => inferShapes(model) };
 
 function sameShape(a: Shape, b: Shape | undefined): boolean {

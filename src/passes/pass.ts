@@ -2,11 +2,13 @@
 import { SlimnetError } from '../ir/errors.js';
 import type { Model } from '../ir/graph.js';
 
+/** What a pass returns: the model (possibly the same object, edited) and whether anything changed. */
 export interface PassResult {
   readonly model: Model;
   readonly modified: boolean;
 }
 
+/** A named graph transformation run by `runPasses`. */
 export interface Pass {
   readonly name: string;
   run(model: Model): PassResult;

@@ -12,6 +12,7 @@ import { TopKAccumulator } from '../metrics/topk.js';
 import { pickValue, planInput } from './model-input.js';
 import { Session } from './session.js';
 
+/** Options of `evaluate`: batch size, threads, input / output names, sample limit, progress callback. */
 export interface EvaluateOptions {
   /** Samples per inference call (default 256; forced to the model's batch size when that is fixed). */
   readonly batchSize?: number;
@@ -31,6 +32,7 @@ export interface EvaluateOptions {
   readonly signal?: AbortSignal;
 }
 
+/** Classification error of a model on a split: top-1 and top-5 error in [0, 1], samples and seconds. */
 export interface EvaluateResult {
   /** Fraction of samples whose true class is not the highest score. */
   readonly top1Error: number;

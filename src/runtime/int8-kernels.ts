@@ -23,6 +23,7 @@ export const VNNI_ENV = 'SLIMNET_CPU_VNNI';
 /** What the probe saw for one weight range. */
 export type ProbeOutcome = KernelArithmetic | 'unknown';
 
+/** What probing onnxruntime with a tiny int8 model showed for full-range and 7-bit weights. */
 export interface Int8KernelProbe {
   /** u8 activations × full-range int8 weights (|w| = 127). */
   readonly fullRange: ProbeOutcome;
@@ -32,6 +33,9 @@ export interface Int8KernelProbe {
   readonly error?: string;
 }
 
+/**
+ * How this machine's onnxruntime computes int8 products (exact VNNI or saturating u8 × s8), and how that was found out.
+ */
 export interface Int8KernelInfo {
   /** How this machine computes u8 × full-range int8 dot products. */
   readonly arithmetic: KernelArithmetic;

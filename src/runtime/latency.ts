@@ -15,6 +15,7 @@ import { allocData, Tensor } from '../ir/tensor.js';
 import { Rng } from '../util/rng.js';
 import { Session, type Feeds } from './session.js';
 
+/** Options of `measureLatency`: batch size, warm-up and timed runs, threads and input dims or tensors. */
 export interface LatencyOptions {
   /** Samples per run: replaces the (symbolic or fixed) first dimension of every input. */
   readonly batchSize: number;
@@ -32,6 +33,7 @@ export interface LatencyOptions {
   readonly seed?: number;
 }
 
+/** Timings of one model in milliseconds per run: median, 90th percentile, mean, minimum, and CPU time when measured. */
 export interface LatencyResult {
   readonly medianMs: number;
   /** 90th percentile (nearest rank). */
@@ -45,6 +47,7 @@ export interface LatencyResult {
   readonly cpu?: { readonly medianMs: number; readonly minMs: number };
 }
 
+/** Options of `compareLatency`: the latency options plus how the interleaved A / B blocks are paced. */
 export interface CompareLatencyOptions extends LatencyOptions {
   /** Number of A-then-B block pairs the timed runs are split into (default 5). */
   readonly blocks?: number;
@@ -52,6 +55,7 @@ export interface CompareLatencyOptions extends LatencyOptions {
   readonly pauseMs?: number;
 }
 
+/** Latency of two models timed interleaved, and their speed ratio. */
 export interface LatencyComparison {
   readonly a: LatencyResult;
   readonly b: LatencyResult;

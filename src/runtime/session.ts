@@ -10,6 +10,7 @@ import type { Shape } from '../ir/shape.js';
 import { Tensor, type TensorData } from '../ir/tensor.js';
 import { encodeModel } from '../onnx/index.js';
 
+/** Options of `Session.create`: threads, graph optimisation level, spinning, memory pattern, optimised model output. */
 export interface SessionOptions {
   /** Intra-op threads (default 2, the machine's core count in our measurements). */
   readonly threads?: number;
@@ -35,6 +36,10 @@ export interface SessionValueInfo {
 /** Feeds: input name -> tensor (a slimnet Tensor, or a typed array with dims). */
 export type Feeds = Readonly<Record<string, Tensor>>;
 
+/**
+ * An onnxruntime inference session over a slimnet Model or ONNX bytes: `Session.create(...)`, `run(feeds)`,
+ * `release()`. The only way slimnet runs models.
+ */
 export class Session {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];

@@ -19,6 +19,7 @@
 import { isMainThread, parentPort, Worker, workerData, type Transferable } from 'node:worker_threads';
 import { ShapeError, SlimnetError, UnsupportedOpError, VerifyError } from '../ir/errors.js';
 
+/** Options of `runWorker`: progress callback, abort signal, Ctrl-C handling, kill delay and transferred objects. */
 export interface RunWorkerOptions<TProgress> {
   /** Called on the main thread for every `ctx.progress(p)` of the worker. */
   readonly onProgress?: (p: TProgress) => void;

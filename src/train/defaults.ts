@@ -13,6 +13,10 @@ import type { TrainOptions } from './types.js';
 /** The optimizer kinds train() knows. */
 export type OptimizerKind = 'sgd' | 'adam' | 'adamw';
 
+/**
+ * The default training settings: epochs, batch size, optimizer, momentum, learning rate and weight decay by optimizer,
+ * schedule.
+ */
 export interface TrainDefaults {
   /** Epochs of `slimnet train` / `distill` when --epochs is left out (train() itself requires a count). */
   readonly epochs: number;

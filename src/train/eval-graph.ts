@@ -10,6 +10,10 @@ import type { Value } from '../ir/value.js';
 import { correctCount, imageInputOf, liftToInputs, logitsOf } from './graph-edit.js';
 import type { TrainingGraphInfo } from './training-graph.js';
 
+/**
+ * The evaluation graph of a training run: the inference model with its trained parameters and buffers lifted to inputs,
+ * so one session can evaluate every epoch's weights.
+ */
 export function buildEvalGraph(inference: Model, info: TrainingGraphInfo, logitsName?: string): Model {
   const m = inference.clone();
   const g = m.graph;

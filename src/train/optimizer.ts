@@ -13,6 +13,7 @@ import type { GraphBuilder } from '../ir/builder.js';
 import { SlimnetError } from '../ir/errors.js';
 import type { Value } from '../ir/value.js';
 
+/** The update rule: SGD (momentum, Nesterov, L2 weight decay) or Adam / AdamW (betas, epsilon, weight decay). */
 export type OptimizerSpec =
   | {
       readonly kind: 'sgd';
@@ -44,6 +45,10 @@ export function stateSlots(o: OptimizerSpec): readonly string[] {
   return ['exp_avg', 'exp_avg_sq'];
 }
 
+/**
+ * Throws INVALID_ARGUMENT when an optimizer's settings are out of range (momentum and betas in [0, 1), weight decay >=
+ * 0...).
+ */
 export function validateOptimizer(o: OptimizerSpec): void {
   const bad = (msg: string): never => {
     throw new SlimnetError('INVALID_ARGUMENT', `optimizer '${o.kind}': ${msg}`);

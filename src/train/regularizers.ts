@@ -19,11 +19,13 @@ export interface ParamRef {
   readonly uses: ReadonlyArray<{ readonly opType: string; readonly index: number }>;
 }
 
+/** What a loss term's builder sees: the graph builder and the trainable parameters. */
 export interface TermContext {
   readonly b: GraphBuilder;
   readonly params: readonly ParamRef[];
 }
 
+/** A named term added to the training loss as coefficient × term (a regularizer). */
 export interface LossTerm {
   /** Short name (node names, reports). */
   readonly name: string;
@@ -32,6 +34,7 @@ export interface LossTerm {
   readonly build: (ctx: TermContext) => Value | undefined;
 }
 
+/** Chooses the parameters a regularizer applies to. */
 export type ParamFilter = (p: ParamRef) => boolean;
 
 /** Default filter: weight tensors (input 1) of Conv / ConvTranspose / Gemm / MatMul. */
@@ -61,10 +64,12 @@ function perParam(name: string, coefficient: number, filter: ParamFilter, f: (b:
   };
 }
 
+/** An L1 regularizer: coefficient × Σ|w| over the parameters `filter` selects (default: conv / fc weights). */
 export function l1Term(coefficient: number, filter: ParamFilter = isLayerWeight): LossTerm {
   return perParam('l1', coefficient, filter, (b, w, n) => reduceAll(b, b.op('Abs', [w], {}, { name: `${n}/abs` }), `${n}/sum`));
 }
 
+/** An L2 regularizer: coefficient × ½Σw² over the parameters `filter` selects (default: conv / fc weights). */
 export function l2Term(coefficient: number, filter: ParamFilter = isLayerWeight): LossTerm {
   return perParam('l2', coefficient, filter, (b, w, n) => {
     const sq = reduceAll(b, b.op('Mul', [w, w], {}, { name: `${n}/sq` }), `${n}/sum`);
@@ -86,6 +91,7 @@ export function groupLassoTerm(coefficient: number, dim: 0 | 1, filter: ParamFil
   });
 }
 
+/** The network-slimming regularizer: coefficient × Σ|γ| over BatchNorm scales. */
 export function bnScaleL1Term(coefficient: number): LossTerm {
   const t = l1Term(coefficient, isBatchNormScale);
   return { ...t, name: 'bn_scale_l1' };

@@ -12,12 +12,17 @@
  */
 import { SlimnetError } from '../ir/errors.js';
 
+/**
+ * A learning-rate schedule over epochs: constant, step (× gamma every stepSize epochs), multistep (× gamma at
+ * milestones) or cosine decay to minLr.
+ */
 export type BaseSchedule =
   | { readonly kind: 'constant' }
   | { readonly kind: 'step'; readonly stepSize: number; readonly gamma?: number }
   | { readonly kind: 'multistep'; readonly milestones: readonly number[]; readonly gamma?: number }
   | { readonly kind: 'cosine'; readonly minLr?: number };
 
+/** A linear learning-rate warm-up: its length in epochs and the starting factor. */
 export interface WarmUp {
   /** Length of the linear warm-up in epochs (may be fractional; default 0 = none). */
   readonly warmupEpochs?: number;
@@ -25,6 +30,7 @@ export interface WarmUp {
   readonly warmupStartFactor?: number;
 }
 
+/** A learning-rate schedule with optional linear warm-up. */
 export type Schedule = BaseSchedule & WarmUp;
 
 /** Learning rate at fractional epoch `t` of a run of `epochs` epochs with base rate `lr`. */

@@ -20,6 +20,10 @@ import { validateSchedule } from './schedule.js';
 import { buildTrainingGraph, selectTrainable } from './training-graph.js';
 import type { TrainHooks, TrainOptions, TrainProgress, TrainRequest, TrainResponse, TrainResult } from './types.js';
 
+/**
+ * Trains a model (a Model or a zoo name) on a data set in a worker thread with onnxruntime, from an ONNX training
+ * graph; returns the trained inference model and per-epoch statistics.
+ */
 export async function train(opts: TrainOptions): Promise<TrainResult> {
   const request = prepareTraining(opts);
   const response = opts.inProcess === true

@@ -47,6 +47,10 @@ export interface LossContext {
 /** Builds the (scalar, batch-mean) data loss. */
 export type LossBuilder = (ctx: LossContext) => Value;
 
+/**
+ * Options of `buildTrainingGraph`: optimizer, loss and extra terms, weight and activation transforms, masks, trainable
+ * parameters, input / logits names.
+ */
 export interface TrainingGraphOptions {
   /** The update rule. */
   readonly optimizer: OptimizerSpec;
@@ -79,12 +83,19 @@ export interface TrainingGraphOptions {
   readonly logitsName?: string;
 }
 
+/**
+ * One optimizer state tensor of a parameter (e.g. momentum): its slot name and the graph input / output carrying it.
+ */
 export interface StateSlot {
   readonly slot: string;
   readonly input: string;
   readonly output: string;
 }
 
+/**
+ * A trained parameter of the training graph: its input name, the output carrying its updated value, its dims, optional
+ * mask input and optimizer state slots.
+ */
 export interface ParamSlot {
   /** Parameter name (the initializer name in the inference model, and the training graph input). */
   readonly name: string;
@@ -95,6 +106,10 @@ export interface ParamSlot {
   readonly state: readonly StateSlot[];
 }
 
+/**
+ * A non-trained buffer of the training graph (e.g. BatchNorm running statistics): its name, the output carrying its new
+ * value and its dims.
+ */
 export interface BufferSlot {
   readonly name: string;
   readonly output: string;
@@ -114,6 +129,10 @@ export interface TrainingGraphInfo {
   readonly optimizer: OptimizerSpec;
 }
 
+/**
+ * The training graph built by `buildTrainingGraph`: one ONNX model that runs a forward pass, the backward pass and the
+ * optimizer update, plus how to feed and read it.
+ */
 export interface TrainingGraph {
   readonly model: Model;
   readonly info: TrainingGraphInfo;
@@ -135,6 +154,10 @@ function unknownParam(name: string, what: string, model: Model): SlimnetError {
   return new SlimnetError('INVALID_ARGUMENT', `${what} parameter '${name}' is not an initializer of the model (some are: ${names})`);
 }
 
+/**
+ * Builds the training graph of an inference model: forward, loss, backward (autodiff) and the optimizer update as one
+ * ONNX model; parameters, state and buffers become inputs and updated outputs.
+ */
 export function buildTrainingGraph(source: Model, opts: TrainingGraphOptions): TrainingGraph {
   validateOptimizer(opts.optimizer);
   const model = source.clone();

@@ -55,6 +55,7 @@ export interface WeightTransform {
 /** Same contract for activations. */
 export type ValueTransform = WeightTransform;
 
+/** Chooses the weight transform (e.g. a fake quantizer) applied to a parameter in the forward pass, or none. */
 export type TransformSelector = (p: ParamRef) => WeightTransform | undefined;
 
 /** One edge of the graph into a node input that is an activation (not an initializer). */

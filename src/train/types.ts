@@ -37,6 +37,10 @@ export interface TrainHooks {
   readonly trainable?: (p: ParamRef) => boolean;
 }
 
+/**
+ * Options of `train`: model (or zoo name), data set, epochs, batch size, optimizer and schedule, hooks, checkpoints,
+ * output path.
+ */
 export interface TrainOptions {
   /** The model to train: an inference Model, or a zoo model name ('lenet5', 'vgg'...). */
   readonly model: Model | string;
@@ -123,6 +127,7 @@ export interface TrainOptions {
 /** How a training run executed its convolutions: onnxruntime's blocked NCHWc kernels or the plain ones. */
 export type ConvLayout = 'blocked' | 'plain';
 
+/** A progress report of `train`: step, epoch end or notice, with the running loss and error. */
 export interface TrainProgress {
   /** 'notice' reports carry a `message` (e.g. a fallback to plain convolutions) and no step figures. */
   readonly kind: 'step' | 'epoch' | 'notice';
@@ -145,6 +150,7 @@ export interface TrainProgress {
   readonly stats?: EpochStats;
 }
 
+/** Statistics of one epoch: training loss and error, test error, learning rate, seconds and throughput. */
 export interface EpochStats {
   /** 1-based. */
   readonly epoch: number;
@@ -158,6 +164,10 @@ export interface EpochStats {
   readonly imagesPerSecond: number;
 }
 
+/**
+ * What `train` returns: the trained inference model, per-epoch history, final test error and the run's settings and
+ * warnings.
+ */
 export interface TrainResult {
   /** The trained inference model (BatchNorm in eval mode with the trained running statistics). */
   readonly model: Model;

@@ -9,11 +9,13 @@ import { resnet20 } from './resnet.js';
 import { shufflenet } from './shufflenet.js';
 import { vgg } from './vgg.js';
 
+/** A zoo model: its seeded builder and a one-line description. */
 export interface ZooEntry {
   readonly build: (opts?: ZooOptions) => Model;
   readonly description: string;
 }
 
+/** The zoo models by name (`lenet-300-100`, `lenet5`, `vgg`, `resnet20`, `mlp`, `mobilenet`, `shufflenet`). */
 export const zooModels: Readonly<Record<string, ZooEntry>> = {
   'lenet-300-100': { build: lenet300100, description: 'LeNet-300-100: FC 784-300-100-10 with ReLU (266,610 params)' },
   lenet5: { build: lenet5, description: 'LeNet-5 (Caffe): conv20-pool-conv50-pool-fc500-fc10 (431,080 params)' },

@@ -21,6 +21,7 @@ export interface Act {
   readonly shape: readonly number[];
 }
 
+/** Weight initialisation: 'he' (Kaiming normal, for ReLU layers) or 'xavier' (Glorot, for the classifier). */
 export type Init = 'he' | 'xavier';
 
 export interface ConvOptions {

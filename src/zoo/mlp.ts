@@ -8,6 +8,7 @@ import type { Model } from '../ir/graph.js';
 import { NetBuilder } from './layers.js';
 import { resolveZooOptions, scaled, type ZooOptions } from './options.js';
 
+/** Options of `mlp`: hidden layer sizes and dropout, on top of the common zoo options. */
 export interface MlpOptions extends ZooOptions {
   /** Hidden layer sizes before the width multiplier (default [1200, 1200]). */
   readonly hidden?: readonly number[];
@@ -17,6 +18,7 @@ export interface MlpOptions extends ZooOptions {
   readonly inputDropout?: number;
 }
 
+/** A multilayer perceptron (default 784-1200-1200-10 with ReLU, Hinton's distillation teacher) with seeded He init. */
 export function mlp(opts: MlpOptions = {}): Model {
   const o = resolveZooOptions(opts);
   const hidden = opts.hidden ?? [1200, 1200];

@@ -12,6 +12,7 @@ export const MOBILENET_SMALL_BLOCKS: ReadonlyArray<readonly [number, number]> = 
   [64, 1], [128, 2], [128, 1], [256, 2], [256, 1],
 ];
 
+/** Options of `mobilenet`: the depthwise-separable blocks, on top of the common zoo options. */
 export interface MobileNetOptions extends ZooOptions {
   /** Blocks as [channels, stride] (default MOBILENET_SMALL_BLOCKS). */
   readonly blocks?: ReadonlyArray<readonly [number, number]>;
@@ -25,6 +26,10 @@ function separable(n: NetBuilder, x: Act, name: string, cout: number, stride: nu
   return n.relu(n.batchNorm(y, `${name}.pw_bn`));
 }
 
+/**
+ * A MobileNet-v1-style network: 3x3 conv + BN, depthwise-separable blocks (width multiplier α = `width`), global
+ * average pooling and one fc layer.
+ */
 export function mobilenet(opts: MobileNetOptions = {}): Model {
   const o = resolveZooOptions(opts);
   const n = new NetBuilder('mobilenet', o.seed);

@@ -1,6 +1,7 @@
 /** Options shared by every zoo builder. */
 import { SlimnetError } from '../ir/errors.js';
 
+/** Options every zoo builder takes: seed, class count, input shape and width multiplier. */
 export interface ZooOptions {
   /** Seed of the weight initialisation (default 0): the same seed gives bit-identical weights. */
   readonly seed?: number;

@@ -9,6 +9,7 @@ import type { Model } from '../ir/graph.js';
 import { NetBuilder, type Act } from './layers.js';
 import { resolveZooOptions, scaled, type ZooOptions } from './options.js';
 
+/** Options of `resnet20`: basic blocks per stage, on top of the common zoo options. */
 export interface ResNetOptions extends ZooOptions {
   /** Basic blocks per stage (default 3: ResNet-20; 5 gives ResNet-32, 9 ResNet-56). */
   readonly blocksPerStage?: number;
@@ -27,6 +28,10 @@ function basicBlock(n: NetBuilder, x: Act, name: string, cout: number, stride: n
   return n.relu(n.add(y, shortcut));
 }
 
+/**
+ * A CIFAR-style ResNet (default ResNet-20: 3 stages of 16/32/64 channels, 3 basic blocks each, BN, 1x1 projection
+ * shortcuts), GAP + fc.
+ */
 export function resnet20(opts: ResNetOptions = {}): Model {
   const o = resolveZooOptions(opts);
   const blocks = opts.blocksPerStage ?? 3;

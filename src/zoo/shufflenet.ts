@@ -23,6 +23,7 @@ const STEM_CHANNELS = 24;
 /** Units per stage (each stage's first unit has stride 2): 28x28 -> 14x14 -> 7x7 -> 4x4. */
 export const SHUFFLENET_SMALL_REPEATS: readonly number[] = [2, 4, 2];
 
+/** Options of `shufflenet`: groups of the 1x1 convolutions and units per stage. */
 export interface ShuffleNetOptions extends ZooOptions {
   /** Groups of the 1x1 convolutions (1, 2, 3, 4 or 8; default 3). */
   readonly groups?: number;
@@ -49,6 +50,10 @@ function unit(n: NetBuilder, x: Act, name: string, cout: number, stride: 1 | 2, 
   return n.relu(stride === 2 ? n.concat(n.avgPool(x, 3, 2, 1), y) : n.add(x, y));
 }
 
+/**
+ * A ShuffleNet-v1-style network: units of grouped 1x1 conv, channel shuffle and depthwise 3x3 (default 3 groups), GAP +
+ * fc.
+ */
 export function shufflenet(opts: ShuffleNetOptions = {}): Model {
   const o = resolveZooOptions(opts);
   const groups = opts.groups ?? 3;

@@ -6,8 +6,12 @@ import { resolveZooOptions, scaled, type ZooOptions } from './options.js';
 /** Layer plan: a number is a 3x3 conv (pad 1) + BN + ReLU with that many channels, 'M' a 2x2 max pool. */
 export type VggPlan = ReadonlyArray<number | 'M'>;
 
+/**
+ * The default VGG plan: 32, 32, M, 64, 64, M, 128, 128, M (numbers: 3x3 conv + BN + ReLU channels; M: 2x2 max pool).
+ */
 export const VGG_SMALL_PLAN: VggPlan = [32, 32, 'M', 64, 64, 'M', 128, 128, 'M'];
 
+/** Options of `vgg`: the layer plan, on top of the common zoo options. */
 export interface VggOptions extends ZooOptions {
   /** Layer plan (default VGG_SMALL_PLAN); the head is global average pooling + one fc layer. */
   readonly plan?: VggPlan;

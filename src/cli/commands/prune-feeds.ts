@@ -4,7 +4,7 @@
  * on the feeds (labels optional).
  */
 import type { SparsityTarget } from '../../compress/pruning/unstructured/types.js';
-import type { MethodOptions } from '../../compress/pruning/unstructured/methods.js';
+import type { RawOptions } from '../../compress/options.js';
 import { pruneWeightsOnly } from '../../compress/pruning/unstructured/pipeline.js';
 import { readFeedDir } from '../../data/feeds.js';
 import { SlimnetError } from '../../ir/errors.js';
@@ -20,7 +20,7 @@ export interface FeedPruneRequest {
   readonly source: ModelSource;
   readonly method: string;
   readonly sparsity: SparsityTarget;
-  readonly methodOptions: MethodOptions;
+  readonly methodOptions: RawOptions;
   readonly out: string;
 }
 

@@ -9,7 +9,8 @@ import { loadModel, saveModel } from '../../onnx/index.js';
 import { buildZooModel } from '../../zoo/index.js';
 import { PRUNE_FINETUNE_DEFAULTS } from '../../compress/pruning/unstructured/pipeline.js';
 import { formatSchedule } from '../../train/schedule.js';
-import { parseMethodOptions, parseTarget } from './prune.js';
+import { parseOptionText } from '../../compress/options.js';
+import { parseTarget } from './prune.js';
 import { cli } from '../../testing/run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'slimnet-prune-cli-'));
@@ -45,8 +46,8 @@ test('--target takes a fraction or a reduction factor; --options parses key=valu
   assert.equal(parseTarget('12x'), 1 - 1 / 12);
   assert.equal(parseTarget('3X'), 1 - 1 / 3);
   for (const bad of ['1', '0.5x', 'abc', '-0.1', '']) assert.throws(() => parseTarget(bad), SlimnetError, bad);
-  assert.deepEqual(parseMethodOptions('cycles=4,criterion=obd,scope=global'), { cycles: 4, criterion: 'obd', scope: 'global' });
-  assert.throws(() => parseMethodOptions('cycles'), /key=value/);
+  assert.deepEqual(parseOptionText('cycles=4,criterion=obd,scope=global'), { cycles: '4', criterion: 'obd', scope: 'global' });
+  assert.throws(() => parseOptionText('cycles'), /key=value/);
 });
 
 test('prune --per-layer auto --target 12x: per-layer sparsities from sensitivity meet the global target; output passes onnx.checker', async (t) => {

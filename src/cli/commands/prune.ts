@@ -3,11 +3,12 @@
  * sparsity table) and structured criteria (channels physically removed; MACs and latency drop).
  */
 import { readFileSync } from 'node:fs';
-import { CRITERION_NAMES, type CriterionName } from '../../compress/pruning/structured/criteria.js';
-import { structuredPrune, type StructuredPruneOptions } from '../../compress/pruning/structured/pipeline.js';
+import { parseOptionText, resolveOptions, splitList, type AnyOptionValues } from '../../compress/options.js';
 import {
-  effectiveMethodOptions, unstructuredMethod, type MethodOptions,
-} from '../../compress/pruning/unstructured/methods.js';
+  isCriterion, POLICY_OPTIONS, structuredCriteria, structuredCriterion,
+} from '../../compress/pruning/structured/criteria.js';
+import { structuredPrune, type StructuredPruneOptions } from '../../compress/pruning/structured/pipeline.js';
+import { effectiveMethodOptions, unstructuredMethods } from '../../compress/pruning/unstructured/methods.js';
 import { PRUNE_FINETUNE_DEFAULTS, pruneAndRetrain } from '../../compress/pruning/unstructured/pipeline.js';
 import { SlimnetError } from '../../ir/errors.js';
 import { evaluate } from '../../runtime/evaluate.js';
@@ -25,12 +26,8 @@ import {
 import { loadDataFor } from '../data-source.js';
 import { isFeedDir } from '../../data/feeds.js';
 import { pruneOnFeeds } from './prune-feeds.js';
+import { methodLines, optionLines } from '../method-help.js';
 import { resolveModel, type ModelSource } from '../model-source.js';
-
-/** CLI names of unstructured methods -> registry names ('obs' is layer-wise OBS; l1/l2-reg regularize first). */
-const UNSTRUCTURED: Readonly<Record<string, string>> = {
-  magnitude: 'magnitude', iterative: 'iterative', agp: 'agp', obd: 'obd', obs: 'lobs', 'data-free': 'data-free', 'l1-reg': 'l1', 'l2-reg': 'l2',
-};
 
 /**
  * --target: a fraction removed (0.9 = 90 % of the weights zero / 90 % of the MACs gone) or a factor 'Nx'
@@ -43,17 +40,6 @@ export function parseTarget(text: string): number {
     throw new SlimnetError('INVALID_ARGUMENT', `--target must be a fraction in [0, 1) (0.9) or a reduction factor >= 1 (12x), got '${text}'`);
   }
   return value;
-}
-
-/** --options 'k=v,k=v' -> method options (numbers where they parse). */
-export function parseMethodOptions(text: string | undefined): MethodOptions {
-  if (text === undefined || text.trim() === '') return {};
-  return Object.fromEntries(text.split(',').map((kv) => {
-    const eq = kv.indexOf('=');
-    if (eq <= 0) throw new SlimnetError('INVALID_ARGUMENT', `--options: expected key=value pairs separated by commas, got '${kv}'`);
-    const v = kv.slice(eq + 1).trim();
-    return [kv.slice(0, eq).trim(), v !== '' && Number.isFinite(Number(v)) ? Number(v) : v];
-  }));
 }
 
 function perLayerFile(spec: string | undefined): Readonly<Record<string, number>> | 'auto' | undefined {
@@ -118,7 +104,7 @@ function trainingOptions(o: ParsedOptions): TrainingFlags {
 export interface UnstructuredSettings {
   readonly method: string;
   /** Method options in effect (given ones over the method's defaults). */
-  readonly options: MethodOptions;
+  readonly options: AnyOptionValues;
   /** Target sparsity (one number), or 'per-layer FILE' / 'auto' with the global target. */
   readonly target: number;
   readonly perLayer: 'auto' | 'file' | 'none';
@@ -146,20 +132,19 @@ async function runUnstructured(source: ModelSource, method: string, o: ParsedOpt
   const target = parseTarget(optString(o, 'target') ?? '0.9');
   const pl = perLayerFile(optString(o, 'per-layer'));
   const epochs = optInt(o, 'finetune-epochs', PRUNE_FINETUNE_DEFAULTS.epochs);
-  const name = UNSTRUCTURED[method] as string;
   const sparsity = pl === undefined || pl === 'auto' ? target : pl;
-  const methodOptions = parseMethodOptions(optString(o, 'options'));
+  const methodOptions = parseOptionText(optString(o, 'options'));
   const train = trainingOptions(o);
   const d = PRUNE_FINETUNE_DEFAULTS;
   const schedule = train.schedule ?? d.schedule;
   const settings: UnstructuredSettings = {
-    method, options: effectiveMethodOptions(name, methodOptions, sparsity), target,
+    method, options: effectiveMethodOptions(method, methodOptions, sparsity), target,
     perLayer: pl === 'auto' ? 'auto' : pl === undefined ? 'none' : 'file', finetuneEpochs: epochs,
     lr: train.lr ?? d.lr, schedule: formatSchedule(schedule), weightDecay: train.weightDecay ?? d.weightDecay,
     momentum: d.momentum, batchSize: d.batchSize, seed: train.seed,
   };
   if (isFeedDir(optString(o, 'data') ?? 'mnist')) {
-    return pruneOnFeeds({ source, method: name, sparsity, methodOptions, out }, o, io);
+    return pruneOnFeeds({ source, method, sparsity, methodOptions, out }, o, io);
   }
   if (o.json !== true) io.out(formatUnstructuredSettings(settings));
   const progress = (p: TrainProgress): void => {
@@ -167,7 +152,7 @@ async function runUnstructured(source: ModelSource, method: string, o: ParsedOpt
   };
   const dataset = loadDataFor(source, optString(o, 'data') ?? 'mnist', dataOptions(o));
   const r = await pruneAndRetrain(source.model, {
-    method: name, sparsity, finetuneEpochs: epochs, dataset,
+    method, sparsity, finetuneEpochs: epochs, dataset,
     methodOptions, ...(pl === 'auto' ? { perLayer: 'auto' as const } : {}), ...train,
     lr: settings.lr, schedule, weightDecay: settings.weightDecay, momentum: settings.momentum,
     batchSize: settings.batchSize, onWarning: (m: string) => io.err(`warning: ${m}`),
@@ -190,32 +175,26 @@ async function runUnstructured(source: ModelSource, method: string, o: ParsedOpt
   return 0;
 }
 
-/** Structured options from --options (SSL / slimming training, policy knobs). */
-function structuredExtras(m: MethodOptions): Partial<StructuredPruneOptions> {
-  const num = (k: string): number | undefined => (typeof m[k] === 'number' ? (m[k] as number) : undefined);
-  const known = ['sparsityEpochs', 'coefficient', 'ranking', 'roundTo', 'alignTo', 'minChannels', 'threshold', 'calibrationSamples', 'exclude'];
-  for (const k of Object.keys(m)) if (!known.includes(k)) throw new SlimnetError('INVALID_ARGUMENT', `--options: unknown structured option '${k}' (known: ${known.join(', ')})`);
-  const ranking = m['ranking'];
-  if (ranking !== undefined && ranking !== 'local' && ranking !== 'global') throw new SlimnetError('INVALID_ARGUMENT', `--options ranking must be 'local' or 'global'`);
-  const e = num('sparsityEpochs');
-  const c = num('coefficient');
+/** --options of a structured run: the policy's options and the criterion's own, checked against both schemas. */
+function structuredOptions(criterion: string, text: string | undefined): Partial<StructuredPruneOptions> {
+  const raw = parseOptionText(text);
+  const c = structuredCriterion(criterion);
+  const p = resolveOptions(`pruning criterion '${criterion}'`, { ...POLICY_OPTIONS, ...c.options }, raw);
+  const own = Object.fromEntries(Object.keys(c.options).filter((k) => raw[k] !== undefined).map((k) => [k, raw[k]]));
   return {
-    ...(e === undefined && c === undefined ? {} : { sparsity: { ...(e === undefined ? {} : { epochs: e }), ...(c === undefined ? {} : { coefficient: c }) } }),
-    ...(ranking === undefined ? {} : { ranking }),
-    ...(m['exclude'] === undefined ? {} : { exclude: String(m['exclude']).split(';').filter((x) => x !== '') }),
-    ...(num('roundTo') === undefined ? {} : { roundTo: num('roundTo') as number }),
-    ...(num('alignTo') === undefined ? {} : { alignTo: num('alignTo') as number }),
-    ...(num('minChannels') === undefined ? {} : { minChannels: num('minChannels') as number }),
-    ...(num('threshold') === undefined ? {} : { threshold: num('threshold') as number }),
-    ...(num('calibrationSamples') === undefined ? {} : { calibrationSamples: num('calibrationSamples') as number }),
+    criterionOptions: own, ranking: p.ranking, roundTo: p.roundTo, alignTo: p.alignTo, minChannels: p.minChannels,
+    threshold: p.threshold, calibrationSamples: p.calibrationSamples,
+    ...(p.exclude === undefined ? {} : { exclude: splitList(p.exclude, ';') }),
   };
 }
 
-async function runStructured(source: ModelSource, criterion: CriterionName, o: ParsedOptions, io: CommandIo, out: string): Promise<number> {
+async function runStructured(
+  source: ModelSource, criterion: string, o: ParsedOptions, io: CommandIo, out: string,
+): Promise<number> {
   const { threads, ...train } = trainingOptions(o);
   const pl = perLayerFile(optString(o, 'per-layer'));
   const target = parseTarget(optString(o, 'target') ?? '0.5');
-  const extras = structuredExtras(parseMethodOptions(optString(o, 'options')));
+  const extras = structuredOptions(criterion, optString(o, 'options'));
   const runs = optInt(o, 'latency-runs', 50);
   const data = loadDataFor(source, optString(o, 'data') ?? 'mnist', dataOptions(o));
   const r = await structuredPrune(source.model, {
@@ -253,18 +232,20 @@ async function runStructured(source: ModelSource, criterion: CriterionName, o: P
 }
 
 function methodHelp(): string {
-  const lines = Object.entries(UNSTRUCTURED).map(([cli, name]) => {
-    const m = unstructuredMethod(name);
-    const opts = Object.entries(m.options).map(([k, v]) => `      ${k}: ${v}`);
-    return [`  ${cli.padEnd(10)} ${m.summary}`, ...opts].join('\n');
-  });
+  const key = (k: string): string => `${k}=`;
   return [
-    'Unstructured methods (--target = sparsity of the weights, or Nx; --options key=value,...):', ...lines, '',
-    `Structured criteria (${CRITERION_NAMES.join(', ')}): --target = fraction of MACs removed, or Nx;`,
-    '  --options sparsityEpochs=N,coefficient=C (ssl / slimming training), ranking=local|global, roundTo=N (kept channels a multiple of N:',
-    '  onnxruntime\'s conv kernels gain most from multiples of 8 / 16), alignTo=N (kept counts ≥ N a multiple of N: 16 keeps',
-    '  onnxruntime\'s AVX-512 NCHWc kernels, 8 its AVX2 ones), minChannels=N, threshold=T, calibrationSamples=N, exclude=group1;group2',
+    'Unstructured methods (--target = sparsity of the weights, or Nx; --options key=value,...):',
+    ...methodLines(unstructuredMethods, key), '',
+    'Structured criteria (--target = fraction of MACs removed, or Nx; --options key=value,... below, and the',
+    "criterion's own):", ...methodLines(structuredCriteria, key), '  options of every criterion:',
+    ...optionLines(POLICY_OPTIONS, key),
   ].join('\n');
+}
+
+/** Every pruning method's name, unstructured then structured (one namespace). */
+function pruningNames(): string {
+  return `unstructured: ${unstructuredMethods.map((m) => m.name).join(', ')}; `
+    + `structured: ${structuredCriteria.map((c) => c.name).join(', ')}`;
 }
 
 export const pruneCommand: Command = {
@@ -272,7 +253,7 @@ export const pruneCommand: Command = {
   summary: 'Prune a model: unstructured (exact zeros) or structured (channels physically removed), with fine-tuning.',
   positionals: '<model.onnx|zoo-name>',
   options: {
-    method: { type: 'string', placeholder: 'NAME', description: `unstructured: ${Object.keys(UNSTRUCTURED).join(', ')}; structured: ${CRITERION_NAMES.join(', ')}`, default: 'magnitude' },
+    method: { type: 'string', placeholder: 'NAME', description: 'pruning method (listed below)', default: 'magnitude' },
     target: { type: 'string', placeholder: 'F|Nx', description: 'unstructured: sparsity (0.9) or 12x fewer nonzero weights; structured: fraction of MACs removed (0.5) or 3x fewer MACs' },
     'per-layer': { type: 'string', placeholder: 'auto|FILE', description: 'per-layer ratios: auto (from a sensitivity analysis, meeting --target globally) or a JSON file {layer: ratio}' },
     'finetune-epochs': {
@@ -331,8 +312,8 @@ export const pruneCommand: Command = {
     if (out === undefined) throw new SlimnetError('INVALID_ARGUMENT', 'slimnet prune: --out PATH is required');
     checkWritable(out, { protect: source.path === undefined ? [] : [source.path] });
     const method = optString(o, 'method') ?? 'magnitude';
-    if (Object.hasOwn(UNSTRUCTURED, method)) return runUnstructured(source, method, o, io, out);
-    if ((CRITERION_NAMES as readonly string[]).includes(method)) return runStructured(source, method as CriterionName, o, io, out);
-    throw new SlimnetError('INVALID_ARGUMENT', `unknown pruning method '${method}'; unstructured: ${Object.keys(UNSTRUCTURED).join(', ')}; structured: ${CRITERION_NAMES.join(', ')}`);
+    if (isCriterion(method)) return runStructured(source, method, o, io, out);
+    if (unstructuredMethods.some((m) => m.name === method)) return runUnstructured(source, method, o, io, out);
+    throw new SlimnetError('INVALID_ARGUMENT', `unknown pruning method '${method}'; ${pruningNames()}`);
   },
 };

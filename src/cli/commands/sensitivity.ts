@@ -3,23 +3,16 @@
  * Structured criteria sweep the fraction of each channel group removed; `--criterion magnitude` sweeps the
  * unstructured sparsity of each layer's weights.
  */
-import { CRITERION_NAMES, criterionByName, type CriterionName } from '../../compress/pruning/structured/criteria.js';
+import { structuredCriteria, structuredCriterion } from '../../compress/pruning/structured/criteria.js';
+import { resolveMethodOptions } from '../../compress/registry.js';
 import { sensitivity, type SensitivityResult } from '../../compress/pruning/structured/sensitivity.js';
 import { layerSensitivity, type LayerSensitivityResult } from '../../compress/pruning/unstructured/sensitivity.js';
-import { SlimnetError } from '../../ir/errors.js';
 import { formatPercent } from '../../report/format.js';
 import { formatTable } from '../../report/table.js';
 import { atomicWrite } from '../../util/atomic-write.js';
 import { optInt, optString, POSITIVE_INT, requirePositional, type Command } from '../command.js';
 import { loadDataFor } from '../data-source.js';
 import { resolveModel } from '../model-source.js';
-
-function criterion(name: string): CriterionName {
-  if (!(CRITERION_NAMES as readonly string[]).includes(name)) {
-    throw new SlimnetError('INVALID_ARGUMENT', `--criterion must be magnitude (unstructured) or one of ${CRITERION_NAMES.join(', ')}, got '${name}'`);
-  }
-  return name as CriterionName;
-}
 
 function table(r: SensitivityResult): string {
   const ratios = r.curves[0]?.points.map((p) => p.ratio) ?? [];
@@ -40,7 +33,12 @@ export const sensitivityCommand: Command = {
   positionals: '<model.onnx|zoo-name>',
   options: {
     data: { type: 'string', placeholder: 'mnist|fashion-mnist|PATH', description: 'data set (its test split is evaluated)', default: 'mnist' },
-    criterion: { type: 'string', placeholder: 'NAME', description: `magnitude (unstructured, per layer) or a channel importance: ${CRITERION_NAMES.slice(0, 6).join(', ')}`, default: 'l1' },
+    criterion: {
+      type: 'string', placeholder: 'NAME',
+      description: 'magnitude (unstructured, per layer) or a channel importance: '
+        + structuredCriteria.filter((c) => c.prepare === undefined).map((c) => c.name).join(', '),
+      default: 'l1',
+    },
     samples: {
       type: 'string', placeholder: 'N', numeric: POSITIVE_INT,
       description: 'test samples evaluated per point', default: '1000',
@@ -52,7 +50,8 @@ export const sensitivityCommand: Command = {
     const source = resolveModel(requirePositional(this, positionals, 0, 'a model'));
     const samples = optInt(o, 'samples', 1000);
     const name = optString(o, 'criterion') ?? 'l1';
-    const importance = name === 'magnitude' ? undefined : criterionByName(criterion(name));
+    const c = name === 'magnitude' ? undefined : structuredCriterion(name);
+    const importance = c?.importance(resolveMethodOptions(c, {}));
     const data = loadDataFor(source, optString(o, 'data') ?? 'mnist', { limit: 1, testLimit: samples });
     const protect = source.path === undefined ? {} : { protect: [source.path] };
     const json = optString(o, 'save-json');

@@ -39,11 +39,11 @@ test('share: unknown method, --packed with circulant, bad --mode are usage error
   const out = ['--out', join(dir, 'x.onnx')];
   const a = await cli('share', 'lenet-300-100', '--method', 'tt', ...quick, ...out);
   assert.equal(a.code, 2);
-  assert.match(a.err, /unknown weight-sharing method 'tt' \(known: hashed, circulant\)/);
+  assert.match(a.err, /unknown weight-sharing method 'tt' \(registered: hashed, circulant\)/);
   const b = await cli('share', 'lenet-300-100', '--method', 'circulant', '--packed', join(dir, 'x.slhn'), ...quick, ...out);
   assert.match(b.err, /--packed applies to --method hashed/);
   const c = await cli('share', 'lenet-300-100', '--method', 'circulant', '--mode', 'fast', ...quick, ...out);
-  assert.match(c.err, /--mode must be one of fft, dense/);
+  assert.match(c.err, /option 'mode' must be one of fft, dense, got 'fast'/);
   const d = await cli('share', 'lenet-300-100', '--method', 'hashed', '--layer-factors', 'fc9=2', ...quick, ...out);
   assert.match(d.err, /factors names 'fc9', which is not a selected fully-connected layer/);
 });

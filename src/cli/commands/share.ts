@@ -6,6 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { SHARING_METHODS, sharingMethod } from '../../compress/sharing/methods.js';
+import { sharingMethodOptions } from '../../compress/sharing/quantize-adapter.js';
+import { resolveMethodOptions } from '../../compress/registry.js';
 import { packHashedWithReport, unpackHashed } from '../../compress/sharing/hashed/pack.js';
 import { SlimnetError } from '../../ir/errors.js';
 import { assertFiniteWeights } from '../../ir/finite.js';
@@ -15,10 +17,12 @@ import { formatTable } from '../../report/table.js';
 import { evaluate } from '../../runtime/evaluate.js';
 import { compareLatency, type LatencyComparison } from '../../runtime/latency.js';
 import { atomicWrite, checkWritable } from '../../util/atomic-write.js';
-import { COUNT, optInt, optString, requirePositional, type Command, type CommandIo } from '../command.js';
+import {
+  COUNT, optInt, optString, POSITIVE_INT, requirePositional, SEED, type Command, type CommandIo, type OptionSpecs,
+} from '../command.js';
 import { loadDataFor } from '../data-source.js';
 import { resolveModel } from '../model-source.js';
-import { dataOptions, SHARING_FLAGS, sharingOptions } from './share-options.js';
+import { methodFlagHelp, methodFlagSpecs, methodOptionsFromFlags } from '../method-flags.js';
 import { trainingProgress } from '../progress.js';
 
 function unpack(file: string, out: string, io: CommandIo): number {
@@ -30,22 +34,47 @@ function unpack(file: string, out: string, io: CommandIo): number {
   return 0;
 }
 
+/** The command's own flags; each method's options become flags too (methodFlagSpecs). */
+const COMMAND_OPTIONS: OptionSpecs = {
+  method: { type: 'string', placeholder: 'NAME', description: 'weight-sharing method (see the list below)' },
+  seed: {
+    type: 'string', placeholder: 'N', numeric: SEED,
+    description: 'seed of hashes, sign vectors, random init and batch order', default: '0',
+  },
+  data: {
+    type: 'string', placeholder: 'mnist|fashion-mnist|PATH', description: 'training / evaluation data', default: 'mnist',
+  },
+  threads: {
+    type: 'string', placeholder: 'N', numeric: POSITIVE_INT, description: 'onnxruntime intra-op threads', default: '2',
+  },
+  limit: {
+    type: 'string', placeholder: 'N', numeric: POSITIVE_INT, description: 'use only the first N training samples',
+  },
+  'test-limit': {
+    type: 'string', placeholder: 'N', numeric: POSITIVE_INT,
+    description: 'use only the first N test samples (the final evaluation)',
+  },
+  'latency-runs': {
+    type: 'string', placeholder: 'N', numeric: COUNT,
+    description: 'timed latency runs per model and batch size (0: skip)', default: '50',
+  },
+  out: { type: 'string', placeholder: 'PATH', description: 'where to write the ONNX model' },
+  packed: { type: 'string', placeholder: 'PATH', description: 'hashed: also write the packed form (buckets + seeds)' },
+  unpack: {
+    type: 'string', placeholder: 'FILE', description: 'turn a packed HashedNets file back into ONNX (no model argument)',
+  },
+};
+
 export const shareCommand: Command = {
   name: 'share',
   summary: 'Weight sharing by construction: HashedNets or circulant fully-connected layers, trained end to end.',
   positionals: '<model.onnx|zoo-name>',
-  options: {
-    method: { type: 'string', placeholder: 'NAME', description: SHARING_METHODS.map((m) => `${m.name}: ${m.summary}`).join('; ') },
-    ...SHARING_FLAGS,
-    'latency-runs': {
-      type: 'string', placeholder: 'N', numeric: COUNT,
-      description: 'timed latency runs per model and batch size (0: skip)', default: '50',
-    },
-    out: { type: 'string', placeholder: 'PATH', description: 'where to write the ONNX model' },
-    packed: { type: 'string', placeholder: 'PATH', description: 'hashed: also write the packed form (buckets + seeds)' },
-    unpack: { type: 'string', placeholder: 'FILE', description: 'turn a packed HashedNets file back into ONNX (no model argument)' },
+  get options() { return methodFlagSpecs(SHARING_METHODS, COMMAND_OPTIONS); },
+  get details() {
+    return [...methodFlagHelp(SHARING_METHODS), '', 'Examples:',
+      '  slimnet share lenet.onnx --method hashed --factor 8 --epochs 10 --out h8.onnx --packed h8.slhn',
+      '  slimnet share lenet.onnx --method circulant --exclude fc3 --mode fft --epochs 10 --out circ.onnx'].join('\n');
   },
-  details: 'Examples:\n  slimnet share lenet.onnx --method hashed --factor 8 --epochs 10 --out h8.onnx --packed h8.slhn\n  slimnet share lenet.onnx --method circulant --exclude fc3 --mode fft --epochs 10 --out circ.onnx',
   async run(positionals, o, io) {
     const out = optString(o, 'out');
     if (out === undefined) throw new SlimnetError('INVALID_ARGUMENT', 'slimnet share: --out PATH is required');
@@ -57,13 +86,16 @@ export const shareCommand: Command = {
     if (packed !== undefined && method.name !== 'hashed') throw new SlimnetError('INVALID_ARGUMENT', '--packed applies to --method hashed');
     const protect = source.path === undefined ? [] : [source.path];
     for (const p of [out, ...(packed === undefined ? [] : [packed])]) checkWritable(p, { protect });
-    const options = sharingOptions(o, o.json === true ? undefined : trainingProgress(io));
-    // the training split as training saw it (normalisation statistics); the whole test split unless --test-limit
-    const dataOpts = { testLimit: Number.MAX_SAFE_INTEGER, ...dataOptions(o) };
-    const data = loadDataFor(source, optString(o, 'data') ?? 'mnist', dataOpts);
+    const raw = methodOptionsFromFlags(SHARING_METHODS, method, COMMAND_OPTIONS, o);
+    const limit = optString(o, 'limit') === undefined ? {} : { limit: optInt(o, 'limit', 0) };
+    const testLimit = optInt(o, 'test-limit', Number.MAX_SAFE_INTEGER);
+    const data = loadDataFor(source, optString(o, 'data') ?? 'mnist', { ...limit, testLimit });
+    const threads = optInt(o, 'threads', 2);
+    const options = sharingMethodOptions(method.name, resolveMethodOptions(method, raw), {
+      data, seed: optInt(o, 'seed', 0), threads, ...(o.json === true ? {} : { onProgress: trainingProgress(io) }),
+    });
     const { model, report } = await method.run(source.model, options);
     const pack = packed === undefined ? undefined : packHashedWithReport(model);
-    const threads = optInt(o, 'threads', 2);
     const errors = [(await evaluate(source.model, data.test, { threads })).top1Error, (await evaluate(model, data.test, { threads })).top1Error];
     const runs = optInt(o, 'latency-runs', 50);
     const latency: LatencyComparison[] = [];

@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { xnorLenet5 } from '../../compress/quantization/binary-deploy/index.js';
+import { xnorLenet5 } from '../../compress/quantization/binary-deploy/fixtures.js';
 import { xnorAddon } from '../../kernels/xnor/index.js';
 import { saveModel } from '../../onnx/index.js';
 import { cli } from '../../testing/run-cli.js';

@@ -18,7 +18,8 @@ import { buildZooModel } from '../../zoo/index.js';
 import { measureCompression, type CompressionMeasurement } from '../measure.js';
 import { prunableWeights } from '../pruning/common/prunable.js';
 import type { SparsityStats } from '../pruning/common/sparsity.js';
-import { effectiveMethodOptions, type MethodOptions } from '../pruning/unstructured/methods.js';
+import type { AnyOptionValues, RawOptions } from '../options.js';
+import { effectiveMethodOptions } from '../pruning/unstructured/methods.js';
 import { pruneAndRetrain } from '../pruning/unstructured/pipeline.js';
 import type { SparsityTarget } from '../pruning/unstructured/types.js';
 import { finetuneCodebooks } from '../quantization/kmeans/finetune.js';
@@ -39,7 +40,7 @@ export const DEEP_COMPRESS_DEFAULTS = {
   pruneMethod: 'iterative',
   pruneSparsity: 0.94,
   /** Options of the default pruning method (only applied when `pruneMethod` is left at its default). */
-  pruneOptions: { cycles: 2, epochsPerCycle: 1 } as MethodOptions,
+  pruneOptions: { cycles: 2, epochsPerCycle: 1 } as RawOptions,
   retrainEpochs: 3,
   retrainLr: 0.05,
   retrainSchedule: { kind: 'cosine', warmupEpochs: 0.3 } as Schedule,
@@ -59,7 +60,7 @@ export interface DeepCompressSettings {
   readonly pruneMethod: string;
   readonly pruneSparsity: SparsityTarget;
   /** Pruning-method options in effect (given ones over the method's defaults, e.g. scope 'global'). */
-  readonly pruneOptions: MethodOptions;
+  readonly pruneOptions: AnyOptionValues;
   readonly retrainEpochs: number;
   readonly retrainLr: number;
   readonly retrainSchedule: Schedule;
@@ -90,7 +91,7 @@ export interface DeepCompressOptions {
    */
   readonly pruneSparsity?: SparsityTarget;
   /** Options of the pruning method (default for 'iterative': { cycles: 2, epochsPerCycle: 1 }). */
-  readonly pruneOptions?: MethodOptions;
+  readonly pruneOptions?: RawOptions;
   /** Masked retraining epochs after pruning (default 3). */
   readonly retrainEpochs?: number;
   /** Retraining learning rate (default 0.05). */
@@ -141,7 +142,7 @@ export interface DeepCompressResult {
 }
 
 /** The pruning-method options: the given ones, over DEEP_COMPRESS_DEFAULTS.pruneOptions for the default method. */
-function pruneOptionsOf(opts: Pick<DeepCompressOptions, 'pruneMethod' | 'pruneOptions'>): MethodOptions {
+function pruneOptionsOf(opts: Pick<DeepCompressOptions, 'pruneMethod' | 'pruneOptions'>): RawOptions {
   const d = DEEP_COMPRESS_DEFAULTS;
   return { ...((opts.pruneMethod ?? d.pruneMethod) === d.pruneMethod ? d.pruneOptions : {}), ...opts.pruneOptions };
 }

@@ -12,7 +12,8 @@ import type { Graph } from '../../ir/graph.js';
 import type { Node } from '../../ir/node.js';
 import { Tensor } from '../../ir/tensor.js';
 import type { Value } from '../../ir/value.js';
-import { producerName, replaceNode, type ShapeOf } from './graph-util.js';
+import type { StaticShapeOf } from '../../passes/specialize-shapes.js';
+import { producerName, replaceNode } from './graph-util.js';
 import type { CompactRewrite } from './rule.js';
 
 const PASS = new Set(['Relu', 'LeakyRelu', 'Sigmoid', 'Tanh', 'Dropout', 'Identity', 'Add', 'Gemm', 'MatMul']);
@@ -38,7 +39,7 @@ function activationInput(node: Node): Value {
   return acts[0] as Value;
 }
 
-function findHead(graph: Graph, shapeOf: ShapeOf): Head {
+function findHead(graph: Graph, shapeOf: StaticShapeOf): Head {
   const out = graph.outputs[0];
   if (out === undefined) throw new SlimnetError('INVALID_ARGUMENT', 'gap: the model has no output');
   let end = out;

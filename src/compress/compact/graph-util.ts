@@ -1,35 +1,14 @@
-/** Graph helpers shared by the compact rewrites: static shapes, conv geometry, node replacement, new weights. */
+/** Graph helpers shared by the compact rewrites: rewritable convs, node replacement, new weights. */
 import { GraphBuilder } from '../../ir/builder.js';
 import { SlimnetError } from '../../ir/errors.js';
-import type { Graph, Model } from '../../ir/graph.js';
+import type { Graph } from '../../ir/graph.js';
 import type { Node } from '../../ir/node.js';
-import type { Shape } from '../../ir/shape.js';
 import { Tensor } from '../../ir/tensor.js';
 import type { Value } from '../../ir/value.js';
-import { inferValueInfo } from '../../passes/infer-shapes.js';
+import { convGeometry } from '../../passes/layer-geometry.js';
+import type { StaticShapeOf } from '../../passes/specialize-shapes.js';
 import { Rng } from '../../util/rng.js';
 import { initTensor } from '../../zoo/layers.js';
-
-/** Static shape of a value with every model input's leading (batch) dim set to 1; undefined when unknown. */
-export type ShapeOf = (v: Value | undefined) => readonly number[] | undefined;
-
-/** Model input shapes with a symbolic leading dim set to 1. */
-export function batchOneInputs(model: Model): Record<string, Shape> {
-  const out: Record<string, Shape> = {};
-  for (const v of model.graph.inputs) {
-    const s = v.shape;
-    if (s !== undefined && s.length > 0 && typeof s[0] !== 'number') out[v.name] = [1, ...s.slice(1)];
-  }
-  return out;
-}
-
-export function staticShapes(model: Model): ShapeOf {
-  const info = inferValueInfo(model, { inputShapes: batchOneInputs(model) });
-  return (v) => {
-    const s = v === undefined ? undefined : (info.get(v)?.shape ?? v.shape);
-    return s !== undefined && s.every((d): d is number => typeof d === 'number') ? s : undefined;
-  };
-}
 
 /** The geometry and weights of a 2-D Conv node. */
 export interface ConvInfo {
@@ -53,7 +32,7 @@ export interface ConvInfo {
 }
 
 /** A Conv's info, or the reason it cannot be rewritten. */
-export function convInfo(node: Node, shapeOf: ShapeOf): ConvInfo | string {
+export function convInfo(node: Node, shapeOf: StaticShapeOf): ConvInfo | string {
   if (node.opType !== 'Conv' || (node.domain !== '' && node.domain !== 'ai.onnx')) return `not a Conv (${node.opType})`;
   const weight = node.inputs[1]?.initializer;
   if (weight === undefined) return 'the weight is not an initializer';
@@ -68,16 +47,12 @@ export function convInfo(node: Node, shapeOf: ShapeOf): ConvInfo | string {
   const inShape = shapeOf(x);
   const outShape = shapeOf(node.output(0));
   if (inShape === undefined || outShape === undefined || inShape.length !== 4) return 'the input or output shape is not static';
-  const [cout, cg, kh, kw] = weight.dims as [number, number, number, number];
-  const group = node.attrInt('group', 1);
-  const pads = autoPad === 'VALID' ? [0, 0, 0, 0] : node.attrInts('pads', [0, 0, 0, 0]);
-  const strides = node.attrInts('strides', [1, 1]);
-  const dilations = node.attrInts('dilations', [1, 1]);
+  const g = convGeometry(node, weight.dims, [inShape[2] as number, inShape[3] as number]);
+  const [[kh, kw], [inH, inW]] = [g.kernel, g.inSize];
+  const { cin, cout, group, strides, dilations, pads } = g;
   return {
-    node, x, weight, bias, cin: cg * group, cout, kh, kw, group,
-    strides: [strides[0] ?? 1, strides[1] ?? 1], dilations: [dilations[0] ?? 1, dilations[1] ?? 1],
-    pads: [pads[0] ?? 0, pads[1] ?? 0, pads[2] ?? 0, pads[3] ?? 0],
-    inH: inShape[2] as number, inW: inShape[3] as number, outH: outShape[2] as number, outW: outShape[3] as number,
+    node, x, weight, bias, cin, cout, kh, kw, group, strides, dilations, pads,
+    inH, inW, outH: outShape[2] as number, outW: outShape[3] as number,
   };
 }
 
@@ -174,14 +149,6 @@ export function replaceNode(graph: Graph, old: Node, last: Value): void {
   }
   graph.removeNode(old, true);
   producer.setOutput(last.producerIndex, out);
-}
-
-/** Drops initializers no node reads any more (weights of replaced layers). */
-export function removeUnusedInitializers(graph: Graph): void {
-  const inputs = new Set(graph.inputs.map((v) => v.name));
-  for (const v of [...graph.initializers.values()]) {
-    if (v.uses.length === 0 && !inputs.has(v.name) && !graph.outputs.includes(v)) graph.removeInitializer(v);
-  }
 }
 
 const LINEAR_LAYERS = new Set(['Conv', 'ConvTranspose', 'Gemm', 'MatMul']);

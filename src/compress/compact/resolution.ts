@@ -5,33 +5,24 @@
  * that covered the whole old map cover the new one, and fc layers (Gemm / MatMul) whose input features
  * changed get a new weight (He, or Xavier for the classifier). Convolutions need nothing: their MACs scale.
  * A constant that depends on the spatial size in another way fails shape inference naming its node.
+ * Replaced weights and shape constants are left unused; rewrite() removes them (dead-code pass).
  */
 import { ShapeError, SlimnetError, UnsupportedOpError } from '../../ir/errors.js';
-import type { Graph } from '../../ir/graph.js';
 import type { Node } from '../../ir/node.js';
 import { Tensor } from '../../ir/tensor.js';
 import type { Value } from '../../ir/value.js';
 import { constantTensor } from '../../metrics/params.js';
 import { inferValueInfo } from '../../passes/infer-shapes.js';
 import type { ValueInfo } from '../../passes/shape-rules/index.js';
-import { batchOneInputs, isClassifier, staticShapes } from './graph-util.js';
+import { batchInputShapes, numericShape, staticShapes } from '../../passes/specialize-shapes.js';
+import { isClassifier } from './graph-util.js';
 import type { CompactRewrite, RawChange, RewriteContext } from './rule.js';
 import type { ResolutionOptions } from './types.js';
 
 type InfoOf = (v: Value) => ValueInfo | undefined;
 
-function numeric(info: ValueInfo | undefined): readonly number[] | undefined {
-  const s = info?.shape;
-  return s !== undefined && s.every((d): d is number => typeof d === 'number') ? s : undefined;
-}
-
 const prod = (d: readonly number[]): number => d.reduce((a, b) => a * b, 1);
 const same = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
-
-/** Removes an initializer no node reads any more (Constant nodes are removed after the inference walk). */
-function dropIfUnused(graph: Graph, v: Value): void {
-  if (v.initializer !== undefined && v.uses.length === 0 && !graph.outputs.includes(v)) graph.removeInitializer(v);
-}
 
 /** The new target of a constant Reshape whose input changed from `oldIn` to `newIn`, or undefined to keep it. */
 function newTarget(node: Node, target: readonly number[], oldIn: readonly number[], newIn: readonly number[]): number[] | undefined {
@@ -49,21 +40,20 @@ function fixReshape(ctx: RewriteContext, node: Node, infoOf: InfoOf, changes: Ra
   const shapeValue = node.inputs[1];
   const t = shapeValue === undefined ? undefined : constantTensor(shapeValue);
   const oldIn = ctx.shapeOf(node.inputs[0]);
-  const newIn = numeric(infoOf(node.input(0)));
+  const newIn = numericShape(infoOf(node.input(0))?.shape);
   if (shapeValue === undefined || t === undefined || oldIn === undefined || newIn === undefined || same(oldIn, newIn)) return;
   const target = t.toNumbers();
   const next = newTarget(node, target, oldIn, newIn);
   if (next === undefined) return;
   const graph = ctx.model.graph;
   node.setInput(1, graph.addInitializer(graph.uniqueName(`${shapeValue.name}_resized`), Tensor.i64([next.length], next)));
-  dropIfUnused(graph, shapeValue);
   changes.push({ layers: [node.name], into: [node.name], detail: `reshape target [${target.join(',')}] => [${next.join(',')}]` });
 }
 
 function fixDense(ctx: RewriteContext, node: Node, infoOf: InfoOf, changes: RawChange[]): void {
   const wv = node.inputs[1];
   const w = wv?.initializer;
-  const x = numeric(infoOf(node.input(0)));
+  const x = numericShape(infoOf(node.input(0))?.shape);
   if (wv === undefined || w === undefined || w.rank !== 2 || x === undefined || x.length !== 2) return;
   if (node.opType === 'Gemm' && node.attrInt('transA', 0) !== 0) throw new UnsupportedOpError('Gemm', node.name, 'a resolution change with transA = 1');
   const transB = node.opType === 'Gemm' && node.attrInt('transB', 0) === 1;
@@ -76,7 +66,6 @@ function fixDense(ctx: RewriteContext, node: Node, infoOf: InfoOf, changes: RawC
   const fresh = isClassifier(ctx.model.graph, node) ? ctx.make.xavier(dims, k2, units) : ctx.make.he(dims, k2);
   const graph = ctx.model.graph;
   node.setInput(1, graph.addInitializer(graph.uniqueName(`${wv.name}_resized`), fresh));
-  dropIfUnused(graph, wv);
   changes.push({ layers: [node.name], into: [node.name], detail: `fc ${k}->${units} => ${k2}->${units} (new weights)` });
 }
 
@@ -84,7 +73,7 @@ function fixDense(ctx: RewriteContext, node: Node, infoOf: InfoOf, changes: RawC
 function fixWindow(ctx: RewriteContext, node: Node, infoOf: InfoOf, changes: RawChange[]): void {
   const kernel = node.attrInts('kernel_shape');
   const oldIn = ctx.shapeOf(node.inputs[0]);
-  const newIn = numeric(infoOf(node.input(0)));
+  const newIn = numericShape(infoOf(node.input(0))?.shape);
   if (kernel === undefined || oldIn === undefined || newIn === undefined || same(oldIn, newIn)) return;
   if (!same(kernel, oldIn.slice(2)) || node.attrInts('pads', []).some((p) => p !== 0)) return;
   node.setAttr('kernel_shape', newIn.slice(2));
@@ -118,13 +107,10 @@ export const resolutionRewrite: CompactRewrite<'resolution'> = {
       Reshape: fixReshape, Gemm: fixDense, MatMul: fixDense, AveragePool: fixWindow, MaxPool: fixWindow, LpPool: fixWindow,
     };
     try {
-      inferValueInfo(ctx.model, { inputShapes: batchOneInputs(ctx.model), beforeNode: (node, infoOf) => fixers[node.opType]?.(ctx, node, infoOf, changes) });
+      inferValueInfo(ctx.model, { inputShapes: batchInputShapes(ctx.model), beforeNode: (node, infoOf) => fixers[node.opType]?.(ctx, node, infoOf, changes) });
     } catch (e) {
       if (e instanceof ShapeError) throw new ShapeError(`resolution ${h2}x${w2}: ${e.message}`);
       throw e;
-    }
-    for (const node of [...graph.nodes]) {
-      if (node.opType === 'Constant' && node.outputs.every((o) => o.uses.length === 0 && !graph.outputs.includes(o))) graph.removeNode(node);
     }
     const now = staticShapes(ctx.model);
     for (const node of graph.nodes) {

@@ -8,8 +8,10 @@ import { ShapeError, SlimnetError } from '../../ir/errors.js';
 import type { Model } from '../../ir/graph.js';
 import { checkModel } from '../../ir/verify.js';
 import { layerStats, type LayerStat } from '../../metrics/layer-stats.js';
+import { eliminateDeadCode } from '../../passes/dead-code.js';
 import { inferShapes } from '../../passes/infer-shapes.js';
-import { LayerMaker, removeUnusedInitializers, staticShapes } from './graph-util.js';
+import { staticShapes } from '../../passes/specialize-shapes.js';
+import { LayerMaker } from './graph-util.js';
 import { isRewriteName, REWRITE_NAMES, REWRITES } from './rewrites.js';
 import type { CompactRewrite, RawChange, RewriteContext, RewriteOutcome } from './rule.js';
 import type { CostTotals, LayerChange, RewriteName, RewriteOptions, RewriteResult } from './types.js';
@@ -65,7 +67,7 @@ export function rewrite(model: Model, opts: RewriteOptions): RewriteResult {
     throw new SlimnetError('INVALID_ARGUMENT', `rewrite '${opts.to}': no layer is eligible${why === '' ? '' : ` (${why})`}`);
   }
   const result = outcome.model ?? copy;
-  removeUnusedInitializers(result.graph);
+  eliminateDeadCode(result);
   result.graph.sortTopologically();
   inferShapes(result);
   checkModel(result);

@@ -10,6 +10,7 @@ import { shuffleRewrite } from './shuffle.js';
 import type { RewriteName } from './types.js';
 import { widthRewrite } from './width.js';
 
+/** The compact rewrites by name: depthwise, fire, shuffle, factorize, 5x5-to-3x3, gap, width, resolution. */
 export const REWRITES: { readonly [K in RewriteName]: CompactRewrite<K> } = {
   depthwise: depthwiseRewrite,
   fire: fireRewrite,
@@ -24,6 +25,7 @@ export const REWRITES: { readonly [K in RewriteName]: CompactRewrite<K> } = {
 /** Rewrite names in table order. */
 export const REWRITE_NAMES = Object.keys(REWRITES) as readonly RewriteName[];
 
+/** Whether a string names a compact rewrite. */
 export function isRewriteName(name: string): name is RewriteName {
   return Object.prototype.hasOwnProperty.call(REWRITES, name);
 }

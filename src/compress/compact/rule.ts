@@ -1,6 +1,7 @@
 /** The contract of one compact rewrite (see rewrites.ts for the table and rewrite.ts for the driver). */
 import type { Model } from '../../ir/graph.js';
-import type { LayerMaker, ShapeOf } from './graph-util.js';
+import type { StaticShapeOf } from '../../passes/specialize-shapes.js';
+import type { LayerMaker } from './graph-util.js';
 import type { RewriteInit, RewriteName, RewriteOptions, SkippedLayer } from './types.js';
 
 /** A change as the rewrite reports it; the driver adds params and MACs before / after. */
@@ -10,6 +11,7 @@ export interface RawChange {
   readonly detail: string;
 }
 
+/** What a rewrite's apply returns: the raw changes, skipped layers and possibly a replacement model. */
 export interface RewriteOutcome {
   readonly changes: readonly RawChange[];
   readonly skipped: readonly SkippedLayer[];
@@ -22,13 +24,14 @@ export interface RewriteContext {
   /** A private copy of the input model, rewritten in place. */
   readonly model: Model;
   /** Static shapes of the copy before the rewrite (batch 1). */
-  readonly shapeOf: ShapeOf;
+  readonly shapeOf: StaticShapeOf;
   /** Seeded weights and layer constructors over the copy's graph. */
   readonly make: LayerMaker;
   readonly init: RewriteInit;
   readonly seed: number;
 }
 
+/** A compact rewrite of the registry: name, summary, whether it can fit the new weights, and its apply function. */
 export interface CompactRewrite<K extends RewriteName = RewriteName> {
   readonly name: K;
   /** One line for help texts. */

@@ -11,6 +11,7 @@ export type RewriteName = 'depthwise' | 'fire' | 'shuffle' | 'factorize' | '5x5-
 /** How the new weights of rewritten layers are initialised. */
 export type RewriteInit = 'he' | 'fit';
 
+/** Options every compact rewrite takes: layers to rewrite, seed and initialisation of the new weights. */
 export interface CommonRewriteOptions {
   /**
    * Node names to rewrite (default: every eligible layer). A named layer that is not eligible is an error;
@@ -96,6 +97,7 @@ export interface ResolutionOptions extends CommonRewriteOptions {
   readonly multiplier?: number;
 }
 
+/** Options of `rewrite`: one variant per rewrite, selected by `to`. */
 export type RewriteOptions =
   | DepthwiseOptions | FireOptions | ShuffleOptions | FactorizeOptions | FiveToThreeOptions | GapOptions | WidthOptions | ResolutionOptions;
 
@@ -113,17 +115,20 @@ export interface LayerChange {
   readonly macsAfter: number;
 }
 
+/** A layer (or channel group) a rewrite left as it was, with the reason. */
 export interface SkippedLayer {
   readonly layer: string;
   readonly reason: string;
 }
 
+/** Parameters and multiply-accumulates (per sample) of a model. */
 export interface CostTotals {
   readonly params: number;
   /** Multiply-accumulates for one sample. */
   readonly macs: number;
 }
 
+/** What `rewrite` did: the changes, the skipped layers and the costs before and after. */
 export interface RewriteReport {
   readonly to: RewriteName;
   readonly changes: readonly LayerChange[];
@@ -133,6 +138,7 @@ export interface RewriteReport {
   readonly after: CostTotals;
 }
 
+/** The result of `rewrite`: the rewritten copy and its report. */
 export interface RewriteResult {
   /** The rewritten model (a copy; the input model is not modified). */
   readonly model: Model;

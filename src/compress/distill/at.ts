@@ -12,6 +12,10 @@ import { attentionTransferLoss, kdLoss } from './losses.js';
 import { positiveInt, studentValue, teacherValues, trainStage, type DistillSetup, type StageResult } from './stage.js';
 import type { DistillBaseOptions } from './types.js';
 
+/**
+ * Options of attention transfer (Zagoruyko & Komodakis): layer pairs, weight β and exponent p of the attention terms,
+ * optional soft targets.
+ */
 export interface AtOptions extends DistillBaseOptions {
   readonly method: 'at';
   /** (student, teacher) layer pairs by node or value name; default: pairBySpatialSize (the ends of each stage). */

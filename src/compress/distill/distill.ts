@@ -12,6 +12,10 @@ import { distillMethods, DISTILL_METHOD_NAMES, type DistillMethod, type DistillO
 import { setupDistillation } from './stage.js';
 import type { DistillResult } from './types.js';
 
+/**
+ * Trains a student model from a teacher with a distillation method (KD, FitNets or attention transfer), the teacher
+ * embedded in the training graph.
+ */
 export async function distill(o: DistillOptions): Promise<DistillResult> {
   const method = Object.prototype.hasOwnProperty.call(distillMethods, o.method)
     ? (distillMethods[o.method] as unknown as DistillMethod<DistillOptions>)

@@ -11,6 +11,9 @@ import { addRegressor, removeRegressor } from './regressor.js';
 import { positiveInt, studentValue, teacherValues, trainStage, type DistillSetup, type StageResult } from './stage.js';
 import type { DistillBaseOptions } from './types.js';
 
+/**
+ * Options of FitNets (Romero et al.): hint and guided layers, epochs and rate of stage 1, then soft targets in stage 2.
+ */
 export interface FitnetsOptions extends DistillBaseOptions {
   readonly method: 'fitnets';
   /**

@@ -8,6 +8,7 @@ import { kdLoss, type KdWeights } from './losses.js';
 import { positiveInt, teacherValues, trainStage, type DistillSetup, type StageResult } from './stage.js';
 import type { DistillBaseOptions, DistillTrainSettings } from './types.js';
 
+/** Options of Hinton's knowledge distillation: temperature T and soft-target weight α. */
 export interface KdOptions extends DistillBaseOptions {
   readonly method: 'kd';
   /** Softmax temperature T of teacher and student (default 4; Hinton used 20 on MNIST). */
@@ -16,6 +17,7 @@ export interface KdOptions extends DistillBaseOptions {
   readonly alpha?: number;
 }
 
+/** Defaults of Hinton's knowledge distillation: temperature 4, soft-target weight α = 0.9. */
 export const KD_DEFAULTS = { temperature: 4, alpha: 0.9 } as const;
 
 /** The soft-target weights of options that may leave them out. */

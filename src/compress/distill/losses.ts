@@ -20,6 +20,7 @@ import type { Value } from '../../ir/value.js';
 
 type FloatType = 'float32' | 'float64';
 
+/** Hinton's soft-target weights: temperature T and soft-term weight α. */
 export interface KdWeights {
   /** Softmax temperature T of both teacher and student (> 0). */
   readonly temperature: number;
@@ -27,6 +28,7 @@ export interface KdWeights {
   readonly alpha: number;
 }
 
+/** Options of `attentionTransferLoss`: weight β, exponent p and the opset. */
 export interface AttentionOptions {
   /** Weight β of the attention terms (default 1000, as in the authors' code). */
   readonly beta?: number;

@@ -7,8 +7,10 @@ import type { DistillSetup, StageResult } from './stage.js';
 /** Options of `distill`, tagged by method. */
 export type DistillOptions = KdOptions | FitnetsOptions | AtOptions;
 
+/** The distillation method names ('kd', 'fitnets', 'at'). */
 export type DistillMethodName = DistillOptions['method'];
 
+/** A distillation method of the registry: description, whether it uses logits, and its run and describe functions. */
 export interface DistillMethod<O extends DistillOptions> {
   readonly description: string;
   /** Whether the method compares teacher and student logits (both need the same classes). */
@@ -18,6 +20,7 @@ export interface DistillMethod<O extends DistillOptions> {
   readonly describe: (s: DistillSetup, o: O) => string;
 }
 
+/** The distillation methods by name. */
 export const distillMethods: { readonly [M in DistillMethodName]: DistillMethod<Extract<DistillOptions, { method: M }>> } = {
   kd: {
     description: 'Hinton soft targets (temperature T, weight alpha)', usesLogits: () => true, run: runKd, describe: describeKd,
@@ -32,4 +35,5 @@ export const distillMethods: { readonly [M in DistillMethodName]: DistillMethod<
   },
 };
 
+/** Names of the distillation methods: kd, fitnets, at. */
 export const DISTILL_METHOD_NAMES = Object.keys(distillMethods) as DistillMethodName[];

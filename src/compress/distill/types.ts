@@ -41,14 +41,20 @@ export interface DistillBaseOptions extends DistillTrainSettings {
   readonly onProgress?: (p: DistillProgress) => void;
 }
 
+/** A training progress report, tagged with the distillation stage. */
 export interface DistillProgress extends TrainProgress {
   readonly stage: DistillStage;
 }
 
+/** One epoch's statistics, tagged with the distillation stage. */
 export interface DistillEpochStats extends EpochStats {
   readonly stage: DistillStage;
 }
 
+/**
+ * The result of `distill`: the trained student, history of every stage, student and teacher test error, and the
+ * settings used.
+ */
 export interface DistillResult {
   /** The trained student (inference graph; a FitNets regressor is removed). */
   readonly model: Model;

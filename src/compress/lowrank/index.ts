@@ -3,7 +3,7 @@ export { decompose } from './decompose.js';
 export type { DecomposeOptions, DecomposeReport, DecomposeResult, LayerReport } from './types.js';
 export { lowRankMethod, lowRankMethods, registerLowRankMethod } from './methods/index.js';
 export type { Cost, Factorization, FactorizeOptions, LowRankMethod, LowRankMethodName, MethodAnalysis, Spectrum, Stage } from './methods/types.js';
-export { analyseLayers, layerCost, type ConvGeometry, type ConvLayer, type FcLayer, type LayerInfo } from './layers.js';
+export { analyseLayers, layerCost, type ConvLayer, type FcLayer, type LayerInfo } from './layers.js';
 export { energyRank, selectRanks, type Candidate, type RankChoice, type RankRule } from './rank-select.js';
 export { replaceWithStages } from './rewrite.js';
 export { tauBar, vbmf, vbmfFromSpectrum, type VbmfOptions, type VbmfResult } from './vbmf.js';

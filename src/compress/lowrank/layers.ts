@@ -9,17 +9,12 @@
 import type { Model } from '../../ir/graph.js';
 import type { Node } from '../../ir/node.js';
 import type { Value } from '../../ir/value.js';
-import { inferValueInfo } from '../../passes/infer-shapes.js';
+import { convGeometry, fcGeometry, type ConvGeometry } from '../../passes/layer-geometry.js';
+import { staticShapes, type StaticShapeOf } from '../../passes/specialize-shapes.js';
 import { matrix, type Matrix } from '../../util/linalg/matrix.js';
 import type { DenseTensor } from '../../util/linalg/tensor.js';
 
-export interface ConvGeometry {
-  readonly strides: readonly [number, number];
-  /** Explicit pads [top, left, bottom, right] (auto_pad resolved). */
-  readonly pads: readonly [number, number, number, number];
-  readonly dilations: readonly [number, number];
-}
-
+/** A fully-connected layer a low-rank method can factor: node and weight as out × in matrix. */
 export interface FcLayer {
   readonly kind: 'fc';
   readonly node: Node;
@@ -30,6 +25,7 @@ export interface FcLayer {
   readonly rows: number;
 }
 
+/** A 2-D convolution a low-rank method can factor: node, weight [N, C, kh, kw], geometry, input and output sizes. */
 export interface ConvLayer {
   readonly kind: 'conv';
   readonly node: Node;
@@ -42,6 +38,7 @@ export interface ConvLayer {
   readonly outSize: readonly [number, number];
 }
 
+/** A layer low-rank methods can factor: fully-connected or convolution. */
 export type LayerInfo = FcLayer | ConvLayer;
 
 /** A Conv / Gemm / MatMul node that cannot be factored, and why. */
@@ -59,16 +56,7 @@ const CANDIDATE_OPS = new Set(['Conv', 'Gemm', 'MatMul']);
 
 /** Finds the factorable layers of a model (which is not modified). */
 export function analyseLayers(model: Model): LayerAnalysis {
-  const inputShapes: Record<string, (number | string | null)[]> = {};
-  for (const v of model.graph.inputs) {
-    const s = v.shape;
-    if (s !== undefined && s.length > 0 && typeof s[0] !== 'number') inputShapes[v.name] = [1, ...s.slice(1)];
-  }
-  const info = inferValueInfo(model, { inputShapes });
-  const shapeOf = (v: Value | undefined): number[] | undefined => {
-    const s = v === undefined ? undefined : (info.get(v)?.shape ?? v.shape);
-    return s !== undefined && s.every((d): d is number => typeof d === 'number') ? [...s] : undefined;
-  };
+  const shapeOf = staticShapes(model);
   const layers: LayerInfo[] = [];
   const unfactorable: Unfactorable[] = [];
   for (const node of model.graph.nodes) {
@@ -80,8 +68,6 @@ export function analyseLayers(model: Model): LayerAnalysis {
   return { layers, unfactorable };
 }
 
-type ShapeOf = (v: Value | undefined) => number[] | undefined;
-
 function floatWeight(v: Value | undefined): string | Float32Array {
   const t = v?.initializer;
   if (v === undefined || t === undefined) return 'the weight is not an initializer';
@@ -89,25 +75,22 @@ function floatWeight(v: Value | undefined): string | Float32Array {
   return t.data;
 }
 
-function fcLayer(node: Node, shapeOf: ShapeOf): FcLayer | string {
+function fcLayer(node: Node, shapeOf: StaticShapeOf): FcLayer | string {
   const b = node.inputs[1];
   const data = floatWeight(b);
   if (typeof data === 'string') return data;
   const dims = b?.initializer?.dims ?? [];
   if (dims.length !== 2) return `the weight has rank ${dims.length}, not 2`;
-  const [d0, d1] = dims as [number, number];
-  let weight: Matrix;
+  if (node.opType === 'Gemm' && node.inputs[0]?.initializer !== undefined) return 'both Gemm operands are constant';
   let rows = 1;
-  if (node.opType === 'Gemm') {
-    if (node.inputs[0]?.initializer !== undefined) return 'both Gemm operands are constant';
-    // B is [in, out] unless transB; W (out × in) = Bᵀ or B.
-    weight = node.attrInt('transB', 0) === 1 ? matrix(d0, d1, data) : transposed(d0, d1, data);
-  } else {
+  if (node.opType !== 'Gemm') {
     const a = shapeOf(node.inputs[0]);
     if (a === undefined || a.length < 2) return 'the input shape is unknown or below rank 2';
     rows = a.slice(1, -1).reduce((x, y) => x * y, 1);
-    weight = transposed(d0, d1, data);
   }
+  // W (out × in) of y = W x: the weight itself when stored [out, in], else its transpose.
+  const fc = fcGeometry(node, dims);
+  const weight = fc.outMajor ? matrix(fc.out, fc.in, data) : transposed(fc.in, fc.out, data);
   return { kind: 'fc', node, weightValue: b as Value, weight, rows };
 }
 
@@ -117,7 +100,7 @@ function transposed(rows: number, cols: number, data: Float32Array): Matrix {
   return m;
 }
 
-function convLayer(node: Node, shapeOf: ShapeOf): ConvLayer | string {
+function convLayer(node: Node, shapeOf: StaticShapeOf): ConvLayer | string {
   const w = node.inputs[1];
   const data = floatWeight(w);
   if (typeof data === 'string') return data;
@@ -127,37 +110,10 @@ function convLayer(node: Node, shapeOf: ShapeOf): ConvLayer | string {
   const x = shapeOf(node.inputs[0]);
   const y = shapeOf(node.outputs[0]);
   if (x === undefined || y === undefined || x.length !== 4 || y.length !== 4) return 'input or output shape unknown';
-  const [kh, kw] = [dims[2] as number, dims[3] as number];
-  const strides = node.attrInts('strides', [1, 1]);
-  const dilations = node.attrInts('dilations', [1, 1]);
-  const inSize: [number, number] = [x[2] as number, x[3] as number];
+  const geometry = convGeometry(node, dims, [x[2] as number, x[3] as number]);
   const outSize: [number, number] = [y[2] as number, y[3] as number];
-  const pads = explicitPads(node, inSize, outSize, [kh, kw], strides, dilations);
-  const geometry: ConvGeometry = {
-    strides: [strides[0] ?? 1, strides[1] ?? 1], pads, dilations: [dilations[0] ?? 1, dilations[1] ?? 1],
-  };
-  return { kind: 'conv', node, weightValue: w as Value, weight: { dims: [...dims], data: Float64Array.from(data) }, geometry, inSize, outSize };
-}
-
-function explicitPads(
-  node: Node, inSize: readonly number[], outSize: readonly number[], kernel: readonly number[], strides: readonly number[], dilations: readonly number[],
-): [number, number, number, number] {
-  const autoPad = node.attrString('auto_pad', 'NOTSET');
-  if (autoPad === 'VALID') return [0, 0, 0, 0];
-  if (autoPad === 'NOTSET') {
-    const p = node.attrInts('pads', [0, 0, 0, 0]);
-    return [p[0] ?? 0, p[1] ?? 0, p[2] ?? 0, p[3] ?? 0];
-  }
-  const begin: number[] = [];
-  const end: number[] = [];
-  for (let i = 0; i < 2; i++) {
-    const extent = ((dilations[i] ?? 1) * ((kernel[i] as number) - 1)) + 1;
-    const total = Math.max(0, ((outSize[i] as number) - 1) * (strides[i] ?? 1) + extent - (inSize[i] as number));
-    const small = Math.floor(total / 2);
-    begin.push(autoPad === 'SAME_LOWER' ? total - small : small);
-    end.push(autoPad === 'SAME_LOWER' ? small : total - small);
-  }
-  return [begin[0] as number, begin[1] as number, end[0] as number, end[1] as number];
+  const weight = { dims: [...dims], data: Float64Array.from(data) };
+  return { kind: 'conv', node, weightValue: w as Value, weight, geometry, inSize: geometry.inSize, outSize };
 }
 
 /** Per-sample MACs and parameters of a layer as it is (bias included in params). */

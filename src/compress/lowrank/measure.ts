@@ -13,6 +13,7 @@ import { inferValueInfo } from '../../passes/infer-shapes.js';
 import { compareLatency, type LatencyComparison } from '../../runtime/latency.js';
 import type { DecomposeReport } from './types.js';
 
+/** Options of `measureDecomposition`: batch sizes, runs, threads and whether to time layers alone. */
 export interface MeasureOptions {
   /** Batch sizes to time (default [1, 64]). */
   readonly batchSizes?: readonly number[];
@@ -26,12 +27,14 @@ export interface MeasureOptions {
   readonly onProgress?: (message: string) => void;
 }
 
+/** Latency of one factored layer against the original, per batch size. */
 export interface LayerLatency {
   readonly name: string;
   /** One comparison per batch size (a = original layer, b = its replacement). */
   readonly comparisons: readonly LatencyComparison[];
 }
 
+/** Latency of a decomposition: the whole model and each factored layer alone, original vs decomposed. */
 export interface DecompositionLatency {
   /** Whole model, one comparison per batch size (a = original, b = decomposed). */
   readonly whole: readonly LatencyComparison[];

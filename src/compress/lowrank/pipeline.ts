@@ -14,6 +14,10 @@ import { measureDecomposition, type DecompositionLatency, type MeasureOptions } 
 import { refitLastStages, type RefitResult } from './refit.js';
 import type { DecomposeOptions, DecomposeReport } from './types.js';
 
+/**
+ * Options of `lowRankPipeline`: the decomposition options plus data, evaluation, least-squares refit, fine-tuning and
+ * latency measurement.
+ */
 export interface LowRankPipelineOptions extends DecomposeOptions {
   /** Data for the error measurements and fine-tuning (without it no error is measured). */
   readonly dataset?: Dataset;
@@ -34,6 +38,7 @@ export interface LowRankPipelineOptions extends DecomposeOptions {
   readonly latency?: MeasureOptions | false;
 }
 
+/** Top-1 test errors of a low-rank run: original, decomposed, refit and fine-tuned. */
 export interface LowRankErrors {
   /** Test top-1 error of the original model. */
   readonly original: number;
@@ -47,6 +52,10 @@ export interface LowRankErrors {
   readonly samples: number;
 }
 
+/**
+ * The result of `lowRankPipeline`: the final and decomposed models, report, refit, errors, fine-tuning history and
+ * latency.
+ */
 export interface LowRankPipelineResult {
   /** The final model (fine-tuned when fine-tuning ran). */
   readonly model: Model;
@@ -60,6 +69,10 @@ export interface LowRankPipelineResult {
   readonly latency?: DecompositionLatency;
 }
 
+/**
+ * Decompose, optionally refit the last stages by least squares and fine-tune, measuring test error after each step and
+ * latency when asked.
+ */
 export async function lowRankPipeline(model: Model, opts: LowRankPipelineOptions): Promise<LowRankPipelineResult> {
   const epochs = opts.finetuneEpochs ?? 0;
   if (!Number.isInteger(epochs) || epochs < 0) throw new SlimnetError('INVALID_ARGUMENT', `finetuneEpochs must be a non-negative integer, got ${epochs}`);

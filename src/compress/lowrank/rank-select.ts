@@ -22,6 +22,7 @@ export interface Candidate {
   readonly cost: Cost;
 }
 
+/** How ranks are chosen: fixed, by energy kept, by VBMF, or by a global MACs / params budget. */
 export type RankRule =
   | { readonly kind: 'fixed'; readonly rank: number | Readonly<Record<string, number | readonly number[]>> }
   | { readonly kind: 'energy'; readonly energy: number }
@@ -39,6 +40,7 @@ export interface SelectOptions {
   readonly alignTo?: number;
 }
 
+/** The ranks chosen for one layer, or why it stays unchanged. */
 export interface RankChoice {
   /** Ranks per rank parameter, or undefined with a reason when the layer stays as it is. */
   readonly ranks?: readonly number[];

@@ -12,11 +12,13 @@ import { SlimnetError } from '../../ir/errors.js';
 import type { Model } from '../../ir/graph.js';
 import type { Node } from '../../ir/node.js';
 import { Tensor } from '../../ir/tensor.js';
+import { convGeometry } from '../../passes/layer-geometry.js';
 import { Session } from '../../runtime/session.js';
 import { solveSpdMatrix } from '../../util/linalg/cholesky.js';
 import { matrix, relativeError } from '../../util/linalg/matrix.js';
 import type { DecomposeReport } from './types.js';
 
+/** Options of `refitLastStages`: calibration images, their number and threads. */
 export interface RefitOptions {
   /** Calibration images (the first `samples` of the split are used). */
   readonly data: Split;
@@ -26,6 +28,7 @@ export interface RefitOptions {
   readonly threads?: number;
 }
 
+/** Relative output error of one factored layer on the calibration images, before and after the refit. */
 export interface RefitLayer {
   readonly name: string;
   /** ‖ŷ − y‖ / ‖y‖ of the layer's output on the calibration images, before and after the refit. */
@@ -33,6 +36,7 @@ export interface RefitLayer {
   readonly after: number;
 }
 
+/** The result of `refitLastStages`: the refit model, per-layer output errors, and layers that could not be refit. */
 export interface RefitResult {
   /** A new model (the input is not modified). */
   readonly model: Model;
@@ -83,12 +87,8 @@ type Rows = { data: Float32Array; rows: number; cols: number };
 function patchRows(t: Tensor, conv: Node): Rows {
   const d = t.data as Float32Array;
   const [n, c, h, w] = t.dims as [number, number, number, number];
-  const [, , kh, kw] = (conv.input(1).initializer as Tensor).dims as [number, number, number, number];
-  const [sh, sw] = conv.attrInts('strides', [1, 1]) as [number, number];
-  const [dh, dw] = conv.attrInts('dilations', [1, 1]) as [number, number];
-  const [pt, pl, pb, pr] = conv.attrString('auto_pad', 'NOTSET') === 'VALID' ? [0, 0, 0, 0] : (conv.attrInts('pads', [0, 0, 0, 0]) as [number, number, number, number]);
-  const oh = Math.floor((h + pt + pb - dh * (kh - 1) - 1) / sh) + 1;
-  const ow = Math.floor((w + pl + pr - dw * (kw - 1) - 1) / sw) + 1;
+  const g = convGeometry(conv, (conv.input(1).initializer as Tensor).dims, [h, w]);
+  const [[kh, kw], [sh, sw], [dh, dw], [pt, pl], [oh, ow]] = [g.kernel, g.strides, g.dilations, g.pads, g.outSize];
   const cols = c * kh * kw;
   const out = new Float32Array(n * oh * ow * cols);
   let r = 0;
@@ -127,6 +127,10 @@ function rows(t: Tensor, conv: boolean): Rows {
   return { data: out, rows: n * hw, cols: c };
 }
 
+/**
+ * Refits the last stage of each factored layer by least squares so that its output matches the original layer's on
+ * calibration images.
+ */
 export async function refitLastStages(original: Model, decomposed: Model, report: DecomposeReport, opts: RefitOptions): Promise<RefitResult> {
   const samples = Math.min(opts.samples ?? 256, opts.data.count);
   const threads = opts.threads ?? 2;

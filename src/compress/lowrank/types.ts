@@ -3,6 +3,7 @@ import type { CpOptions } from '../../util/linalg/cp.js';
 import type { Model } from '../../ir/graph.js';
 import type { Cost, LowRankMethodName } from './methods/types.js';
 
+/** Options of `decompose`: method and rank rule (fixed ranks, energy, budget or VBMF), layers and rounding. */
 export interface DecomposeOptions {
   /** 'svd' (Gemm / MatMul / 1×1 conv), 'jaderberg', 'cp' or 'tucker2' (k×k convs). */
   readonly method: LowRankMethodName;
@@ -44,6 +45,7 @@ export interface DecomposeOptions {
   readonly onProgress?: (message: string) => void;
 }
 
+/** What `decompose` did to one layer: decomposed or unchanged (with the reason), ranks, error and costs. */
 export interface LayerReport {
   /** Node name (or 'OpType#index' for unnamed nodes). */
   readonly name: string;
@@ -66,6 +68,7 @@ export interface LayerReport {
   readonly nodes?: readonly string[];
 }
 
+/** What `decompose` did: method, rank rule, per-layer reports, and whole-model MACs and parameters before and after. */
 export interface DecomposeReport {
   readonly method: LowRankMethodName;
   /** The rank rule as text, e.g. 'energy 0.9' or 'budget 0.5 of MACs (energy 0.83)'. */
@@ -76,6 +79,7 @@ export interface DecomposeReport {
   readonly after: Cost;
 }
 
+/** The result of `decompose`: a new model and its report. */
 export interface DecomposeResult {
   /** A new model (the input is not modified). */
   readonly model: Model;

@@ -16,11 +16,16 @@ import { SlimnetError } from '../../ir/errors.js';
 import { svd } from '../../util/linalg/svd.js';
 import type { Matrix } from '../../util/linalg/matrix.js';
 
+/** Options of `vbmf`: a known noise variance. */
 export interface VbmfOptions {
   /** Known noise variance σ² (default: estimated). */
   readonly sigma2?: number;
 }
 
+/**
+ * The result of `vbmf`: the rank kept by empirical variational Bayes matrix factorisation, the noise variance and the
+ * singular-value threshold.
+ */
 export interface VbmfResult {
   /** Number of components the EVB solution keeps. */
   readonly rank: number;

@@ -3,9 +3,9 @@
  * and QAT, fixed point, k-means sharing). Lower-level pieces live in the family folders' index files.
  */
 export {
-  optionalNumber, optionBoolean, optionInteger, optionList, optionNumber, optionString, requireData, resolveMethodOptions,
-  type MethodOptionSpec, type MethodOptionSpecs, type MethodOptionType, type MethodOptionValues, type PackedForm,
-  type QuantizationMethod, type QuantizeContext, type QuantizeOutcome, type RawOptionValues, type SummaryBlock, type SummaryTable,
+  defineQuantizationMethod, optionalNumber, optionBoolean, optionInteger, optionList, optionNumber, optionString,
+  requireData, type PackedForm, type QuantizationMethod, type QuantizeContext, type QuantizeOutcome, type SummaryBlock,
+  type SummaryTable,
 } from './method.js';
 export { checkMethods, quantizationMethod, quantizationMethods, registerQuantizationMethod } from './methods.js';
 export { quantize, type QuantizeOptions, type QuantizeResult } from './quantize.js';
@@ -17,3 +17,7 @@ export { finetuneFixedPoint, type FixedFinetuneOptions, type FixedFinetuneResult
 export { fixedWeightTransform, ROUND_STE } from './fixed/fake-quant.js';
 export { kmeansShare, type KmeansShareOptions, type KmeansShareResult, type SharedLayer } from './kmeans/share.js';
 export { finetuneCodebooks, type FinetuneCodebooksOptions, type FinetuneCodebooksResult } from './kmeans/finetune.js';
+export {
+  trainBinary, type BinaryLayerReport, type BinaryReport, type TrainBinaryOptions, type TrainBinaryResult,
+} from './binary/train-binary.js';
+export type { BinaryMethodName, BinaryMethodOptions } from './binary/methods.js';

@@ -39,30 +39,8 @@ import type { Dataset } from '../../data/types.js';
 import { SlimnetError } from '../../ir/errors.js';
 import type { Model } from '../../ir/graph.js';
 import type { TrainProgress } from '../../train/types.js';
-
-/** Value types a method option can take. */
-export type MethodOptionType = 'number' | 'integer' | 'string' | 'boolean';
-
-/** Declaration of one method option. */
-export interface MethodOptionSpec {
-  readonly type: MethodOptionType;
-  /** One line for --help. */
-  readonly description: string;
-  /** Value placeholder in help, e.g. 'N', 'BITS', 'RATE'. */
-  readonly placeholder?: string;
-  /** Value used when the caller gives none (undefined: the option stays unset). */
-  readonly default?: number | string | boolean;
-  /** For 'string' options: the accepted values. */
-  readonly choices?: readonly string[];
-  /** Inclusive bounds for 'number' / 'integer' options. */
-  readonly min?: number;
-  readonly max?: number;
-}
-
-export type MethodOptionSpecs = Readonly<Record<string, MethodOptionSpec>>;
-
-/** Checked option values by option name (defaults filled in). */
-export type MethodOptionValues = Readonly<Record<string, number | string | boolean | undefined>>;
+import { splitList, type AnyOptionValues, type OptionSpecs, type OptionValues } from '../options.js';
+import type { MethodEntry } from '../registry.js';
 
 /** What a method may use besides the model and its options. */
 export interface QuantizeContext {
@@ -102,6 +80,10 @@ export interface SummaryTable {
 /** One block of a method's human-readable summary: a line (may contain newlines) or a table. */
 export type SummaryBlock = string | SummaryTable;
 
+/**
+ * What a quantization method returns: the ONNX model onnxruntime runs, a JSON report and its readable summary, and a
+ * packed form when it has one.
+ */
 export interface QuantizeOutcome {
   /** The quantized model as ONNX that onnxruntime executes (never the input object). */
   readonly model: Model;
@@ -113,61 +95,17 @@ export interface QuantizeOutcome {
   readonly packed?: PackedForm;
 }
 
-export interface QuantizationMethod {
-  /** CLI name (lower case, digits and dashes). */
-  readonly name: string;
-  /** One line for --help. */
-  readonly summary: string;
-  /** Paper or source the method follows. */
-  readonly reference?: string;
-  readonly options: MethodOptionSpecs;
-  run(model: Model, options: MethodOptionValues, ctx: QuantizeContext): Promise<QuantizeOutcome>;
+/** A quantization method: options typed from its schema (see defineQuantizationMethod). */
+export interface QuantizationMethod<S extends OptionSpecs = OptionSpecs> extends MethodEntry<S> {
+  run(model: Model, options: OptionValues<S>, ctx: QuantizeContext): Promise<QuantizeOutcome>;
 }
 
-/** Raw option input: strings from the command line, or typed values from library callers. */
-export type RawOptionValues = Readonly<Record<string, string | number | boolean | undefined>>;
-
-function badOption(method: string, name: string, msg: string): SlimnetError {
-  return new SlimnetError('INVALID_ARGUMENT', `quantize --method ${method}: option '${name}' ${msg}`);
+/** A quantization method whose `run` sees its options typed from the `options` schema. */
+export function defineQuantizationMethod<const S extends OptionSpecs>(m: QuantizationMethod<S>): QuantizationMethod {
+  return m as unknown as QuantizationMethod;
 }
 
-function convert(method: string, name: string, spec: MethodOptionSpec, raw: string | number | boolean): number | string | boolean {
-  if (spec.type === 'boolean') {
-    if (typeof raw === 'boolean') return raw;
-    if (raw === 'true' || raw === 'false') return raw === 'true';
-    throw badOption(method, name, `expects true or false, got '${String(raw)}'`);
-  }
-  if (spec.type === 'string') {
-    const s = String(raw);
-    if (spec.choices !== undefined && !spec.choices.includes(s)) throw badOption(method, name, `must be one of ${spec.choices.join(', ')}, got '${s}'`);
-    return s;
-  }
-  const n = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
-  if (!Number.isFinite(n)) throw badOption(method, name, `expects a number, got '${String(raw)}'`);
-  if (spec.type === 'integer' && !Number.isInteger(n)) throw badOption(method, name, `expects an integer, got '${String(raw)}'`);
-  if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) {
-    throw badOption(method, name, `must be in [${spec.min ?? '-inf'}, ${spec.max ?? 'inf'}], got ${n}`);
-  }
-  return n;
-}
-
-/** Checks raw values against the method's declarations, converts them and fills in defaults. */
-export function resolveMethodOptions(method: QuantizationMethod, raw: RawOptionValues): MethodOptionValues {
-  const out: Record<string, number | string | boolean | undefined> = {};
-  for (const name of Object.keys(raw)) {
-    if (raw[name] !== undefined && !Object.hasOwn(method.options, name)) {
-      const known = Object.keys(method.options);
-      throw badOption(method.name, name, `is not an option of this method (its options: ${known.length === 0 ? 'none' : known.join(', ')})`);
-    }
-  }
-  for (const [name, spec] of Object.entries(method.options)) {
-    const v = raw[name] ?? spec.default;
-    out[name] = v === undefined ? undefined : convert(method.name, name, spec, v);
-  }
-  return out;
-}
-
-function typed<T>(options: MethodOptionValues, name: string, kind: string, ok: (v: unknown) => v is T): T {
+function typed<T>(options: AnyOptionValues, name: string, kind: string, ok: (v: unknown) => v is T): T {
   const v = options[name];
   if (!ok(v)) throw new SlimnetError('INVALID_ARGUMENT', `option '${name}' must be ${kind} (got ${String(v)})`);
   return v;
@@ -178,26 +116,29 @@ const isString = (v: unknown): v is string => typeof v === 'string';
 const isBoolean = (v: unknown): v is boolean => typeof v === 'boolean';
 
 /** A required number option (declared with a default, or checked here). */
-export function optionNumber(options: MethodOptionValues, name: string): number {
+export function optionNumber(options: AnyOptionValues, name: string): number {
   return typed(options, name, 'a number', isNumber);
 }
 
-export function optionInteger(options: MethodOptionValues, name: string): number {
+/** A method option read as an integer; throws INVALID_ARGUMENT when it is unset, not a number or not an integer. */
+export function optionInteger(options: AnyOptionValues, name: string): number {
   const n = optionNumber(options, name);
   if (!Number.isInteger(n)) throw new SlimnetError('INVALID_ARGUMENT', `option '${name}' must be an integer (got ${n})`);
   return n;
 }
 
-export function optionString(options: MethodOptionValues, name: string): string {
+/** A method option read as a string; throws INVALID_ARGUMENT when it is unset or not a string. */
+export function optionString(options: AnyOptionValues, name: string): string {
   return typed(options, name, 'a string', isString);
 }
 
-export function optionBoolean(options: MethodOptionValues, name: string): boolean {
+/** A method option read as a boolean (false when unset); throws INVALID_ARGUMENT when it has another type. */
+export function optionBoolean(options: AnyOptionValues, name: string): boolean {
   return options[name] === undefined ? false : typed(options, name, 'true or false', isBoolean);
 }
 
 /** An optional number option: undefined when unset. */
-export function optionalNumber(options: MethodOptionValues, name: string): number | undefined {
+export function optionalNumber(options: AnyOptionValues, name: string): number | undefined {
   return options[name] === undefined ? undefined : optionNumber(options, name);
 }
 
@@ -208,8 +149,7 @@ export function requireData(ctx: QuantizeContext, method: string, why = 'calibra
 }
 
 /** Comma-separated list option ('a,b,c') as names; empty when unset. */
-export function optionList(options: MethodOptionValues, name: string): string[] {
+export function optionList(options: AnyOptionValues, name: string): string[] {
   const v = options[name];
-  if (v === undefined || v === '') return [];
-  return String(v).split(',').map((s) => s.trim()).filter((s) => s !== '');
+  return splitList(v === undefined ? undefined : String(v));
 }

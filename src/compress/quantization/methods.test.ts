@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { GraphBuilder } from '../../ir/builder.js';
 import { Tensor } from '../../ir/tensor.js';
-import { resolveMethodOptions, type QuantizationMethod } from './method.js';
+import type { QuantizationMethod } from './method.js';
+import { resolveMethodOptions } from '../registry.js';
 import { checkMethods, quantizationMethod, quantizationMethods } from './methods.js';
 import { quantize } from './quantize.js';
 
@@ -27,7 +28,7 @@ test('resolveMethodOptions parses strings, fills defaults and rejects bad values
   assert.throws(() => resolveMethodOptions(toy, { scale: 'x' }), /'scale' expects a number/);
   assert.throws(() => resolveMethodOptions(toy, { mode: 'c' }), /'mode' must be one of a, b/);
   assert.throws(() => resolveMethodOptions(toy, { flag: 'yes' }), /'flag' expects true or false/);
-  assert.throws(() => resolveMethodOptions(toy, { qatEpochs: 2 }), (e: Error & { code?: string }) => e.code === 'INVALID_ARGUMENT' && /'qatEpochs' is not an option.*bits, scale, mode, flag/.test(e.message));
+  assert.throws(() => resolveMethodOptions(toy, { qatEpochs: 2 }), (e: Error & { code?: string }) => e.code === 'INVALID_ARGUMENT' && /unknown option 'qatEpochs' .*\(valid: bits, scale, mode, flag\)/.test(e.message));
 });
 
 test('the registry rejects duplicate or malformed names and option types that disagree between methods', () => {

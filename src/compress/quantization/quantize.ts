@@ -6,16 +6,22 @@ import type { Dataset } from '../../data/types.js';
 import type { Model } from '../../ir/graph.js';
 import type { TrainProgress } from '../../train/types.js';
 import { measureCompression, type CompressionMeasurement, type MeasureOptions } from '../measure.js';
-import { resolveMethodOptions, type MethodOptionValues, type PackedForm, type RawOptionValues, type SummaryBlock } from './method.js';
+import type { PackedForm, SummaryBlock } from './method.js';
+import type { AnyOptionValues, RawOptions } from '../options.js';
+import { resolveMethodOptions } from '../registry.js';
 import { quantizationMethod } from './methods.js';
 import type { FeedSet } from '../../data/feeds.js';
 import { compareModels, type Comparison } from '../../runtime/compare.js';
 
+/**
+ * Options of `quantize`: a registered method and its options, data or feeds for calibration and fidelity, threads, seed
+ * and callbacks.
+ */
 export interface QuantizeOptions {
   /** A registered method name (see quantizationMethods). */
   readonly method: string;
   /** Method options by their camelCase names; strings are parsed (as from a command line). */
-  readonly options?: RawOptionValues;
+  readonly options?: RawOptions;
   /** Data for calibration / fine-tuning (train split) and the error measurement (test split). */
   readonly data?: Dataset;
   /**
@@ -36,10 +42,14 @@ export interface QuantizeOptions {
   readonly inProcess?: boolean;
 }
 
+/**
+ * The result of `quantize`: the method, its checked options, the model, report and summary, packed form, measurement
+ * and fidelity.
+ */
 export interface QuantizeResult {
   readonly method: string;
   /** The checked options with defaults filled in. */
-  readonly options: MethodOptionValues;
+  readonly options: AnyOptionValues;
   readonly model: Model;
   readonly report: Readonly<Record<string, unknown>>;
   readonly summary: readonly SummaryBlock[];
@@ -51,6 +61,10 @@ export interface QuantizeResult {
   readonly seconds: number;
 }
 
+/**
+ * Quantizes a model with a registered method (`quantizationMethods()`), checking its options first; measures fidelity
+ * to the input on `feeds` when given.
+ */
 export async function quantize(model: Model, opts: QuantizeOptions): Promise<QuantizeResult> {
   const method = quantizationMethod(opts.method);
   const options = resolveMethodOptions(method, opts.options ?? {});

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { loadDataset } from '../../data/load.js';
 import { isSlimnetError } from '../../ir/errors.js';
 import { buildZooModel } from '../../zoo/index.js';
-import { resolveMethodOptions } from '../quantization/method.js';
+import { resolveMethodOptions } from '../registry.js';
 import { quantizationMethod } from '../quantization/methods.js';
 import { quantize } from '../quantization/quantize.js';
 import { readBuckets, readHashedLayers } from './hashed/layers.js';
@@ -34,7 +34,7 @@ test('quantize --method circulant rewrites without data at --epochs 0; options a
   const circ = quantizationMethod('circulant');
   assert.throws(() => sharingMethodOptions('circulant', resolveMethodOptions(circ, { size: 'big' }), {}), /'size' must be pow2, exact or a positive integer/);
   assert.throws(() => sharingMethodOptions('circulant', resolveMethodOptions(circ, {}), {}), (e: unknown) => isSlimnetError(e, 'INVALID_ARGUMENT') && /needs a data set for training after the rewrite/.test(e.message));
-  assert.throws(() => resolveMethodOptions(circ, { factor: 4 }), /'factor' is not an option/);
+  assert.throws(() => resolveMethodOptions(circ, { factor: 4 }), /unknown option 'factor' for method 'circulant' \(valid: /);
   const hashed = quantizationMethod('hashed');
   assert.deepEqual(sharingMethodOptions('hashed', resolveMethodOptions(hashed, { layerFactors: 'fc1=32,fc3=2', epochs: 0 }), { seed: 5 }).factors, { fc1: 32, fc3: 2 });
   assert.throws(() => sharingMethodOptions('hashed', resolveMethodOptions(hashed, { layerFactors: 'fc1:3', epochs: 0 }), {}), /LAYER=FACTOR/);

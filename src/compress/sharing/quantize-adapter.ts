@@ -7,39 +7,15 @@
 import { SlimnetError } from '../../ir/errors.js';
 import {
   optionalNumber, optionInteger, optionList, optionNumber, optionString, requireData,
-  type MethodOptionSpecs, type MethodOptionValues, type QuantizationMethod, type QuantizeContext,
+  type QuantizationMethod, type QuantizeContext,
 } from '../quantization/method.js';
+import type { AnyOptionValues } from '../options.js';
 import { parseSchedule } from '../../train/schedule.js';
 import type { CirculantSize } from './circulant/structure.js';
 import { packHashedWithReport } from './hashed/pack.js';
 import { SHARING_METHODS, type SharingMethod, type SharingMethodName, type SharingMethodOptions } from './methods.js';
 
-/** Options of both sharing methods: layer selection, start values and end-to-end training. */
-const COMMON: MethodOptionSpecs = {
-  only: { type: 'string', placeholder: 'A,B', description: 'only these fully-connected layers (node or weight names)' },
-  exclude: { type: 'string', placeholder: 'A,B', description: 'leave these layers dense' },
-  init: { type: 'string', choices: ['project', 'random'], default: 'project', description: 'start from the least-squares fit of the weights, or random' },
-  epochs: { type: 'integer', placeholder: 'N', min: 0, default: 10, description: 'training epochs after the rewrite (0: rewrite only)' },
-  lr: { type: 'number', placeholder: 'RATE', min: 0, description: 'fine-tuning learning rate (default 0.01 with sgd, 0.001 with adam / adamw)' },
-  optimizer: { type: 'string', choices: ['sgd', 'adam', 'adamw'], default: 'sgd', description: 'update rule' },
-  schedule: { type: 'string', placeholder: 'SPEC', default: 'constant', description: 'learning-rate schedule: constant | cosine[:min] | step:E[:g] | multistep:E1,E2[:g]' },
-  weightDecay: { type: 'number', placeholder: 'WD', min: 0, description: 'L2 weight decay' },
-  batchSize: { type: 'integer', placeholder: 'N', min: 1, default: 64, description: 'fine-tuning mini-batch size' },
-};
-
-const EXTRA: Readonly<Record<SharingMethodName, MethodOptionSpecs>> = {
-  hashed: {
-    factor: { type: 'number', placeholder: 'F', min: 1, default: 8, description: 'compression factor per layer (buckets = weights / F)' },
-    layerFactors: { type: 'string', placeholder: 'L=F,...', description: 'per-layer factors overriding --factor, e.g. fc1=16,fc3=2' },
-    index: { type: 'string', choices: ['hash', 'stored'], default: 'hash', description: 'bucket indices recomputed in the graph, or stored (large)' },
-  },
-  circulant: {
-    mode: { type: 'string', choices: ['fft', 'dense'], default: 'fft', description: 'ONNX DFT subgraph or gathered dense weight' },
-    size: { type: 'string', placeholder: 'pow2|exact|N', default: 'pow2', description: 'size d of each circulant (>= max(in, out))' },
-  },
-};
-
-function layerFactors(o: MethodOptionValues): Record<string, number> | undefined {
+function layerFactors(o: AnyOptionValues): Record<string, number> | undefined {
   const items = optionList(o, 'layerFactors');
   if (items.length === 0) return undefined;
   const out: Record<string, number> = {};
@@ -52,7 +28,7 @@ function layerFactors(o: MethodOptionValues): Record<string, number> | undefined
   return out;
 }
 
-function circulantSize(o: MethodOptionValues): CirculantSize {
+function circulantSize(o: AnyOptionValues): CirculantSize {
   const s = optionString(o, 'size');
   if (s === 'pow2' || s === 'exact') return s;
   const n = Number(s);
@@ -61,7 +37,7 @@ function circulantSize(o: MethodOptionValues): CirculantSize {
 }
 
 /** The SharingMethodOptions the checked options and the quantize context describe. */
-export function sharingMethodOptions(name: SharingMethodName, o: MethodOptionValues, ctx: QuantizeContext): SharingMethodOptions {
+export function sharingMethodOptions(name: SharingMethodName, o: AnyOptionValues, ctx: QuantizeContext): SharingMethodOptions {
   const epochs = optionInteger(o, 'epochs');
   const optimizer = optionString(o, 'optimizer') as 'sgd' | 'adam' | 'adamw';
   const [only, exclude, wd] = [optionList(o, 'only'), optionList(o, 'exclude'), optionalNumber(o, 'weightDecay')];
@@ -90,8 +66,8 @@ function sharingQuantizationMethod(m: SharingMethod): QuantizationMethod {
   return {
     name: m.name,
     summary: m.summary,
-    reference: m.name === 'hashed' ? 'Chen et al. 2015 (HashedNets)' : 'Cheng et al. 2015 (circulant projections)',
-    options: { ...COMMON, ...EXTRA[m.name] },
+    ...(m.reference === undefined ? {} : { reference: m.reference }),
+    options: m.options,
     async run(model, o, ctx) {
       const { model: out, report } = await m.run(model, sharingMethodOptions(m.name, o, ctx));
       const pack = m.name === 'hashed' ? packHashedWithReport(out) : undefined;

@@ -20,6 +20,7 @@ export interface XnorAddon {
   bestIsa(): number;
 }
 
+/** Whether the native XNOR addon loaded: the addon and its path, or why it did not. */
 export type XnorAddonStatus = { readonly ok: true; readonly addon: XnorAddon; readonly path: string } | { readonly ok: false; readonly reason: string };
 
 /** Where the build puts the addon, from dist/src/kernels/xnor/ (compiled) up to the repository root. */

@@ -9,8 +9,10 @@ import { reductionBits, type PackedBinaryWeights } from './packed.js';
 
 /** Kernel variants: portable 64-bit popcount, AVX2 nibble-table popcount, AVX-512 VPOPCNTDQ. */
 export type XnorIsa = 'scalar' | 'avx2' | 'avx512';
+/** The XNOR kernel variants: scalar, avx2, avx512. */
 export const XNOR_ISAS: readonly XnorIsa[] = ['scalar', 'avx2', 'avx512'];
 
+/** Geometry of a binary convolution: strides, pads, dilations and auto_pad, as in ONNX Conv. */
 export interface ConvGeometry {
   /** [sh, sw] (default [1, 1]). */
   readonly strides?: readonly number[];
@@ -22,6 +24,10 @@ export interface ConvGeometry {
   readonly autoPad?: 'NOTSET' | 'VALID' | 'SAME_UPPER' | 'SAME_LOWER';
 }
 
+/**
+ * Options of `XnorLayer.create`: convolution geometry, per-channel multiplier and offset, input affine, kernel variant
+ * and threads.
+ */
 export interface XnorLayerOptions {
   /** Convolution geometry (conv weights only). */
   readonly geometry?: ConvGeometry;
@@ -47,6 +53,7 @@ export function bestXnorIsa(): XnorIsa {
   return XNOR_ISAS[requireXnorAddon().bestIsa()] as XnorIsa;
 }
 
+/** One binary layer on the native XNOR + popcount kernel: packed ±1 weights, geometry and per-channel affine. */
 export class XnorLayer {
   readonly weights: PackedBinaryWeights;
   readonly isa: XnorIsa;

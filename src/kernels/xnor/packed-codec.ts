@@ -11,6 +11,7 @@ export function packedByteSize(p: PackedBinaryWeights): number {
   return HEADER + p.bits.length * 4 + (p.scales === undefined ? 0 : p.outChannels * 4);
 }
 
+/** Serialises packed binary weights: the 'SNXB' header (version, kind, dims), the bit rows and the optional scales. */
 export function encodePackedWeights(p: PackedBinaryWeights): Uint8Array {
   const bytes = new Uint8Array(packedByteSize(p));
   const dv = new DataView(bytes.buffer);
@@ -34,6 +35,7 @@ export function encodePackedWeights(p: PackedBinaryWeights): Uint8Array {
   return bytes;
 }
 
+/** Reads packed binary weights written by `encodePackedWeights`; throws ONNX_DECODE on a bad magic, version or size. */
 export function decodePackedWeights(bytes: Uint8Array): PackedBinaryWeights {
   const bad = (why: string): SlimnetError => new SlimnetError('ONNX_DECODE', `not valid packed binary weights: ${why}`);
   if (bytes.length < HEADER || MAGIC.some((b, i) => bytes[i] !== b)) throw bad('magic "SNXB" missing');

@@ -28,6 +28,7 @@ export interface PackedBinaryWeights {
   readonly scales: Float32Array | undefined;
 }
 
+/** Options of `packBinaryWeights`: tensor layout, Gemm transposition, scales and a name for errors. */
 export interface PackOptions {
   /** How to read the weight tensor: 'conv' [M, C, kh, kw] or 'gemm' (default for rank 2). */
   readonly kind?: 'conv' | 'gemm';

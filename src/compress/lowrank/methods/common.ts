@@ -1,9 +1,9 @@
 /** Helpers shared by the methods: float32 weights, spectra, truncation error, conv stage attributes. */
 import type { AttributeInput } from '../../../ir/attributes.js';
 import { Tensor } from '../../../ir/tensor.js';
+import type { ConvWindow } from '../../../passes/layer-geometry.js';
 import type { Matrix } from '../../../util/linalg/matrix.js';
 import { svd, type SVD } from '../../../util/linalg/svd.js';
-import type { ConvGeometry } from '../layers.js';
 import type { Spectrum } from './types.js';
 
 export function f32(dims: readonly number[], data: ArrayLike<number>): Tensor {
@@ -39,7 +39,7 @@ export function pointwise(): Record<string, AttributeInput> {
 }
 
 /** The vertical (k×1) and horizontal (1×k) halves of a 2-D conv geometry. */
-export function splitGeometry(g: ConvGeometry): { vertical: ConvGeometry; horizontal: ConvGeometry } {
+export function splitGeometry(g: ConvWindow): { vertical: ConvWindow; horizontal: ConvWindow } {
   return {
     vertical: { strides: [g.strides[0], 1], pads: [g.pads[0], 0, g.pads[2], 0], dilations: [g.dilations[0], 1] },
     horizontal: { strides: [1, g.strides[1]], pads: [0, g.pads[1], 0, g.pads[3]], dilations: [1, g.dilations[1]] },

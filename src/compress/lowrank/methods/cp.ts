@@ -17,6 +17,7 @@ import type { Factorization, FactorizeOptions, LowRankMethod, MethodAnalysis } f
 export const cpMethod: LowRankMethod = {
   name: 'cp',
   summary: 'CP decomposition by ALS (Lebedev): 1×1 → k×1 depthwise → 1×k depthwise → 1×1',
+  options: {},
   applies(layer) {
     if (layer.kind !== 'conv') return 'cp factors convolutions';
     if (layer.weight.dims[2] === 1 && layer.weight.dims[3] === 1) return '1×1 conv (use svd)';

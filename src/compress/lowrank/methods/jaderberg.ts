@@ -16,6 +16,7 @@ import type { Factorization, LowRankMethod, MethodAnalysis } from './types.js';
 export const jaderbergMethod: LowRankMethod = {
   name: 'jaderberg',
   summary: 'spatially separable filters (Jaderberg scheme 2, closed form): k×k conv → k×1 conv (R filters) → 1×k conv',
+  options: {},
   applies(layer) {
     if (layer.kind !== 'conv') return 'jaderberg factors k×k convolutions';
     if ((layer.weight.dims[2] as number) < 2 || (layer.weight.dims[3] as number) < 2) return `kernel ${layer.weight.dims[2]}×${layer.weight.dims[3]} is not spatially 2-D`;

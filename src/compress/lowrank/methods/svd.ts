@@ -23,6 +23,7 @@ function isPointwise(layer: ConvLayer): boolean {
 export const svdMethod: LowRankMethod = {
   name: 'svd',
   summary: 'truncated SVD of Gemm / MatMul (and 1×1 conv) weights: one layer → two thinner ones',
+  options: {},
   applies(layer) {
     if (layer.kind === 'conv' && !isPointwise(layer)) return 'svd factors fully connected layers and 1×1 convs (use jaderberg, cp or tucker2 for k×k)';
     return undefined;

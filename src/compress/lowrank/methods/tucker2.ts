@@ -17,6 +17,7 @@ import type { Factorization, FactorizeOptions, LowRankMethod, MethodAnalysis, St
 export const tucker2Method: LowRankMethod = {
   name: 'tucker2',
   summary: 'Tucker-2 (Kim; HOSVD, optional HOOI): 1×1 → core k×k → 1×1',
+  options: {},
   applies(layer) {
     if (layer.kind !== 'conv') return 'tucker2 factors convolutions';
     if (layer.weight.dims[2] === 1 && layer.weight.dims[3] === 1) return '1×1 conv (use svd)';

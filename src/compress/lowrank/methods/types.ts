@@ -7,6 +7,7 @@ import type { AttributeInput } from '../../../ir/attributes.js';
 import type { Tensor } from '../../../ir/tensor.js';
 import type { CpOptions } from '../../../util/linalg/cp.js';
 import type { LayerInfo } from '../layers.js';
+import type { MethodEntry } from '../../registry.js';
 
 /** A registered low-rank method's name ('svd', 'jaderberg', 'cp', 'tucker2', or one registered later). */
 export type LowRankMethodName = string;
@@ -35,12 +36,14 @@ export interface Stage {
   readonly bias: boolean;
 }
 
+/** A layer's factorisation: the stages replacing it and the relative weight error ‖W − Ŵ‖_F / ‖W‖_F. */
 export interface Factorization {
   readonly stages: readonly Stage[];
   /** ‖W − Ŵ‖_F / ‖W‖_F of the layer's weight. */
   readonly relError: number;
 }
 
+/** Options of the factorisations: Tucker-2 HOOI sweeps and CP-ALS settings. */
 export interface FactorizeOptions {
   /** Tucker-2: HOOI refinement sweeps after the HOSVD initialisation (default 0). */
   readonly hooiIterations?: number;
@@ -48,6 +51,7 @@ export interface FactorizeOptions {
   readonly cp?: CpOptions;
 }
 
+/** What a method learns about one layer before choosing ranks: full ranks, rank limits, spectra and costs. */
 export interface MethodAnalysis {
   /**
    * Full rank of each rank parameter (one, or [out, in] for Tucker-2); at these ranks the factorisation
@@ -69,10 +73,8 @@ export interface MethodAnalysis {
   factorize(ranks: readonly number[], opts: FactorizeOptions): Factorization;
 }
 
-export interface LowRankMethod {
-  readonly name: LowRankMethodName;
-  /** One line for --help. */
-  readonly summary: string;
+/** A low-rank method: registered by name (methods/index.ts); its rank choice comes from the command, not options. */
+export interface LowRankMethod extends MethodEntry {
   /** Undefined when the method applies to the layer, otherwise the reason it does not. */
   applies(layer: LayerInfo): string | undefined;
   /** The (possibly expensive: SVDs) per-layer analysis. */

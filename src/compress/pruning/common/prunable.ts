@@ -12,6 +12,7 @@ import type { Value } from '../../../ir/value.js';
 /** Layer ops whose weights are prunable. */
 export const WEIGHT_OPS: readonly string[] = ['Conv', 'ConvTranspose', 'Gemm', 'MatMul'];
 
+/** A prunable weight: its initializer, tensor, the layer node reading it, the layer kind and role. */
 export interface PrunableWeight {
   /** Initializer name (the key of masks and per-layer options). */
   readonly name: string;
@@ -25,6 +26,7 @@ export interface PrunableWeight {
   readonly role: 'weight' | 'bias';
 }
 
+/** Which weights count as prunable: biases or not, names to include or exclude. */
 export interface PrunableOptions {
   /** Also list biases (default false: Han et al. prune weights only). */
   readonly includeBiases?: boolean;

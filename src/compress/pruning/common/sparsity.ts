@@ -10,6 +10,7 @@ import { prunableWeights, type PrunableOptions } from './prunable.js';
 /** 0/1 masks by parameter name (the form `train()`'s hooks.masks takes). */
 export type Masks = Record<string, Float32Array>;
 
+/** Sparsity of one prunable tensor: parameters, non-zeros and the fraction of zeros. */
 export interface LayerSparsity {
   /** Parameter (initializer) name. */
   readonly name: string;
@@ -22,6 +23,9 @@ export interface LayerSparsity {
   readonly sparsity: number;
 }
 
+/**
+ * Sparsity of a model (`sparsityStats`): per prunable tensor and in total, with the compression rate params / nonzero.
+ */
 export interface SparsityStats {
   /** One row per prunable tensor, in graph order. */
   readonly layers: readonly LayerSparsity[];

@@ -10,16 +10,16 @@
 import { UnsupportedOpError } from '../../../ir/errors.js';
 import type { Model } from '../../../ir/graph.js';
 import type { Node } from '../../../ir/node.js';
-import type { Shape } from '../../../ir/shape.js';
 import type { Tensor } from '../../../ir/tensor.js';
 import type { Value } from '../../../ir/value.js';
 import { subgraphsOf } from '../../../ir/verify.js';
-import { inferValueInfo } from '../../../passes/infer-shapes.js';
+import { staticShapes, type StaticShapeOf } from '../../../passes/specialize-shapes.js';
 import { CHANNEL_RULES } from './channel-rules.js';
 import { groupsFromElements, type BlockRecord, type SliceRecord } from './groups.js';
 import type { ChannelRule, PropagateContext } from './rule-types.js';
 import type { DependencyGraph } from './types.js';
 
+/** Options of `buildDependencyGraph`: strict mode and extra per-op channel rules. */
 export interface DependencyOptions {
   /** Throw UnsupportedOpError at the first node that blocks pruning instead of reporting it (default false). */
   readonly strict?: boolean;
@@ -64,23 +64,9 @@ export class Elements {
   }
 }
 
-/** Model input shapes with a symbolic leading dim set to 1, so that channel and spatial dims resolve. */
-function batchOne(model: Model): Record<string, Shape> {
-  const out: Record<string, Shape> = {};
-  for (const v of model.graph.inputs) {
-    const s = v.shape;
-    if (s !== undefined && s.length > 0 && typeof s[0] !== 'number') out[v.name] = [1, ...s.slice(1)];
-  }
-  return out;
-}
-
 /** Analyses `model` (not modified) into coupled channel groups. */
 export function buildDependencyGraph(model: Model, opts: DependencyOptions = {}): DependencyGraph {
-  const info = inferValueInfo(model, { inputShapes: batchOne(model) });
-  const staticShape = (v: Value | undefined): readonly number[] | undefined => {
-    const s = v === undefined ? undefined : (info.get(v)?.shape ?? v.shape);
-    return s !== undefined && s.every((d): d is number => typeof d === 'number') ? s : undefined;
-  };
+  const staticShape = staticShapes(model);
   const elements = new Elements();
   const maps = new Map<Value, Int32Array>();
   const slices: SliceRecord[] = [];
@@ -108,7 +94,7 @@ function visit(
   maps: Map<Value, Int32Array>,
   slices: SliceRecord[],
   blocks: BlockRecord[],
-  staticShape: (v: Value | undefined) => readonly number[] | undefined,
+  staticShape: StaticShapeOf,
 ): void {
   const inputIds = node.inputs.map((v) => (v === undefined ? undefined : maps.get(v)));
   const outputs = new Map<number, Int32Array>();

@@ -10,7 +10,10 @@ export { apozImportance } from './importance/apoz.js';
 export { taylorImportance } from './importance/taylor.js';
 export { ThiNetImportance, type ThiNetOptions } from './importance/thinet.js';
 export { channelGroupLassoTerm, sparsityTrain, sslImportance, type SparsityTrainOptions } from './sparsity.js';
-export { CRITERION_NAMES, criterionByName, type CriterionName } from './criteria.js';
+export {
+  defineCriterion, isCriterion, registerCriterion, structuredCriteria, structuredCriterion, type PrepareContext,
+  type StructuredCriterion,
+} from './criteria.js';
 export { planRemoval, type PolicyOptions } from './policy.js';
 export {
   autoRatios, DEFAULT_SENSITIVITY_RATIOS, sensitivity, type AutoRatioTarget, type SensitivityCurve, type SensitivityOptions,

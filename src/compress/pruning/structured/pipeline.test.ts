@@ -95,7 +95,7 @@ test('sensitivity curves and automatic per-layer ratios meeting a MACs target', 
 
 test('SSL trains with a channel group lasso, then prunes the weakest coupled channels', async () => {
   const r = await structuredPrune(buildFixture('residual'), {
-    criterion: 'ssl', target: { ratio: 0.25 }, dataset, sparsity: { epochs: 1, coefficient: 1e-3 },
+    criterion: 'ssl', target: { ratio: 0.25 }, dataset, criterionOptions: { sparsityEpochs: 1, coefficient: 1e-3 },
     train: { inProcess: true, batchSize: 16, threads: 1, validate: false },
   });
   assert.equal(r.criterion, 'ssl');

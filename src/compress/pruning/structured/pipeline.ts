@@ -2,7 +2,7 @@
  * structuredPrune: the whole method in one call. Per step (of `steps`): analyse the dependency graph,
  * score channels, choose per-group counts meeting this step's share of the target (a ratio of channels, or
  * of MACs / params measured on the pruned model), remove the channels physically, and fine-tune with
- * `train()`. SSL and slimming first train with their sparsity term. Returns the smaller dense model,
+ * `train()`. A criterion with a `prepare` hook (SSL, slimming: sparsity training) runs it first. Returns the smaller dense model,
  * costs before / after and a per-group report (pruned, unchanged, blocked with reasons, unscored).
  */
 import type { Dataset } from '../../../data/types.js';
@@ -13,14 +13,16 @@ import { train } from '../../../train/trainer.js';
 import type { Schedule } from '../../../train/schedule.js';
 import type { TrainOptions } from '../../../train/types.js';
 import { buildDependencyGraph } from './dependency.js';
-import { criterionByName, type CriterionName } from './criteria.js';
+import { structuredCriterion } from './criteria.js';
 import type { Importance } from './importance/types.js';
+import type { RawOptions } from '../../options.js';
+import { resolveMethodOptions } from '../../registry.js';
 import { planRemoval, type PolicyOptions } from './policy.js';
 import { pruneChannels } from './prune.js';
 import { autoRatios, sensitivity, type SensitivityResult } from './sensitivity.js';
-import { sparsityTrain } from './sparsity.js';
 import type { BlockReason, DependencyGraph, RemovalPlan } from './types.js';
 
+/** How much structured pruning removes: a fraction of each group's channels, or of the model's MACs or parameters. */
 export type PruneTarget = { readonly ratio: number } | { readonly macsRatio: number } | { readonly paramsRatio: number };
 
 /** The training settings of structured pruning's train() calls unless StructuredPruneOptions.train overrides them. */
@@ -36,9 +38,12 @@ function trainSettings(opts: StructuredPruneOptions): StructuredPruneOptions['tr
   return { ...(sgd ? STRUCTURED_TRAIN_DEFAULTS : { batchSize, schedule, weightDecay }), ...opts.train };
 }
 
+/** Options of `structuredPrune`: criterion, target, per-group ratios, rounding, steps and fine-tuning. */
 export interface StructuredPruneOptions extends Pick<PolicyOptions, 'ranking' | 'roundTo' | 'alignTo' | 'minChannels' | 'exclude' | 'threshold'> {
-  /** Importance criterion (default 'l1'). */
-  readonly criterion?: CriterionName | Importance;
+  /** A registered criterion's name (see structuredCriteria), or a scorer (default 'l1'). */
+  readonly criterion?: string | Importance;
+  /** The criterion's options (e.g. sparsityEpochs, coefficient of ssl / slimming), checked against its schema. */
+  readonly criterionOptions?: RawOptions;
   /** Fraction removed: of each group's channels (`ratio`), or of the model's MACs / params. */
   readonly target: PruneTarget;
   /**
@@ -54,10 +59,8 @@ export interface StructuredPruneOptions extends Pick<PolicyOptions, 'ranking' | 
   /** Data for fine-tuning, data-driven criteria, sparsity training and sensitivity analysis. */
   readonly dataset?: Dataset;
   /** Samples used by data-driven criteria (default 256) and by sensitivity evaluation (default 1000). */
-  readonly calibrationSamples?: number;
+  readonly calibrationSamples?: number | undefined;
   readonly sensitivitySamples?: number;
-  /** SSL / slimming sparsity training before the first step (default 1 epoch, coefficient 1e-4). */
-  readonly sparsity?: { readonly epochs?: number; readonly coefficient?: number };
   /**
    * Options passed to every `train()` call (lr, batch size, optimizer, threads, inProcess...), over
    * STRUCTURED_TRAIN_DEFAULTS (SGD lr 0.01 constant, momentum 0.9, weight decay 0, batch 64: the recipe the
@@ -68,11 +71,16 @@ export interface StructuredPruneOptions extends Pick<PolicyOptions, 'ranking' | 
   readonly onProgress?: (message: string) => void;
 }
 
+/** Parameters and MACs of a model. */
 export interface CostSummary {
   readonly params: number;
   readonly macs: number;
 }
 
+/**
+ * What structured pruning did to one channel group: size, channels kept, and whether it was pruned, left, blocked or
+ * unscored.
+ */
 export interface GroupReport {
   readonly id: number;
   readonly name: string;
@@ -82,6 +90,7 @@ export interface GroupReport {
   readonly blocked: readonly BlockReason[];
 }
 
+/** The result of `structuredPrune`: the pruned model, cost before and after, and a report per channel group. */
 export interface StructuredPruneResult {
   readonly model: Model;
   readonly before: CostSummary;
@@ -98,23 +107,25 @@ function cost(model: Model): CostSummary {
   return { params: s.params, macs: s.macs };
 }
 
+/**
+ * Structured (channel) pruning: scores channels with a criterion, plans removal per group to meet the target and
+ * physically removes the channels, optionally in steps with fine-tuning.
+ */
 export async function structuredPrune(model: Model, opts: StructuredPruneOptions): Promise<StructuredPruneResult> {
   const steps = opts.steps ?? 1;
   if (!Number.isInteger(steps) || steps < 1) throw new SlimnetError('INVALID_ARGUMENT', `steps must be a positive integer, got ${steps}`);
-  const importance = typeof opts.criterion === 'object' ? opts.criterion : criterionByName(opts.criterion ?? 'l1');
-  const kind = typeof opts.criterion === 'string' && (opts.criterion === 'ssl' || opts.criterion === 'slimming') ? opts.criterion : undefined;
+  const criterion = typeof opts.criterion === 'object' ? undefined : structuredCriterion(opts.criterion ?? 'l1');
+  const options = criterion === undefined ? {} : resolveMethodOptions(criterion, opts.criterionOptions ?? {});
+  const importance = criterion === undefined ? opts.criterion as Importance : criterion.importance(options);
   const log = opts.onProgress ?? (() => undefined);
   const data = opts.dataset;
   const before = cost(model);
   const firstDep = buildDependencyGraph(model);
   const sizes = new Map(firstDep.groups.map((g) => [g.id, g.size]));
   let current = model.clone();
-  if (kind !== undefined) {
-    if (data === undefined) throw new SlimnetError('INVALID_ARGUMENT', `criterion '${kind}' trains first and needs a dataset`);
-    log(`${kind}: sparsity training`);
-    current = await sparsityTrain(buildDependencyGraph(current), {
-      ...trainSettings(opts), kind, dataset: data, epochs: opts.sparsity?.epochs ?? 1,
-      ...(opts.sparsity?.coefficient === undefined ? {} : { coefficient: opts.sparsity.coefficient }),
+  if (criterion?.prepare !== undefined) {
+    current = await criterion.prepare(current, {
+      options, train: trainSettings(opts) ?? {}, log, ...(data === undefined ? {} : { dataset: data }),
     });
   }
   const stepErrors: number[] = [];
@@ -167,13 +178,8 @@ async function stepPlanner(
   originalSizes: ReadonlyMap<number, number>,
 ): Promise<{ plan: RemovalPlan; sensitivity?: SensitivityResult }> {
   const policy = (ratio: number | Readonly<Record<string, number>>): RemovalPlan => planRemoval(dep, scores, importance.comparable, {
-    ratio,
-    ...(opts.ranking === undefined ? {} : { ranking: opts.ranking }),
-    ...(opts.roundTo === undefined ? {} : { roundTo: opts.roundTo }),
-    ...(opts.alignTo === undefined ? {} : { alignTo: opts.alignTo }),
-    ...(opts.minChannels === undefined ? {} : { minChannels: opts.minChannels }),
-    ...(opts.exclude === undefined ? {} : { exclude: opts.exclude }),
-    ...(opts.threshold === undefined ? {} : { threshold: opts.threshold }),
+    ratio, ranking: opts.ranking, roundTo: opts.roundTo, alignTo: opts.alignTo, minChannels: opts.minChannels,
+    threshold: opts.threshold, ...(opts.exclude === undefined ? {} : { exclude: opts.exclude }),
   });
   const perLayer = opts.perLayer;
   const scaled = (alpha: number): number | Readonly<Record<string, number>> =>

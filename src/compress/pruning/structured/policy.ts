@@ -8,24 +8,28 @@
 import { SlimnetError } from '../../../ir/errors.js';
 import type { DependencyGraph, RemovalPlan } from './types.js';
 
+/**
+ * Options of `planRemoval`: ratios, local or global ranking, threshold, rounding of kept counts, minimum channels and
+ * exclusions.
+ */
 export interface PolicyOptions {
   /** Fraction of channels to remove: one number for every group, or by group name (missing names: 0). */
   readonly ratio?: number | Readonly<Record<string, number>>;
   /** 'local' (default): per group; 'global': one ranking over all groups (needs a single ratio). */
-  readonly ranking?: 'local' | 'global';
+  readonly ranking?: 'local' | 'global' | undefined;
   /** Also remove every channel scoring below this value (e.g. after SSL / slimming training). */
-  readonly threshold?: number;
+  readonly threshold?: number | undefined;
   /** Kept channel counts are rounded up to a multiple of this (default 1). */
-  readonly roundTo?: number;
+  readonly roundTo?: number | undefined;
   /**
    * Kept channel counts of at least this many are further rounded up to a multiple of it; smaller counts stay
    * (default: off). onnxruntime's x86 blocked (NCHWc) convolutions take an input with fewer channels than their
    * block or a multiple of it (block 8 with AVX2, 16 with AVX-512); other counts fall back to a slower kernel,
    * so a pruned model can be no faster despite fewer MACs.
    */
-  readonly alignTo?: number;
+  readonly alignTo?: number | undefined;
   /** Channels every group keeps at least (default 1). */
-  readonly minChannels?: number;
+  readonly minChannels?: number | undefined;
   /** Group names never pruned. */
   readonly exclude?: readonly string[];
 }

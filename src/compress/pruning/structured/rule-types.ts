@@ -38,6 +38,10 @@ export interface FinishContext {
   changed(v: Value): boolean;
 }
 
+/**
+ * How one op type carries channels: which inputs and outputs share channel axes and how to adjust the node after
+ * pruning.
+ */
 export interface ChannelRule {
   /** Declares how channels flow through the node and which parameter axes line up with them. */
   readonly propagate: (ctx: PropagateContext) => void;

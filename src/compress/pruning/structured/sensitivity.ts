@@ -15,6 +15,7 @@ import type { Importance } from './importance/types.js';
 import { planRemoval } from './policy.js';
 import { pruneChannels } from './prune.js';
 
+/** Options of `sensitivity`: importance criterion, labelled data, samples, ratios and groups. */
 export interface SensitivityOptions {
   readonly importance: Importance;
   /** Labelled data: the first `limit` samples are evaluated (and used by data-driven criteria). */
@@ -29,6 +30,7 @@ export interface SensitivityOptions {
   readonly onPoint?: (group: string, point: SensitivityPoint) => void;
 }
 
+/** One point of a sensitivity curve: ratio, channels kept, top-1 error, MACs and parameters. */
 export interface SensitivityPoint {
   readonly ratio: number;
   /** Channels the group keeps. */
@@ -38,6 +40,7 @@ export interface SensitivityPoint {
   readonly params: number;
 }
 
+/** Error of the model as one channel group is pruned alone at increasing ratios. */
 export interface SensitivityCurve {
   readonly group: number;
   readonly name: string;
@@ -46,6 +49,7 @@ export interface SensitivityCurve {
   readonly points: readonly SensitivityPoint[];
 }
 
+/** The result of `sensitivity`: the baseline and one curve per channel group. */
 export interface SensitivityResult {
   readonly criterion: string;
   readonly samples: number;
@@ -53,8 +57,13 @@ export interface SensitivityResult {
   readonly curves: readonly SensitivityCurve[];
 }
 
+/** Pruning ratios swept by `sensitivity` by default: 0.1 to 0.9 in steps of 0.1, then 0.95. */
 export const DEFAULT_SENSITIVITY_RATIOS: readonly number[] = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95];
 
+/**
+ * Structured-pruning sensitivity analysis: prunes each channel group alone at each ratio and measures top-1 error on
+ * the first `limit` samples.
+ */
 export async function sensitivity(model: Model, opts: SensitivityOptions): Promise<SensitivityResult> {
   const limit = Math.min(opts.limit ?? 1000, opts.data.count);
   const dep = buildDependencyGraph(model);
@@ -85,6 +94,7 @@ export async function sensitivity(model: Model, opts: SensitivityOptions): Promi
   return { criterion: opts.importance.name, samples: limit, baseline, curves };
 }
 
+/** What automatic per-group ratios must remove: a fraction of the model's MACs or of its parameters. */
 export interface AutoRatioTarget {
   /** Fraction of the model's MACs to remove. */
   readonly macsRatio?: number;

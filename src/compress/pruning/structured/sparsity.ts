@@ -60,6 +60,10 @@ function channelSquares(b: GraphBuilder, w: Value, s: ParamSlice, size: number):
   return b.op('Reshape', [summed, b.constInt64([size])]);
 }
 
+/**
+ * Options of `sparsityTrain`: the training options plus the regularizer (SSL group lasso or slimming's L1 on BatchNorm
+ * γ) and its coefficient.
+ */
 export interface SparsityTrainOptions extends Omit<TrainOptions, 'model' | 'hooks'> {
   /** 'ssl' (channel group lasso) or 'slimming' (L1 on BatchNorm γ). */
   readonly kind: 'ssl' | 'slimming';

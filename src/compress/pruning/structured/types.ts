@@ -50,6 +50,10 @@ export interface BlockReason {
   readonly reason: string;
 }
 
+/**
+ * Channels that must be pruned together: the nodes producing and reading them, the parameter slices and the values that
+ * carry them, or why pruning them is blocked.
+ */
 export interface ChannelGroup {
   readonly id: number;
   /** A readable name: the first producing node's name (used as key of per-layer ratio maps). */

@@ -19,17 +19,20 @@ import type { PruneResult, SparsityTarget } from './types.js';
 
 const PASS_THROUGH = ['Relu', 'LeakyRelu', 'Sigmoid', 'Tanh', 'Elu', 'Selu', 'Softplus', 'Identity', 'Dropout', 'HardSigmoid', 'Gelu'];
 
+/** Options of `dataFreePrune`: the fraction of hidden units to remove per FC layer. */
 export interface DataFreeOptions extends PrunableOptions {
   /** Fraction of each hidden FC layer's units to remove (uniform, or per layer by weight / node name). */
   readonly ratio: SparsityTarget;
 }
 
+/** Unit count of one FC layer before and after data-free merging. */
 export interface MergedLayer {
   readonly layer: string;
   readonly before: number;
   readonly after: number;
 }
 
+/** The result of `dataFreePrune`: the pruned model plus unit counts of each shrunk layer. */
 export interface DataFreeResult extends PruneResult {
   /** Unit counts of each shrunk layer. */
   readonly layers: readonly MergedLayer[];

@@ -22,6 +22,7 @@ import { Session } from '../../../runtime/session.js';
 import { Rng } from '../../../util/rng.js';
 import { buildGradientGraph, crossEntropyLoss, type GradientGraph, type GradientLoss } from './gradient-graph.js';
 
+/** Options of `fisherDiagonal`: samples, batch size, label mode (exact, sampled, empirical), seed and threads. */
 export interface FisherOptions {
   /** Samples to average over (default 512). */
   readonly samples?: number;

@@ -14,6 +14,7 @@ import type { Value } from '../../../ir/value.js';
 import { inferShapes } from '../../../passes/infer-shapes.js';
 import { imageInputOf, logitsOf } from '../../../train/graph-edit.js';
 
+/** The loss of a gradient graph: how to build it from the output and target, and the target input's type. */
 export interface GradientLoss {
   /** Scalar loss from the model output and the target input. */
   readonly build: (b: GraphBuilder, output: Value, target: Value) => Value;
@@ -21,6 +22,10 @@ export interface GradientLoss {
   readonly target: { readonly dtype: 'int64' | 'float32'; readonly shape: Shape };
 }
 
+/**
+ * A model extended to output the gradient of a loss with respect to chosen parameters: input, target and output names,
+ * gradient outputs by parameter.
+ */
 export interface GradientGraph {
   readonly model: Model;
   readonly input: string;
@@ -36,6 +41,10 @@ export const crossEntropyLoss: GradientLoss = {
   target: { dtype: 'int64', shape: ['N'] },
 };
 
+/**
+ * Extends a model with a target input, a scalar loss (default softmax cross-entropy) and the gradients of that loss
+ * with respect to `params`, as extra outputs.
+ */
 export function buildGradientGraph(source: Model, params: readonly string[], loss: GradientLoss = crossEntropyLoss): GradientGraph {
   const model = source.clone();
   inferShapes(model);

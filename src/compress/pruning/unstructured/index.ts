@@ -3,13 +3,11 @@ export { dataFreePrune, mergeUnits, type DataFreeOptions, type DataFreeResult, t
 export { fisherDiagonal, type FisherBatch, type FisherOptions } from './fisher.js';
 export { buildGradientGraph, crossEntropyLoss, type GradientGraph, type GradientLoss } from './gradient-graph.js';
 export { layerInputMoments, type InputMoments, type MomentOptions } from './layer-inputs.js';
-export { cholesky, dampedInverse, inverseFromCholesky } from '../../../util/linalg/cholesky.js';
 export { fcLayout, lobsPrune, obsPruneLayer, obsReconstruct, type FcLayout, type LobsOptions } from './lobs.js';
 export { magnitudeMasks, magnitudePrune, stdOf, type MagnitudeOptions } from './magnitude.js';
 export {
-  checkMethodOptions, defaultScope, effectiveMethodOptions, registerUnstructuredMethod, unstructuredMethod,
-  unstructuredMethods, type MethodContext,
-  type MethodOptions, type UnstructuredMethod,
+  defaultScope, defineUnstructuredMethod, effectiveMethodOptions, registerUnstructuredMethod, unstructuredMethod,
+  unstructuredMethods, type MethodContext, type StepContext, type UnstructuredMethod,
 } from './methods.js';
 export { obdPrune, obdSaliency, type ObdOptions } from './obd.js';
 export { pruneAndRetrain, type PruneAndRetrainOptions, type PruneAndRetrainResult } from './pipeline.js';

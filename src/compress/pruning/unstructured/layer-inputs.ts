@@ -19,6 +19,7 @@ import type { Value } from '../../../ir/value.js';
 import { planInput } from '../../../runtime/model-input.js';
 import { Session } from '../../../runtime/session.js';
 
+/** Second moments of a layer's inputs, (1/samples) Σ x xᵀ per block, for OBS-style pruning. */
 export interface InputMoments {
   /** Number of independent blocks (conv groups; 1 for FC layers). */
   readonly groups: number;
@@ -30,6 +31,7 @@ export interface InputMoments {
   readonly samples: number;
 }
 
+/** Options of `layerInputMoments`: samples, batch size and threads. */
 export interface MomentOptions {
   /** Samples to run (default 1024). */
   readonly samples?: number;

@@ -23,6 +23,7 @@ import { magnitudeMasks } from './magnitude.js';
 import { checkSparsity, kthSmallest } from './select.js';
 import type { PruneResult, SparsityTarget } from './types.js';
 
+/** Options of `lobsPrune`: sparsity, scope, damping of the input Hessian and removal batches per layer. */
 export interface LobsOptions extends PrunableOptions, MomentOptions {
   /** Target sparsity (uniform or per layer). */
   readonly sparsity: SparsityTarget;
@@ -44,6 +45,7 @@ export interface FcLayout {
   readonly transposed: boolean;
 }
 
+/** The out × in layout of a weight matrix (conv filters flattened), and whether it is stored transposed. */
 export function fcLayout(w: PrunableWeight): FcLayout {
   const dims = (w.value.initializer ?? w.tensor).dims;
   if (dims.length !== 2) return { out: dims[0] as number, in: dims.slice(1).reduce((a, b) => a * b, 1), transposed: false };

@@ -83,7 +83,7 @@ test('AGP cubic schedule and iterative sparsities', () => {
 });
 
 test('method registry: built-ins present, duplicates and unknown names throw', () => {
-  for (const n of ['magnitude', 'iterative', 'agp', 'l1', 'l2', 'obd', 'lobs', 'data-free']) assert.equal(unstructuredMethods.find((m) => m.name === n)?.name, n);
+  for (const n of ['magnitude', 'iterative', 'agp', 'l1-reg', 'l2-reg', 'obd', 'obs', 'data-free']) assert.equal(unstructuredMethods.find((m) => m.name === n)?.name, n);
   assert.ok(isSlimnetErrorThrown(() => registerUnstructuredMethod({ ...unstructuredMethod('magnitude') })));
   assert.throws(() => unstructuredMethod('nope'), /unknown unstructured pruning method 'nope' \(registered: magnitude/);
 });
@@ -106,10 +106,10 @@ test('registry defaults: a single target prunes with one global threshold, a per
   assert.deepEqual(effectiveMethodOptions('iterative', { cycles: 2 }, { fc1: 0.9 }), {
     cycles: 2, epochsPerCycle: 1, criterion: 'magnitude', scope: 'layer', normalize: false,
   });
-  for (const n of ['iterative', 'agp', 'l1', 'l2', 'obd']) {
+  for (const n of ['iterative', 'agp', 'l1-reg', 'l2-reg', 'obd']) {
     assert.equal(effectiveMethodOptions(n, {}, 0.8)['scope'], 'global', n);
   }
-  assert.equal(effectiveMethodOptions('lobs', {}, 0.8)['scope'], 'layer');
+  assert.equal(effectiveMethodOptions('obs', {}, 0.8)['scope'], 'layer');
 });
 
 function isSlimnetErrorThrown(f: () => unknown): boolean {

@@ -14,6 +14,7 @@ import { applyMasks, sparsityStats, type Masks } from '../common/sparsity.js';
 import { masksFromScores, type ScoredWeight } from './select.js';
 import type { PruneResult, SparsityTarget } from './types.js';
 
+/** Options of `magnitudePrune`: Han's quality threshold or a target sparsity, and its scope. */
 export interface MagnitudeOptions extends PrunableOptions {
   /**
    * Han et al.'s quality parameter: threshold = quality × std of the layer's weights (uniform, or per layer

@@ -11,6 +11,7 @@ import { fisherDiagonal, type FisherOptions } from './fisher.js';
 import { masksFromScores } from './select.js';
 import type { PruneResult, SparsityTarget } from './types.js';
 
+/** Options of `obdPrune`: target sparsity, threshold scope, earlier masks, and the Fisher estimate's settings. */
 export interface ObdOptions extends PrunableOptions, FisherOptions {
   /** Target sparsity (uniform or per layer). */
   readonly sparsity: SparsityTarget;

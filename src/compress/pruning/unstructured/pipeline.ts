@@ -8,7 +8,8 @@ import { SlimnetError } from '../../../ir/errors.js';
 import type { Model } from '../../../ir/graph.js';
 import { evaluate } from '../../../runtime/evaluate.js';
 import { sparsityStats, type Masks, type SparsityStats } from '../common/sparsity.js';
-import { checkMethodOptions, unstructuredMethod, type MethodOptions } from './methods.js';
+import type { RawOptions } from '../../options.js';
+import { effectiveMethodOptions, unstructuredMethod } from './methods.js';
 import { finetune } from './retrain.js';
 import { autoSparsities, layerSensitivity, type LayerSensitivityResult } from './sensitivity.js';
 import type { Schedule } from '../../../train/schedule.js';
@@ -26,6 +27,10 @@ export const PRUNE_FINETUNE_DEFAULTS = {
   weightDecay: 0, seed: 0,
 } as const;
 
+/**
+ * Options of `pruneAndRetrain`: registered method and its options, target sparsity, fine-tuning epochs, evaluation
+ * limit and the retraining settings.
+ */
 export interface PruneAndRetrainOptions extends RetrainOptions {
   /** A registered method name (see unstructuredMethods). */
   readonly method: string;
@@ -34,7 +39,7 @@ export interface PruneAndRetrainOptions extends RetrainOptions {
   /** Masked fine-tuning epochs after pruning (default PRUNE_FINETUNE_DEFAULTS.epochs; 0 = none). */
   readonly finetuneEpochs?: number;
   /** Method-specific options. */
-  readonly methodOptions?: MethodOptions;
+  readonly methodOptions?: RawOptions;
   /** Evaluate only the first `evalLimit` test samples (default: all). */
   readonly evalLimit?: number;
   /** Skip evaluating the input model (beforeError is then NaN). */
@@ -49,6 +54,10 @@ export interface PruneAndRetrainOptions extends RetrainOptions {
   readonly sensitivitySamples?: number;
 }
 
+/**
+ * The result of `pruneAndRetrain`: the pruned model and masks, sparsity, top-1 error before pruning, after pruning and
+ * after fine-tuning, seconds.
+ */
 export interface PruneAndRetrainResult {
   readonly model: Model;
   readonly masks: Masks;
@@ -70,10 +79,14 @@ function lastSamples(s: Split, n: number): Split {
   return { ...s, images: s.images.subarray(start * size), labels: s.labels.slice(start), count: n };
 }
 
+/**
+ * Prunes a model with a registered unstructured method, then fine-tunes it under the masks and measures test error
+ * before, right after and after fine-tuning.
+ */
 export async function pruneAndRetrain(model: Model, o: PruneAndRetrainOptions): Promise<PruneAndRetrainResult> {
   const t0 = Date.now();
   const method = unstructuredMethod(o.method);
-  checkMethodOptions(o.method, o.methodOptions ?? {});
+  effectiveMethodOptions(o.method, o.methodOptions ?? {}, o.sparsity); // bad options fail before any work
   const data: Dataset = typeof o.dataset === 'string' ? loadDataset(o.dataset, o.datasetOptions ?? {}) : o.dataset;
   const d = PRUNE_FINETUNE_DEFAULTS;
   const epochs = o.finetuneEpochs ?? d.epochs;
@@ -96,7 +109,8 @@ export async function pruneAndRetrain(model: Model, o: PruneAndRetrainOptions): 
     });
     sparsity = autoSparsities(sensitivity, o.sparsity);
   }
-  const pruned = await method.run(model, { sparsity, data, retrain, options: o.methodOptions ?? {} });
+  const options = effectiveMethodOptions(o.method, o.methodOptions ?? {}, sparsity);
+  const pruned = await method.run(model, { sparsity, data, retrain, options });
   const prunedError = await err(pruned.model);
   const tuned = await finetune(pruned.model, pruned.masks, epochs, retrain, { seedOffset: 1000 });
   const afterError = epochs === 0 ? prunedError : await err(tuned);
@@ -111,7 +125,7 @@ export interface WeightOnlyPruneOptions {
   /** A registered method that reads only the weights ('magnitude', 'data-free'). */
   readonly method: string;
   readonly sparsity: SparsityTarget;
-  readonly methodOptions?: MethodOptions;
+  readonly methodOptions?: RawOptions;
 }
 
 /** Prunes with a weight-only method: no data, no fine-tuning (for models given with unlabelled feeds, or none). */
@@ -121,6 +135,7 @@ export async function pruneWeightsOnly(model: Model, o: WeightOnlyPruneOptions):
     throw new SlimnetError('INVALID_ARGUMENT', `pruning method '${o.method}' needs a labelled data set; without one `
       + `use a weight-only method (magnitude, data-free)`);
   }
-  const r = await method.run(model, { sparsity: o.sparsity, options: o.methodOptions ?? {} });
+  const options = effectiveMethodOptions(o.method, o.methodOptions ?? {}, o.sparsity);
+  const r = await method.run(model, { sparsity: o.sparsity, options });
   return { ...r, stats: sparsityStats(r.model) };
 }

@@ -11,6 +11,10 @@ import { magnitudePrune, type MagnitudeOptions } from './magnitude.js';
 import { finetune } from './retrain.js';
 import type { PruneResult, RetrainOptions } from './types.js';
 
+/**
+ * Options of `regularizedPrune`: L1 or L2 penalty and coefficient, epochs of penalised training, then the magnitude
+ * step and retraining.
+ */
 export interface RegularizedOptions extends MagnitudeOptions {
   /** 'l1' or 'l2' penalty. */
   readonly penalty: 'l1' | 'l2';

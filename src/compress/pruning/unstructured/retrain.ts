@@ -89,6 +89,10 @@ export type PruneStep = (model: Model, sparsity: SparsityTarget, previous: Reado
 /** What a cycle callback may ask for: 'stop' ends the schedule after this cycle. */
 export type CycleAction = void | 'stop';
 
+/**
+ * Options of `iterativePrune`: final sparsity or explicit ladder, cycles, epochs per cycle, threshold scope and
+ * retraining.
+ */
 export interface IterativeOptions extends PrunableOptions {
   /** Final sparsity (uniform, or per layer); with `sparsities` unset the cycles approach it geometrically. */
   readonly sparsity: SparsityTarget;
@@ -143,6 +147,10 @@ export async function iterativePrune(model: Model, o: IterativeOptions): Promise
   return { model: current, masks: masks ?? {}, stats: sparsityStats(current, o) };
 }
 
+/**
+ * Options of `agpPrune`: final sparsity, the AGP schedule, recovery epochs, threshold scope, pruning step and
+ * retraining.
+ */
 export interface AgpOptions extends PrunableOptions, Omit<AgpSchedule, 'finalSparsity'> {
   /** Final sparsity s_f (uniform, or per layer: each layer follows its own cubic curve). */
   readonly sparsity: SparsityTarget;

@@ -9,6 +9,10 @@
 import { SlimnetError } from '../../../ir/errors.js';
 import { checkSparsity } from './select.js';
 
+/**
+ * The automated gradual pruning schedule (Zhu & Gupta): sparsity rises from s_i to s_f along a cubic over n steps every
+ * Δt.
+ */
 export interface AgpSchedule {
   /** Sparsity at the first pruning step t0 (default 0). */
   readonly initialSparsity?: number;

@@ -8,12 +8,14 @@ import { perLayer, type PrunableWeight } from '../common/prunable.js';
 import type { Masks } from '../common/sparsity.js';
 import type { SparsityTarget } from './types.js';
 
+/** A prunable weight with one importance score per entry. */
 export interface ScoredWeight {
   readonly weight: PrunableWeight;
   /** One importance score per entry (lower = pruned first). */
   readonly scores: Float32Array | Float64Array;
 }
 
+/** Options of `masksFromScores`: target sparsity, threshold scope and earlier masks. */
 export interface SelectOptions {
   /** Target sparsity: uniform, or per layer (layers absent from the map keep their current zeros only). */
   readonly sparsity: SparsityTarget;

@@ -13,6 +13,7 @@ import { prunableWeights, type PrunableOptions } from '../common/prunable.js';
 import { magnitudePrune } from './magnitude.js';
 import { checkSparsity } from './select.js';
 
+/** Options of `layerSensitivity`: labelled data, samples, sparsities swept, threads. */
 export interface LayerSensitivityOptions extends PrunableOptions {
   /** Labelled data; the first `limit` samples are evaluated. */
   readonly data: Split;
@@ -26,11 +27,13 @@ export interface LayerSensitivityOptions extends PrunableOptions {
   readonly onPoint?: (layer: string, point: LayerPoint) => void;
 }
 
+/** One point of a layer sensitivity curve: sparsity and top-1 error. */
 export interface LayerPoint {
   readonly sparsity: number;
   readonly error: number;
 }
 
+/** Error of the model as one layer's weights are magnitude-pruned alone at increasing sparsity. */
 export interface LayerCurve {
   /** Weight (initializer) name: the key of per-layer sparsity maps. */
   readonly name: string;
@@ -41,6 +44,7 @@ export interface LayerCurve {
   readonly points: readonly LayerPoint[];
 }
 
+/** The result of `layerSensitivity`: baseline error and one curve per prunable layer. */
 export interface LayerSensitivityResult {
   readonly criterion: 'magnitude';
   readonly samples: number;
@@ -48,6 +52,7 @@ export interface LayerSensitivityResult {
   readonly curves: readonly LayerCurve[];
 }
 
+/** Sparsities swept per layer by `layerSensitivity` by default: 0.1 to 0.9, 0.95, 0.98. */
 export const DEFAULT_LAYER_SPARSITIES: readonly number[] = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98];
 
 /** Per-layer magnitude-pruning curves of `model` (see the module comment). */

@@ -6,6 +6,7 @@ import type { Schedule } from '../../../train/schedule.js';
 import type { TrainProgress } from '../../../train/types.js';
 import type { Masks, SparsityStats } from '../common/sparsity.js';
 
+/** What a pruning method returns: the pruned copy, its 0/1 masks and its sparsity. */
 export interface PruneResult {
   /** The pruned model (a copy; the input model is never modified). Pruned entries are exactly +0. */
   readonly model: Model;

@@ -14,6 +14,10 @@ import { constantValue } from '../../../onnx/index.js';
 import { inferValueInfo } from '../../../passes/infer-shapes.js';
 import { foldNeighbours } from './fold.js';
 
+/**
+ * A binary layer the XNOR kernel can run: Sign → Conv / Gemm with ±1 weights, with the scale Mul and BatchNorm folded
+ * in.
+ */
 export interface BinaryLayer {
   readonly kind: 'conv' | 'gemm';
   /** The Conv / Gemm node. */
@@ -51,6 +55,7 @@ export interface SkippedBinaryLayer {
   readonly reason: string;
 }
 
+/** The result of `findBinaryLayers`: the binary layers and the ±1 layers that cannot run on the kernel. */
 export interface BinaryLayerScan {
   readonly layers: readonly BinaryLayer[];
   readonly skipped: readonly SkippedBinaryLayer[];

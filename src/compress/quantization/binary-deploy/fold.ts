@@ -10,6 +10,7 @@ import type { Tensor } from '../../../ir/tensor.js';
 import type { Value } from '../../../ir/value.js';
 import { packBinaryWeights } from '../../../kernels/xnor/packed.js';
 import { constantValue } from '../../../onnx/index.js';
+import { batchNormAffine, type BatchNormAffine } from '../../../passes/fold-batchnorm.js';
 import type { inferValueInfo } from '../../../passes/infer-shapes.js';
 import type { BinaryLayer, Core } from './detect.js';
 
@@ -40,7 +41,7 @@ export function foldNeighbours(c: Core, model: Model, info: Infos): BinaryLayer 
   const folded = scale === undefined ? undefined : mul;
   const out = folded?.output(0) ?? y;
   const res = residualAdd(out, model, info);
-  const bn = foldableBatchNorm(c.sign.input(0), c.weight.dims[c.kind === 'gemm' && !c.transB ? 0 : 1] as number, model);
+  const bn = foldableBatchNorm(c.sign.input(0), c.weight.dims[c.kind === 'gemm' && !c.transB ? 0 : 1] as number);
   return {
     kind: c.kind, node: c.node, sign: c.sign, mul: folded, input: bn?.node.input(0) ?? c.sign.input(0), batchNorm: bn?.node,
     inputAffine: bn?.affine, output: res?.add.output(0) ?? out, add: res?.add, residual: res?.residual, weights, alpha, beta,
@@ -68,24 +69,13 @@ function sameShape(a: Shape | undefined, b: Shape | undefined): boolean {
  * An inference-mode BatchNormalization producing `x` from constant parameters, as y = scale[c]·x + shift[c]
  * (scale = γ / sqrt(var + ε), shift = β − scale·mean); undefined when `x` is not such a node's output.
  */
-function foldableBatchNorm(x: Value, channels: number, model: Model): { node: Node; affine: { scale: Float32Array; shift: Float32Array } } | undefined {
+function foldableBatchNorm(x: Value, channels: number): { node: Node; affine: BatchNormAffine } | undefined {
   const bn = x.producer;
-  if (bn === undefined || !isOnnx(bn, 'BatchNormalization')) return undefined;
-  if (bn.attrInt('training_mode', 0) !== 0 || bn.outputs.slice(1).some((o) => o.uses.length > 0 || model.graph.outputs.includes(o))) return undefined;
-  const input = bn.inputs[0];
-  if (input === undefined || (input.dtype !== undefined && input.dtype !== 'float32')) return undefined;
-  const p = [1, 2, 3, 4].map((i) => (bn.inputs[i] === undefined ? undefined : constantValue(bn.inputs[i] as Value)));
-  if (p.some((t) => t === undefined || t.size !== channels)) return undefined;
-  const [gamma, betaT, mean, variance] = (p as Tensor[]).map((t) => t.toFloat32()) as [Float32Array, Float32Array, Float32Array, Float32Array];
-  const eps = bn.attrFloat('epsilon', 1e-5);
-  const scale = new Float32Array(channels);
-  const shift = new Float32Array(channels);
-  for (let c = 0; c < channels; c++) {
-    const a = (gamma[c] as number) / Math.sqrt((variance[c] as number) + eps);
-    scale[c] = a;
-    shift[c] = (betaT[c] as number) - a * (mean[c] as number);
-  }
-  return { node: bn, affine: { scale, shift } };
+  const input = bn?.inputs[0];
+  if (bn === undefined || input === undefined) return undefined;
+  if (input.dtype !== undefined && input.dtype !== 'float32') return undefined;
+  const affine = batchNormAffine(bn, channels);
+  return affine === undefined ? undefined : { node: bn, affine };
 }
 
 /** Whether a constant of these dims multiplies output channel m by element m (or everything by one value). */

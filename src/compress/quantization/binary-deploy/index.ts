@@ -2,7 +2,6 @@
 export { findBinaryLayers, type BinaryLayer, type BinaryLayerScan, type SkippedBinaryLayer } from './detect.js';
 export { splitAroundBinaryLayers, type Step } from './plan.js';
 export { BinaryRunner, type BinaryLayerInfo, type BinaryRunnerOptions, type StepTime } from './runner.js';
-export { xnorLenet5, xnorResnet20 } from './fixtures.js';
 export { compareBinaryLatency, type BinaryLatencyOptions, type BinaryLatencyResult } from './measure.js';
 export { packedModelSize, type PackedModelSize } from './size.js';
 export { binaryReport, type BinaryReport, type BinaryReportOptions } from './report.js';

@@ -10,6 +10,9 @@ import { Session } from '../../../runtime/session.js';
 import type { XnorIsa } from '../../../kernels/xnor/kernel.js';
 import { BinaryRunner, type BinaryLayerInfo, type StepTime } from './runner.js';
 
+/**
+ * Options of `compareBinaryLatency`: batch size, runs, warm-up, interleaved blocks, threads, kernel variant, baseline.
+ */
 export interface BinaryLatencyOptions {
   /** Samples per run (the first dimension of every input). */
   readonly batchSize: number;
@@ -31,6 +34,7 @@ export interface BinaryLatencyOptions {
   readonly baseline?: Model;
 }
 
+/** Latency of a binary model on onnxruntime and on the BinaryRunner, their speed ratio and output agreement. */
 export interface BinaryLatencyResult {
   /** The whole model on onnxruntime (float). */
   readonly onnxruntime: LatencyResult;
@@ -75,6 +79,10 @@ export function median(xs: readonly number[]): number {
   return n % 2 === 1 ? (s[(n - 1) / 2] as number) : ((s[n / 2 - 1] as number) + (s[n / 2] as number)) / 2;
 }
 
+/**
+ * Times a binary model on onnxruntime and on the BinaryRunner (XNOR kernel) interleaved, and checks their outputs
+ * agree.
+ */
 export async function compareBinaryLatency(model: Model, opts: BinaryLatencyOptions): Promise<BinaryLatencyResult> {
   const threads = opts.threads ?? 1;
   const session = await Session.create(model, { threads, allowSpinning: false });

@@ -5,6 +5,7 @@ import { findBinaryLayers, type SkippedBinaryLayer } from './detect.js';
 import { compareBinaryLatency, type BinaryLatencyResult } from './measure.js';
 import { packedModelSize, type PackedModelSize } from './size.js';
 
+/** Options of `binaryReport`: batch sizes, runs, threads, kernel variant and input dims. */
 export interface BinaryReportOptions {
   /** Batch sizes to measure (default [1, 64]); empty: no measurement. */
   readonly batchSizes?: readonly number[];
@@ -20,6 +21,7 @@ export interface BinaryReportOptions {
   readonly onMeasure?: (batchSize: number) => void;
 }
 
+/** What `binaryReport` found: binary layers, skipped ones, packed size, and latency per batch size. */
 export interface BinaryReport {
   /** Binary layers found: node, kind, output channels, reduction bits. */
   readonly layers: ReadonlyArray<{ readonly node: string; readonly kind: 'conv' | 'gemm'; readonly outChannels: number; readonly reduction: number }>;
@@ -28,6 +30,10 @@ export interface BinaryReport {
   readonly measurements: readonly BinaryLatencyResult[];
 }
 
+/**
+ * Reports a binary model's deployment: its binary layers, packed size, and latency on onnxruntime vs the XNOR kernel
+ * per batch size.
+ */
 export async function binaryReport(model: Model, opts: BinaryReportOptions = {}): Promise<BinaryReport> {
   const scan = findBinaryLayers(model);
   const measurements: BinaryLatencyResult[] = [];

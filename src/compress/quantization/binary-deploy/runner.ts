@@ -13,6 +13,7 @@ import { Session, type Feeds } from '../../../runtime/session.js';
 import { findBinaryLayers, type SkippedBinaryLayer } from './detect.js';
 import { splitAroundBinaryLayers, type Step } from './plan.js';
 
+/** Options of `BinaryRunner.create`: engine, threads, kernel variant and profiling. */
 export interface BinaryRunnerOptions {
   /**
    * 'auto' (default): the XNOR kernel when the addon is built, else onnxruntime for everything;
@@ -60,6 +61,10 @@ type Exec =
     readonly reuse: boolean;
   };
 
+/**
+ * Runs a binary model with its binary layers on the XNOR kernel and the rest on onnxruntime segments (or everything on
+ * onnxruntime without the addon).
+ */
 export class BinaryRunner {
   /** Which engine runs the binary layers. */
   readonly engine: 'xnor' | 'onnxruntime';

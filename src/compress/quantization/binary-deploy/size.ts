@@ -8,6 +8,10 @@ import { dtypeBytes } from '../../../ir/dtype.js';
 import { isBinaryTensor, packBinaryWeights } from '../../../kernels/xnor/packed.js';
 import { packedByteSize } from '../../../kernels/xnor/packed-codec.js';
 
+/**
+ * Size of a binary model with its ±1 weights packed as bits: packed bytes, other bytes, total, and unpacked size for
+ * comparison.
+ */
 export interface PackedModelSize {
   /** Conv / Gemm weight tensors stored as packed bits. */
   readonly binaryTensors: number;
@@ -22,6 +26,10 @@ export interface PackedModelSize {
   readonly unpackedBytes: number;
 }
 
+/**
+ * The size a binary model takes with its ±1 Conv / Gemm weights packed at one bit each, every other initializer as
+ * stored.
+ */
 export function packedModelSize(model: Model): PackedModelSize {
   const g = model.graph;
   let binaryTensors = 0;

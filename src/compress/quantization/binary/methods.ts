@@ -14,6 +14,7 @@ import { ternaryWeights } from './twn.js';
 import type { ActivationQuantizer, WeightQuantizer } from './types.js';
 
 export const BINARY_METHODS = ['bc', 'bwn', 'xnor', 'bnn', 'twn', 'ttq', 'dorefa', 'hwgq'] as const;
+/** Names of the binary / ternary methods: bc, bwn, xnor, bnn, twn, ttq, dorefa, hwgq. */
 export type BinaryMethodName = (typeof BINARY_METHODS)[number];
 
 /** Per-method knobs (each says which methods read it). */

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { loadDataset } from '../../../data/load.js';
 import { isSlimnetError } from '../../../ir/errors.js';
 import { buildZooModel } from '../../../zoo/index.js';
-import { resolveMethodOptions } from '../method.js';
+import { resolveMethodOptions } from '../../registry.js';
 import { quantizationMethod, quantizationMethods } from '../methods.js';
 import { quantize } from '../quantize.js';
 import { binaryTrainOptions } from './quantize-adapter.js';
@@ -27,7 +27,7 @@ test('binary methods are registered with the quantize registry; options map to t
 });
 
 test('binary methods: typed errors for options of another method, bad values and missing data', () => {
-  assert.throws(() => resolveMethodOptions(quantizationMethod('bwn'), { stochastic: true }), (e: unknown) => isSlimnetError(e, 'INVALID_ARGUMENT') && /'stochastic' is not an option/.test(e.message));
+  assert.throws(() => resolveMethodOptions(quantizationMethod('bwn'), { stochastic: true }), (e: unknown) => isSlimnetError(e, 'INVALID_ARGUMENT') && /unknown option 'stochastic' for method 'bwn' \(valid: /.test(e.message));
   assert.throws(() => resolveMethodOptions(quantizationMethod('hwgq'), { activationBits: '9' }), /'activationBits' must be in \[1, 8\]/);
   assert.throws(() => resolveMethodOptions(quantizationMethod('ttq'), { optimizer: 'rmsprop' }), /must be one of adam, sgd, adamw/);
   const o = resolveMethodOptions(quantizationMethod('twn'), {});

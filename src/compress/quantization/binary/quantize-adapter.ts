@@ -8,13 +8,14 @@
 import { parseSchedule } from '../../../train/schedule.js';
 import {
   optionalNumber, optionBoolean, optionInteger, optionString, requireData,
-  type MethodOptionSpecs, type MethodOptionValues, type QuantizationMethod, type QuantizeContext,
+  type QuantizationMethod, type QuantizeContext,
 } from '../method.js';
+import type { AnyOptionValues, OptionSpecs } from '../../options.js';
 import { BINARY_METHODS, binaryMethod, type BinaryMethodName } from './methods.js';
 import { trainBinary, type BinaryReport, type TrainBinaryOptions } from './train-binary.js';
 
 /** Options every binary / ternary method takes (fine-tuning with straight-through estimators). */
-export const BINARY_OPTIONS: MethodOptionSpecs = {
+export const BINARY_OPTIONS: OptionSpecs = {
   epochs: { type: 'integer', placeholder: 'N', min: 1, default: 1, description: 'training epochs (fine-tuning from the input model; binary / ternary: with straight-through estimators)' },
   lr: { type: 'number', placeholder: 'RATE', min: 0, description: 'fine-tuning learning rate (default 0.001 with adam / adamw, 0.01 with sgd)' },
   optimizer: { type: 'string', choices: ['adam', 'sgd', 'adamw'], default: 'adam', description: 'update rule' },
@@ -27,7 +28,7 @@ export const BINARY_OPTIONS: MethodOptionSpecs = {
 const BITS = { type: 'integer', placeholder: 'K', min: 1 } as const;
 
 /** Each method's own options. */
-const EXTRA: Readonly<Partial<Record<BinaryMethodName, MethodOptionSpecs>>> = {
+const EXTRA: Readonly<Partial<Record<BinaryMethodName, OptionSpecs>>> = {
   bc: { stochastic: { type: 'boolean', description: 'stochastic binarization during training (BinaryConnect)' } },
   xnor: { noActivationScale: { type: 'boolean', description: 'drop the activation scaling factor K (XNOR-Net)' } },
   dorefa: {
@@ -44,7 +45,7 @@ function defined<T extends object>(o: T): T {
 }
 
 /** The trainBinary options the checked method options and the quantize context describe. */
-export function binaryTrainOptions(method: BinaryMethodName, o: MethodOptionValues, ctx: QuantizeContext): TrainBinaryOptions {
+export function binaryTrainOptions(method: BinaryMethodName, o: AnyOptionValues, ctx: QuantizeContext): TrainBinaryOptions {
   const has = (name: string): boolean => Object.hasOwn(EXTRA[method] ?? {}, name);
   return defined({
     method,

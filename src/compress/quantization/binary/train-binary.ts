@@ -18,6 +18,10 @@ import type { BinaryMethodName, BinaryMethodOptions } from './methods.js';
 import { layerNodes, planBinary } from './plan.js';
 import { packedSize, type PackedSize } from './size.js';
 
+/**
+ * Options of `trainBinary`: the method (bc, bwn, xnor, bnn, twn, ttq, dorefa, hwgq), its knobs, and the training
+ * settings.
+ */
 export interface TrainBinaryOptions extends BinaryMethodOptions {
   /** bc | bwn | xnor | bnn | twn | ttq | dorefa | hwgq. */
   readonly method: BinaryMethodName;
@@ -61,12 +65,17 @@ export interface TrainBinaryOptions extends BinaryMethodOptions {
   readonly signal?: AbortSignal;
 }
 
+/** One quantized layer of a binary / ternary model: how it was deployed (codes, scales) and its sizes. */
 export interface BinaryLayerReport extends DeployedLayer {
   readonly opType: string;
   /** Whether the layer's input is quantized (binary / k-bit activations). */
   readonly quantizedInput: boolean;
 }
 
+/**
+ * What `trainBinary` did: method, weight / activation / gradient bits, per-layer reports, layers kept in full
+ * precision, nodes added, packed size, BatchNorm recalibration, test error and training history.
+ */
 export interface BinaryReport {
   readonly method: BinaryMethodName;
   readonly title: string;
@@ -88,6 +97,7 @@ export interface BinaryReport {
   readonly history: readonly EpochStats[];
 }
 
+/** The result of `trainBinary`: the deployment form (codes + scales), the fake-quantized training model, and the report. */
 export interface TrainBinaryResult {
   /** The deployment form (codes + scales, Sign activations...). */
   readonly model: Model;
@@ -96,6 +106,10 @@ export interface TrainBinaryResult {
   readonly report: BinaryReport;
 }
 
+/**
+ * Trains a binary or ternary network with straight-through estimators (BinaryConnect, BWN, XNOR-Net, BNN, TWN, TTQ,
+ * DoReFa, HWGQ) and exports the deployment form that onnxruntime runs.
+ */
 export async function trainBinary(source: Model, opts: TrainBinaryOptions): Promise<TrainBinaryResult> {
   const plan = planBinary(source, opts.method, opts);
   const optimizer = opts.optimizer ?? 'adam';

@@ -3,4 +3,3 @@ export {
   computeQParams, dequantizeValue, f32, fakeQuantizeValue, qRange, quantizeArray, quantizeValue, roundHalfEven, sqnrDb,
   type QParams, type QuantType,
 } from './qparams.js';
-export { foldBatchNorm, foldedCopy } from './fold-bn.js';

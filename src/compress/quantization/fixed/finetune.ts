@@ -13,6 +13,10 @@ import { fixedWeightTransform, ROUND_STE } from './fake-quant.js';
 import type { FixedFormat, FixedRounding } from './fixed-point.js';
 import { fixedPointQuantize, quantizeWeightsInPlace } from './quantize.js';
 
+/**
+ * Options of `finetuneFixedPoint`: weight and activation bits, dynamic or static formats, rounding, data and
+ * calibration, training settings.
+ */
 export interface FixedFinetuneOptions {
   readonly weightBits?: number;
   readonly activationBits?: number;
@@ -36,6 +40,10 @@ export interface FixedFinetuneOptions {
   readonly onProgress?: (p: TrainProgress) => void;
 }
 
+/**
+ * The result of `finetuneFixedPoint`: the model, history, test error and the fixed-point format of each weight and
+ * activation.
+ */
 export interface FixedFinetuneResult {
   readonly model: Model;
   readonly history: readonly EpochStats[];
@@ -46,6 +54,10 @@ export interface FixedFinetuneResult {
   readonly activations: Readonly<Record<string, FixedFormat>>;
 }
 
+/**
+ * Fixed-point fine-tuning (Ristretto-style): trains the float weights through fake fixed-point quantizers
+ * (straight-through), then quantizes them.
+ */
 export async function finetuneFixedPoint(model: Model, opts: FixedFinetuneOptions): Promise<FixedFinetuneResult> {
   const calibration = opts.calibration ?? (typeof opts.dataset === 'string' ? undefined : opts.dataset.train);
   const common = {

@@ -6,9 +6,9 @@
  */
 import { SlimnetError } from '../../../ir/errors.js';
 import type { Model } from '../../../ir/graph.js';
+import { foldBatchNorm } from '../../../passes/fold-batchnorm.js';
 import { packWithReport } from '../../coding/container.js';
 import { optionBoolean, optionInteger, optionalNumber, optionString, requireData, type PackedForm, type QuantizationMethod } from '../method.js';
-import { foldedCopy } from '../common/fold-bn.js';
 import { finetuneFixedPoint } from './finetune.js';
 import type { FixedFormat, FixedRounding } from './fixed-point.js';
 import { fixedPointQuantize } from './quantize.js';
@@ -33,7 +33,7 @@ export const fixedMethod: QuantizationMethod = {
     batchSize: { type: 'integer', placeholder: 'N', min: 1, default: 64, description: 'fine-tuning mini-batch size' },
   },
   async run(input, o, ctx) {
-    const { model, folded } = optionBoolean(o, 'keepBatchNorm') ? { model: input, folded: 0 } : foldedCopy(input);
+    const { model, folded } = optionBoolean(o, 'keepBatchNorm') ? { model: input, folded: 0 } : foldBatchNorm(input.clone());
     const wb = optionInteger(o, 'weightBits');
     const ab = optionInteger(o, 'activationBits');
     for (const [k, v] of [['weightBits', wb], ['activationBits', ab]] as const) {

@@ -13,6 +13,10 @@ import { activationPoints, activationRanges } from './calibrate.js';
 import { addFakeQuant } from './fake-quant.js';
 import { checkBits, fracLength, maxAbs, quantizeFixed, type FixedFormat, type FixedRounding } from './fixed-point.js';
 
+/**
+ * Options of `fixedPointQuantize`: weight and activation bit widths, dynamic (per-layer) formats, rounding and
+ * calibration data.
+ */
 export interface FixedPointOptions {
   /** Weight (and bias) bit width, e.g. 16 / 8 / 6 / 4 / 2; undefined leaves weights in float. */
   readonly weightBits?: number;
@@ -31,6 +35,10 @@ export interface FixedPointOptions {
   readonly qdq?: boolean;
 }
 
+/**
+ * The result of `fixedPointQuantize`: the model and the fixed-point format (integer and fractional bits) of each weight
+ * and activation.
+ */
 export interface FixedPointResult {
   readonly model: Model;
   /** Fixed-point format per quantized weight / bias initializer. */
@@ -85,6 +93,10 @@ export function insertActivationQuant(model: Model, formats: Readonly<Record<str
   model.graph.sortTopologically();
 }
 
+/**
+ * Post-training fixed-point quantization: rounds weights to `weightBits` fixed point and inserts activation fake
+ * quantizers calibrated on data.
+ */
 export async function fixedPointQuantize(model: Model, opts: FixedPointOptions): Promise<FixedPointResult> {
   const m = model.clone();
   const dynamic = opts.dynamic ?? true;

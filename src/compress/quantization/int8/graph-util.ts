@@ -49,10 +49,3 @@ export function weightConstants(g: Graph, prefix: string, scales: Float32Array, 
   const z = g.addInitializer(g.uniqueName(`${prefix}_zero_point`), new Tensor(type, dims));
   return [s, z];
 }
-
-/** Removes initializers no node, subgraph or graph output uses any more. */
-export function dropUnusedInitializers(g: Graph): void {
-  for (const v of [...g.initializers.values()]) {
-    if (v.uses.length === 0 && !g.outputs.includes(v) && !g.inputs.includes(v)) g.removeInitializer(v);
-  }
-}

@@ -1,6 +1,5 @@
 /** Post-training int8 quantization (QDQ and QOperator export for onnxruntime). */
 export { calibrate, forEachCalibrationBatch, type CalibrationOptions } from './calibrate.js';
-export { foldBatchNorm } from '../common/fold-bn.js';
 export { checkFusion, type FusionReport } from './fusion.js';
 export { layerErrors, type LayerError } from './layer-error.js';
 export { calibrationTargets, planQuantization, type PlanOptions, type QuantPlan } from './plan.js';

@@ -7,9 +7,9 @@ import type { FeedSet } from '../../../data/feeds.js';
 import type { Split } from '../../../data/types.js';
 import { SlimnetError } from '../../../ir/errors.js';
 import type { Model } from '../../../ir/graph.js';
+import { foldBatchNorm } from '../../../passes/fold-batchnorm.js';
 import { inferShapes } from '../../../passes/infer-shapes.js';
 import { calibrate, type CalibrationOptions } from './calibrate.js';
-import { foldBatchNorm } from '../common/fold-bn.js';
 import { checkFusion, type FusionReport } from './fusion.js';
 import { layerErrors, type LayerError } from './layer-error.js';
 import { calibrationTargets, planQuantization, type PlanOptions, type QuantPlan } from './plan.js';
@@ -20,6 +20,10 @@ import { quantizationAwareTraining, type QatOptions, type QatScale } from './qat
 import type { CalibrationMethod, RangeOptions, TensorStats } from './ranges.js';
 import { chooseWeightRange, REDUCE_RANGE_DEFAULT, type ReduceRange, type WeightRangeChoice } from './reduce-range.js';
 
+/**
+ * Options of `quantizeInt8`: calibration data and batches, range method, per-channel scales, format (QDQ or QOperator),
+ * reduce-range mode and layers kept float.
+ */
 export interface QuantizeInt8Options {
   /** Calibration data: usually the training split (fed to the first input), or feeds for every model input. */
   readonly dataset: Split | FeedSet;
@@ -57,6 +61,10 @@ export interface QuantizeInt8Options {
   readonly qat?: Omit<QatOptions, 'perChannel' | 'weightBits'>;
 }
 
+/**
+ * What `quantizeInt8` did: format, calibration method, weight bits, folded BatchNorms and ReLUs, per-layer SQNR, layers
+ * kept float.
+ */
 export interface QuantizeInt8Report {
   readonly format: 'qdq' | 'qoperator';
   readonly method: CalibrationMethod;
@@ -86,6 +94,10 @@ function layersOf(plan: QuantPlan): Array<{ node: string; opType: string; output
   return [...plan.nodes].filter(([, r]) => r.kind !== 'passthrough').map(([n]) => ({ node: n.name, opType: n.opType, output: n.output().name }));
 }
 
+/**
+ * Post-training int8 quantization: folds BatchNorm, calibrates activation ranges on data, quantizes weights (per
+ * channel) and exports QOperator or QDQ ONNX for onnxruntime.
+ */
 export async function quantizeInt8(model: Model, opts: QuantizeInt8Options): Promise<{ model: Model; report: QuantizeInt8Report }> {
   const method = opts.method ?? 'minmax';
   const perChannel = opts.perChannel ?? true;
@@ -94,7 +106,7 @@ export async function quantizeInt8(model: Model, opts: QuantizeInt8Options): Pro
   const weights = await chooseWeightRange(opts.reduceRange ?? REDUCE_RANGE_DEFAULT);
   const exportOpts = { perChannel, weightBits: weights.bits };
   let base = clone(model);
-  const foldedBatchNorms = foldBatchNorm(base);
+  const foldedBatchNorms = foldBatchNorm(base).folded;
   inferShapes(base);
   const cal: CalibrationOptions = {
     split: opts.dataset, method, batches: opts.calibrationBatches ?? 4, batchSize: opts.batchSize ?? 64,

@@ -27,6 +27,10 @@ import { planQuantization, type PlanOptions } from './plan.js';
 import type { TensorStats } from './ranges.js';
 import { weightQmax, type WeightBits } from './weights.js';
 
+/**
+ * Options of `quantizationAwareTraining`: data, epochs, learning rate, batch size, learned or fixed activation scales,
+ * per-channel weights.
+ */
 export interface QatOptions {
   /** Training data (train split; the test split is not used). */
   readonly dataset: Dataset;
@@ -48,6 +52,7 @@ export interface QatOptions {
   readonly signal?: AbortSignal;
 }
 
+/** One activation's quantization scale before and after training, with its zero point. */
 export interface QatScale {
   /** Activation (value name in the BatchNorm-folded model). */
   readonly name: string;
@@ -56,6 +61,10 @@ export interface QatScale {
   readonly zeroPoint: number;
 }
 
+/**
+ * The result of `quantizationAwareTraining`: the trained float model, calibration statistics with the trained ranges,
+ * scales and history.
+ */
 export interface QatResult {
   /** The BatchNorm-folded float model with the trained weights (same names as the input). */
   readonly model: Model;

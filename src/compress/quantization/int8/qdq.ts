@@ -7,7 +7,8 @@ import type { Model } from '../../../ir/graph.js';
 import { Tensor } from '../../../ir/tensor.js';
 import { Value } from '../../../ir/value.js';
 import { constantValue } from '../../../onnx/index.js';
-import { addNodeWithOutputs, dropUnusedInitializers, QParamConstants, weightConstants } from './graph-util.js';
+import { eliminateDeadCode } from '../../../passes/dead-code.js';
+import { addNodeWithOutputs, QParamConstants, weightConstants } from './graph-util.js';
 import type { QuantPlan } from './plan.js';
 import { quantizeBias, quantizeWeight, type WeightBits } from './weights.js';
 
@@ -62,7 +63,7 @@ export function exportQdq(model: Model, plan: QuantPlan, opts: ExportOptions): v
     addNodeWithOutputs(g, 'DequantizeLinear', [bq, bs, bz], [bdq], perChannel ? { axis: 0 } : {}, '', `${n.name}_bias_DequantizeLinear`);
     n.setInput(2, bdq);
   }
-  dropUnusedInitializers(g);
+  eliminateDeadCode(model);
   g.sortTopologically();
 }
 

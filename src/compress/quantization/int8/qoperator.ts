@@ -11,7 +11,8 @@ import { Tensor } from '../../../ir/tensor.js';
 import { Value } from '../../../ir/value.js';
 import { constantValue } from '../../../onnx/index.js';
 import type { QParams } from '../common/qparams.js';
-import { addNodeWithOutputs, dropUnusedInitializers, QParamConstants, weightConstants } from './graph-util.js';
+import { eliminateDeadCode } from '../../../passes/dead-code.js';
+import { addNodeWithOutputs, QParamConstants, weightConstants } from './graph-util.js';
 import type { QuantPlan } from './plan.js';
 import type { ExportOptions } from './qdq.js';
 import { quantizeBias, quantizeWeight, type WeightBits } from './weights.js';
@@ -91,7 +92,7 @@ export function exportQOperator(model: Model, plan: QuantPlan, opts: ExportOptio
     addNodeWithOutputs(g, 'DequantizeLinear', [q, ...consts.get(qparams(v), v.name)], [v], {}, '', `${v.name}_DequantizeLinear`);
   }
   if (usesMs && !model.opsetImports.has(MS_DOMAIN)) model.opsetImports.set(MS_DOMAIN, 1);
-  dropUnusedInitializers(g);
+  eliminateDeadCode(model);
   g.sortTopologically();
 }
 

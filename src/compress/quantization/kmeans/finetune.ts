@@ -14,6 +14,10 @@ import type { EpochStats, TrainProgress } from '../../../train/types.js';
 import { codebookModel, codebookName, readCodebooks, stepName } from './codebook-graph.js';
 import { applyShared, type SharedLayer } from './share.js';
 
+/**
+ * Options of `finetuneCodebooks`: data, epochs, learning rate, batch size, momentum and schedule of the centroid
+ * training.
+ */
 export interface FinetuneCodebooksOptions {
   readonly dataset: string | Dataset;
   readonly datasetOptions?: LoadDatasetOptions;
@@ -42,6 +46,10 @@ export interface FinetuneCodebooksOptions {
   readonly signal?: AbortSignal;
 }
 
+/**
+ * The result of `finetuneCodebooks`: the dense model with the trained centroids, the shared layers, history and test
+ * error.
+ */
 export interface FinetuneCodebooksResult {
   /** Dense float model with the fine-tuned centroids. */
   readonly model: Model;
@@ -50,6 +58,10 @@ export interface FinetuneCodebooksResult {
   readonly testError: number;
 }
 
+/**
+ * Fine-tunes the centroids of k-means-shared layers (Deep Compression): gradients of the weights sharing a centroid are
+ * summed into it, indices stay fixed.
+ */
 export async function finetuneCodebooks(model: Model, shared: readonly SharedLayer[], opts: FinetuneCodebooksOptions): Promise<FinetuneCodebooksResult> {
   const cbModel = codebookModel(model, shared, { normalizeSteps: opts.normalizeSteps ?? true });
   const codebooks = new Set(shared.map((l) => codebookName(l.name)));

@@ -2,10 +2,10 @@
  * `quantize --method kmeans`: Deep Compression's weight sharing on its own — per-layer k-means codebooks
  * (pruned zeros stay out), optional codebook fine-tuning, and the Huffman-coded container as packed form.
  */
+import { foldBatchNorm } from '../../../passes/fold-batchnorm.js';
 import { packWithReport } from '../../coding/container.js';
 import { formatSizeTable } from '../../coding/size-table.js';
 import { optionBoolean, optionalNumber, optionInteger, optionNumber, optionString, requireData, type QuantizationMethod } from '../method.js';
-import { foldedCopy } from '../common/fold-bn.js';
 import { finetuneCodebooks } from './finetune.js';
 import type { KmeansInit } from './kmeans1d.js';
 import { kmeansShare } from './share.js';
@@ -26,7 +26,7 @@ export const kmeansMethod: QuantizationMethod = {
     keepBatchNorm: { type: 'boolean', description: 'do not fold BatchNorm into the preceding Conv first (folded layers fine-tune without batch statistics)' },
   },
   async run(input, o, ctx) {
-    const { model, folded } = optionBoolean(o, 'keepBatchNorm') ? { model: input, folded: 0 } : foldedCopy(input);
+    const { model, folded } = optionBoolean(o, 'keepBatchNorm') ? { model: input, folded: 0 } : foldBatchNorm(input.clone());
     const all = optionalNumber(o, 'bits');
     const bits = all ?? { conv: optionInteger(o, 'convBits'), fc: optionInteger(o, 'fcBits') };
     const shared = kmeansShare(model, {

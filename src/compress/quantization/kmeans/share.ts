@@ -16,6 +16,9 @@ export interface KindBits {
   readonly fc?: number;
 }
 
+/**
+ * Options of `kmeansShare`: bits per index (per kind or per layer), centroid initialisation, Lloyd iterations and seed.
+ */
 export interface KmeansShareOptions extends PrunableOptions {
   /** Bits per weight index: one number for every layer, or per kind (default { conv: 8, fc: 5 }). */
   readonly bits?: number | KindBits;
@@ -42,6 +45,7 @@ export interface SharedLayer {
   readonly indices: Int32Array;
 }
 
+/** The result of `kmeansShare`: the model with shared weights and, per layer, its centroids and indices. */
 export interface KmeansShareResult {
   /** A copy of the model whose shared weights hold their centroids (at most 2^bits distinct nonzeros per layer). */
   readonly model: Model;

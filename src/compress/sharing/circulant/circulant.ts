@@ -16,6 +16,7 @@ import { trainShared, type SharingTrainOptions } from '../common/train-shared.js
 import { applyCirculant, type CirculantLayer, type CirculantMode } from './layers.js';
 import { circulantIndex, circulantSigns, circulantSize, type CirculantSize } from './structure.js';
 
+/** Options of `circulant`: layers, circulant size, mode, initialisation, seed and optional training. */
 export interface CirculantOptions {
   /** Only these layers (node or weight names; default every eligible Gemm / MatMul). */
   readonly only?: readonly string[];
@@ -33,6 +34,9 @@ export interface CirculantOptions {
   readonly train?: SharingTrainOptions;
 }
 
+/**
+ * The result of `circulant`: the rewritten (and possibly trained) model, its circulant layers and the sharing report.
+ */
 export interface CirculantResult {
   readonly model: Model;
   readonly layers: readonly CirculantLayer[];
@@ -91,6 +95,10 @@ export function circulantLayers(model: Model, opts: CirculantOptions = {}): { mo
   return { model: applyCirculant(model, layers, vectors, signs, opts.mode ?? 'fft'), layers };
 }
 
+/**
+ * Replaces fully-connected layers by circulant projections y = circ(r)·D·x (Cheng et al.): d parameters per layer
+ * instead of in × out, optionally trained afterwards.
+ */
 export async function circulant(model: Model, opts: CirculantOptions = {}): Promise<CirculantResult> {
   const { model: rewritten, layers } = circulantLayers(model, opts);
   const trained = opts.train === undefined ? undefined : await trainShared(rewritten, opts.train);

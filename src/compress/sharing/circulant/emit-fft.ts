@@ -11,6 +11,7 @@ import { dtypeToOnnx } from '../../../ir/dtype.js';
 import { Tensor } from '../../../ir/tensor.js';
 import type { Value } from '../../../ir/value.js';
 
+/** What `emitFftLayer` builds: the node-name prefix, feature sizes, circulant size d and the opset. */
 export interface FftLayerSpec {
   readonly prefix: string;
   readonly inFeatures: number;

@@ -9,14 +9,19 @@ import { SlimnetError } from '../../../ir/errors.js';
 import type { Graph, Model } from '../../../ir/graph.js';
 import { Tensor } from '../../../ir/tensor.js';
 import type { Value } from '../../../ir/value.js';
+import { eliminateDeadCode } from '../../../passes/dead-code.js';
 import { inferShapes } from '../../../passes/infer-shapes.js';
 import { emitSignedGather } from '../common/signed-table.js';
-import { removeDeadNodes } from '../common/strip.js';
 import { emitCirculantIndex } from './emit-dense.js';
 import { emitFftLayer } from './emit-fft.js';
 
+/** Model metadata key under which circulant layers are recorded (JSON list of CirculantLayer). */
 export const CIRCULANT_METADATA_KEY = 'slimnet.circulant';
 
+/**
+ * How a circulant layer runs: 'fft' (an ONNX DFT subgraph) or 'dense' (the weight gathered from r, then an ordinary
+ * MatMul).
+ */
 export type CirculantMode = 'fft' | 'dense';
 
 /** One circulant layer, as recorded in the model metadata. */
@@ -43,6 +48,7 @@ export interface CirculantLayer {
   readonly signName: string;
 }
 
+/** The circulant layers recorded in a model's metadata (empty when there are none). */
 export function readCirculantLayers(model: Model): CirculantLayer[] {
   const raw = model.metadataProps.get(CIRCULANT_METADATA_KEY);
   if (raw === undefined) return [];
@@ -135,7 +141,6 @@ function skeleton(model: Model, layers: readonly CirculantLayer[]): Model {
   const g = m.graph;
   for (const l of layers) {
     const placeholder = g.addInitializer(l.weight, new Tensor('float32', [0]));
-    const generated = g.nodes.filter((n) => n.name.startsWith(`${l.node}/circ/`));
     if (circulantModeOf(model, l) === 'dense') {
       const node = g.findNode(l.node);
       if (node === undefined) throw new SlimnetError('INVALID_ARGUMENT', `circulant layer '${l.node}' is not in the graph`);
@@ -150,8 +155,8 @@ function skeleton(model: Model, layers: readonly CirculantLayer[]): Model {
       y.name = `${l.output}__circulant`;
       node.output().name = l.output;
     }
-    removeDeadNodes(g, generated);
   }
+  eliminateDeadCode(m);
   m.metadataProps.delete(CIRCULANT_METADATA_KEY);
   g.sortTopologically();
   return m;

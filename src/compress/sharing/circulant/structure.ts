@@ -12,6 +12,10 @@ import { signedIndex } from '../common/signed-table.js';
 /** How the circulant size d is chosen: next power of two >= max(in, out), exactly max(in, out), or given. */
 export type CirculantSize = 'pow2' | 'exact' | number;
 
+/**
+ * The circulant size d of a layer: the next power of two >= max(in, out) ('pow2'), max(in, out) ('exact') or a given
+ * size (checked).
+ */
 export function circulantSize(inFeatures: number, outFeatures: number, size: CirculantSize = 'pow2'): number {
   const need = Math.max(inFeatures, outFeatures);
   if (size === 'exact') return need;

@@ -9,6 +9,7 @@ import type { Node } from '../../../ir/node.js';
 import type { Tensor } from '../../../ir/tensor.js';
 import type { Value } from '../../../ir/value.js';
 
+/** A fully-connected layer eligible for weight sharing: its Gemm / MatMul node, weight and sizes. */
 export interface FcLayer {
   /** The Gemm / MatMul node. */
   readonly node: Node;
@@ -21,6 +22,7 @@ export interface FcLayer {
   readonly outMajor: boolean;
 }
 
+/** Which fully-connected layers a sharing method rewrites: by node or weight name. */
 export interface FcSelection {
   /** Only these layers, by node or weight-initializer name (default: every eligible layer). */
   readonly only?: readonly string[];

@@ -3,6 +3,7 @@ import type { Model } from '../../../ir/graph.js';
 import { modelStats } from '../../../metrics/layer-stats.js';
 import type { EpochStats } from '../../../train/types.js';
 
+/** One shared layer: its size, dense weights, the free parameters replacing them and the ratio. */
 export interface SharedLayerReport {
   /** The Gemm / MatMul node. */
   readonly node: string;
@@ -18,6 +19,7 @@ export interface SharedLayerReport {
   readonly detail: string;
 }
 
+/** What a weight-sharing method did: per layer and whole-model parameter counts, ratio, and training history. */
 export interface SharingReport {
   readonly method: 'hashed' | 'circulant';
   readonly layers: readonly SharedLayerReport[];
@@ -32,6 +34,7 @@ export interface SharingReport {
   readonly testError?: number;
 }
 
+/** Builds the report row of one shared layer (ratio = in × out / params). */
 export function layerReport(node: string, inFeatures: number, outFeatures: number, params: number, detail: string): SharedLayerReport {
   const denseParams = inFeatures * outFeatures;
   return { node, inFeatures, outFeatures, denseParams, params, ratio: denseParams / params, detail };
@@ -42,6 +45,10 @@ export function paramCount(model: Model): number {
   return modelStats(model).params;
 }
 
+/**
+ * Builds a method's report: whole-model parameter counts before and after, the layer rows and the last test error of
+ * the training history.
+ */
 export function sharingReport(
   method: SharingReport['method'], before: Model, after: Model, layers: readonly SharedLayerReport[], history?: readonly EpochStats[],
 ): SharingReport {

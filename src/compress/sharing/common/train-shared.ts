@@ -6,6 +6,7 @@ import type { Schedule } from '../../../train/schedule.js';
 import { train } from '../../../train/trainer.js';
 import type { TrainProgress, TrainResult } from '../../../train/types.js';
 
+/** Training after a sharing rewrite: data, epochs, learning rate and the other training settings. */
 export interface SharingTrainOptions {
   /** Data set name / path for loadDataset, or a loaded Dataset. */
   readonly dataset: string | Dataset;

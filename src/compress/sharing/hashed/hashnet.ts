@@ -15,6 +15,10 @@ import { trainShared, type SharingTrainOptions } from '../common/train-shared.js
 import { hashCoefficients } from './hash.js';
 import { applyHashing, bucketName, layerIndex, readBuckets, type HashedLayer } from './layers.js';
 
+/**
+ * Options of `hashNet`: compression factor (global or per layer), layers, bucket initialisation, seed and optional
+ * training.
+ */
 export interface HashNetOptions {
   /** Compression factor of every selected layer's weight: K = ceil(weights / factor) (default 8). */
   readonly factor?: number;
@@ -38,6 +42,7 @@ export interface HashNetOptions {
   readonly train?: SharingTrainOptions;
 }
 
+/** The result of `hashNet`: the hashed (and possibly trained) model, its hashed layers and the sharing report. */
 export interface HashNetResult {
   readonly model: Model;
   readonly layers: readonly HashedLayer[];
@@ -83,6 +88,10 @@ export function hashLayers(model: Model, opts: HashNetOptions = {}): { model: Mo
   return { model: applyHashing(model, layers, buckets), layers };
 }
 
+/**
+ * HashedNets (Chen et al.): fully-connected weights drawn from K = weights / factor buckets by a hash of (row, column)
+ * with a sign hash, optionally trained afterwards.
+ */
 export async function hashNet(model: Model, opts: HashNetOptions = {}): Promise<HashNetResult> {
   const { model: hashed, layers } = hashLayers(model, opts);
   const trained = opts.train === undefined ? undefined : await trainShared(hashed, opts.train);

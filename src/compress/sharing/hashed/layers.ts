@@ -12,6 +12,7 @@ import type { Value } from '../../../ir/value.js';
 import { emitSignedGather } from '../common/signed-table.js';
 import { emitHashIndex, hashIndex, type HashCoefficients } from './hash.js';
 
+/** Model metadata key under which hashed layers are recorded (JSON list of HashedLayer). */
 export const HASHED_METADATA_KEY = 'slimnet.hashed';
 
 /** One hashed layer, as recorded in the model metadata. */

@@ -8,13 +8,16 @@ import { SlimnetError } from '../../../ir/errors.js';
 import type { Model } from '../../../ir/graph.js';
 import { Tensor } from '../../../ir/tensor.js';
 import { decodeModel, encodeModel } from '../../../onnx/index.js';
+import { eliminateDeadCode } from '../../../passes/dead-code.js';
 import { ByteReader, ByteWriter } from '../../coding/bits.js';
-import { removeDeadNodes } from '../common/strip.js';
 import { applyHashing, HASHED_METADATA_KEY, readBuckets, readHashedLayers, type HashedLayer } from './layers.js';
 
+/** The 4-byte magic opening a packed HashedNets file ('SLHN'). */
 export const HASHED_MAGIC = 'SLHN';
+/** Version of the packed HashedNets format written by `packHashed`. */
 export const HASHED_VERSION = 1;
 
+/** Sizes in bytes of a packed HashedNets file: the ONNX skeleton, the float32 buckets and the total. */
 export interface HashedPackReport {
   readonly layers: number;
   /** The embedded ONNX skeleton (graph, biases, unhashed layers). */
@@ -33,12 +36,13 @@ export function hashedSkeleton(model: Model, layers: readonly HashedLayer[]): Mo
     const slot = node?.inputs.findIndex((v) => v?.producer?.name === `${l.node}/hash/weight`) ?? -1;
     if (node === undefined || slot < 0) throw new SlimnetError('INVALID_ARGUMENT', `hashed layer '${l.node}' has no generated weight in the model`);
     node.setInput(slot, g.addInitializer(l.weight, new Tensor('float32', [0])));
-    removeDeadNodes(g, g.nodes.filter((n) => n.name.startsWith(`${l.node}/hash/`)));
   }
+  eliminateDeadCode(m);
   m.metadataProps.delete(HASHED_METADATA_KEY);
   return m;
 }
 
+/** Like `packHashed`, also returning the sizes of the parts. */
 export function packHashedWithReport(model: Model): { bytes: Uint8Array; report: HashedPackReport } {
   const layers = readHashedLayers(model);
   if (layers.length === 0) throw new SlimnetError('INVALID_ARGUMENT', `model has no hashed layers (metadata '${HASHED_METADATA_KEY}' missing)`);
@@ -66,10 +70,17 @@ export function packHashedWithReport(model: Model): { bytes: Uint8Array; report:
   return { bytes, report: { layers: layers.length, onnxBytes: onnx.length, bucketBytes, totalBytes: bytes.length } };
 }
 
+/**
+ * Packs a HashedNets model: the ONNX skeleton without hashed weights plus each layer's float32 buckets (index tensors
+ * are recomputed from the hash).
+ */
 export function packHashed(model: Model): Uint8Array {
   return packHashedWithReport(model).bytes;
 }
 
+/**
+ * Reads a file written by `packHashed` back into a runnable ONNX model; throws ONNX_DECODE on a bad magic or version.
+ */
 export function unpackHashed(bytes: Uint8Array): Model {
   const r = new ByteReader(bytes);
   if (bytes.length < 5 || new TextDecoder().decode(r.bytes(4)) !== HASHED_MAGIC) throw new SlimnetError('ONNX_DECODE', `not a slimnet HashedNets file (magic ${HASHED_MAGIC} missing)`);

@@ -7,6 +7,10 @@ import type { Value } from '../../../../ir/value.js';
 import { forEachBatch, perPosition, withOutputs } from './activations.js';
 import { requireData, type Importance } from './types.js';
 
+/**
+ * APoZ importance (Hu et al.): one minus the average percentage of zeros after each channel's ReLU, over the data
+ * samples.
+ */
 export function apozImportance(): Importance {
   return {
     name: 'apoz',

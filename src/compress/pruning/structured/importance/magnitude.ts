@@ -38,6 +38,7 @@ export function channelSums(g: ChannelGroup, roles: readonly SliceRole[], f: (w:
   return any ? out : undefined;
 }
 
+/** Options of `magnitudeImportance`: the norm (L1 or L2) and which weight slices are measured. */
 export interface MagnitudeOptions {
   /** 1 (L1, default) or 2 (L2). */
   readonly p?: 1 | 2;
@@ -45,6 +46,7 @@ export interface MagnitudeOptions {
   readonly roles?: readonly SliceRole[];
 }
 
+/** Filter-norm importance (Li et al.): the L1 or L2 norm of each channel's weights. */
 export function magnitudeImportance(opts: MagnitudeOptions = {}): Importance {
   const p = opts.p ?? 1;
   const roles = opts.roles ?? ['out'];

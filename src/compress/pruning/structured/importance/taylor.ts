@@ -14,6 +14,10 @@ import { inferShapes } from '../../../../passes/infer-shapes.js';
 import { forEachBatch } from './activations.js';
 import { requireData, type Importance } from './types.js';
 
+/**
+ * First-order Taylor importance (Molchanov et al.): |activation × gradient of the loss| per channel, averaged over the
+ * labelled samples.
+ */
 export function taylorImportance(): Importance {
   return {
     name: 'taylor',

@@ -8,6 +8,7 @@
  */
 import type { Node } from '../../../../ir/node.js';
 import type { Tensor } from '../../../../ir/tensor.js';
+import { convGeometry } from '../../../../passes/layer-geometry.js';
 import { Rng } from '../../../../util/rng.js';
 import type { DependencyGraph, ParamSlice, RemovalPlan } from '../types.js';
 import { forEachBatch, withOutputs } from './activations.js';
@@ -23,6 +24,7 @@ interface SinkStats {
   readonly gram: Float64Array;
 }
 
+/** Options of `ThiNetImportance`: sampled consumer outputs per input sample. */
 export interface ThiNetOptions {
   /** Sampled outputs of each consumer per input sample (default 10). */
   readonly rowsPerSample?: number;
@@ -36,6 +38,10 @@ function isSink(s: ParamSlice): boolean {
   return op === 'Conv' && w?.rank === 4 && s.node.attrString('auto_pad', 'NOTSET') === 'NOTSET';
 }
 
+/**
+ * ThiNet (Luo et al.): greedily picks the channels whose removal least changes the next layer's sampled outputs, then
+ * rescales the consumers by least squares before pruning.
+ */
 export class ThiNetImportance implements Importance {
   readonly name = 'thinet';
   readonly comparable = false;
@@ -128,7 +134,7 @@ function accumulateGram(node: Node, x: Tensor, stats: SinkStats, size: number, r
   const conv = node.opType === 'Conv';
   const outUnits = conv ? (w.dims[0] as number) : (w.dims[1 - stats.axis] as number);
   const positions = x.dims[1] as number;
-  const geo = conv ? convGeometry(node, x, w) : undefined;
+  const geo = conv ? sampleGeometry(node, x, w) : undefined;
   for (let s = 0; s < n; s++) {
     for (let r = 0; r < rows; r++) {
       contrib.fill(0);
@@ -168,13 +174,12 @@ function accumulateGram(node: Node, x: Tensor, stats: SinkStats, size: number, r
   }
 }
 
-function convGeometry(node: Node, x: Tensor, w: Tensor): { h: number; w: number; kh: number; kw: number; sy: number; sx: number; py: number; px: number; dy: number; dx: number; oh: number; ow: number } {
-  const [h, wid] = [x.dims[2] as number, x.dims[3] as number];
-  const [kh, kw] = [w.dims[2] as number, w.dims[3] as number];
-  const [sy, sx] = node.attrInts('strides', [1, 1]) as [number, number];
-  const [py, px, pb, pr] = node.attrInts('pads', [0, 0, 0, 0]) as [number, number, number, number];
-  const [dy, dx] = node.attrInts('dilations', [1, 1]) as [number, number];
-  const oh = Math.floor((h + py + pb - dy * (kh - 1) - 1) / sy) + 1;
-  const ow = Math.floor((wid + px + pr - dx * (kw - 1) - 1) / sx) + 1;
+type SampleGeometry = Record<'h' | 'w' | 'kh' | 'kw' | 'sy' | 'sx' | 'py' | 'px' | 'dy' | 'dx' | 'oh' | 'ow', number>;
+
+/** The shared conv geometry flattened into the names the sampling loop above reads. */
+function sampleGeometry(node: Node, x: Tensor, w: Tensor): SampleGeometry {
+  const g = convGeometry(node, w.dims, [x.dims[2] as number, x.dims[3] as number]);
+  const [[h, wid], [kh, kw], [sy, sx]] = [g.inSize, g.kernel, g.strides];
+  const [[py, px], [dy, dx], [oh, ow]] = [g.pads, g.dilations, g.outSize];
   return { h, w: wid, kh, kw, sy, sx, py, px, dy, dx, oh, ow };
 }

@@ -3,6 +3,9 @@ import type { Split } from '../../../../data/types.js';
 import { SlimnetError } from '../../../../ir/errors.js';
 import type { DependencyGraph, RemovalPlan } from '../types.js';
 
+/**
+ * What an importance criterion sees: the dependency graph and, for data-driven criteria, samples and their batching.
+ */
 export interface ScoreContext {
   readonly dep: DependencyGraph;
   /** Samples for data-driven criteria (APoZ, Taylor, ThiNet); labels are used by Taylor. */
@@ -15,6 +18,7 @@ export interface ScoreContext {
   readonly seed?: number;
 }
 
+/** A channel importance criterion: scores every channel of the groups it can score (higher = more important). */
 export interface Importance {
   readonly name: string;
   /**
