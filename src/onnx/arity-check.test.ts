@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { create, toBinary, type MessageInitShape } from '@bufbuild/protobuf';
 import { AttributeProto_AttributeType as AT, ModelProtoSchema, type NodeProtoSchema } from 'onnx-buf';
-import { SlimnetError } from '../ir/errors.js';
+import { assertDecodeRejects } from '../testing/decode-rejects.js';
 import { decodeModel } from './index.js';
 import { opArity } from './op-arity.js';
 import { ARITY_TABLE_MAX_OPSET } from './op-arity-table.js';
@@ -39,14 +39,7 @@ function modelBytes(nodes: readonly NodeSpec[], opset: number, extra: { function
   }));
 }
 
-function rejects(bytes: Uint8Array, ...needles: string[]): void {
-  assert.throws(() => decodeModel(bytes, { path: FILE }), (e: unknown) => {
-    assert.ok(e instanceof SlimnetError, `typed error, got ${String(e)}`);
-    assert.equal(e.code, 'ONNX_DECODE');
-    for (const n of [FILE, ...needles]) assert.ok(e.message.includes(n), `'${n}' in: ${e.message}`);
-    return true;
-  });
-}
+const rejects = (bytes: Uint8Array, ...needles: string[]): void => assertDecodeRejects(bytes, FILE, ...needles);
 
 test('the generated table gives per-opset ranges, variadic maxima, and nothing for unknown ops', () => {
   const gemm9 = opArity('Gemm', 9);

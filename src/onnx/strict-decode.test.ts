@@ -5,7 +5,7 @@ import {
   GraphProtoSchema, ModelProtoSchema, NodeProtoSchema, TensorProto_DataType as DT, TensorProtoSchema,
   ValueInfoProtoSchema, type GraphProto,
 } from 'onnx-buf';
-import { SlimnetError } from '../ir/errors.js';
+import { assertDecodeRejects } from '../testing/decode-rejects.js';
 import { decodeModel } from './index.js';
 
 const FILE = '/models/strict.onnx';
@@ -31,14 +31,7 @@ const withInitializer = (t: TensorInit) => (g: GraphProto): void => {
   g.initializer = [create(TensorProtoSchema, t)];
 };
 
-function rejects(bytes: Uint8Array, ...needles: string[]): void {
-  assert.throws(() => decodeModel(bytes, { path: FILE }), (e: unknown) => {
-    assert.ok(e instanceof SlimnetError, `typed error, got ${String(e)}`);
-    assert.equal(e.code, 'ONNX_DECODE');
-    for (const n of [FILE, ...needles]) assert.ok(e.message.includes(n), `'${n}' in: ${e.message}`);
-    return true;
-  });
-}
+const rejects = (bytes: Uint8Array, ...needles: string[]): void => assertDecodeRejects(bytes, FILE, ...needles);
 
 test('the baseline model decodes', () => {
   const m = decodeModel(modelBytes(), { path: FILE });

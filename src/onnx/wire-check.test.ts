@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ModelProtoSchema, TensorProtoSchema } from 'onnx-buf';
 import { SlimnetError } from '../ir/errors.js';
+import { assertDecodeRejects } from '../testing/decode-rejects.js';
 import { decodeModel, decodeTensorProto } from './index.js';
 import { findWireProblem, MAX_WIRE_DEPTH } from './wire-check.js';
 
@@ -34,14 +35,7 @@ const model = (graph: number[], extra: number[] = []): Uint8Array =>
 
 const FILE = '/models/hostile.onnx';
 
-function rejects(bytes: Uint8Array, ...needles: string[]): void {
-  assert.throws(() => decodeModel(bytes, { path: FILE }), (e: unknown) => {
-    assert.ok(e instanceof SlimnetError, `typed error, got ${String(e)}`);
-    assert.equal(e.code, 'ONNX_DECODE');
-    for (const n of [FILE, ...needles]) assert.ok(e.message.includes(n), `'${n}' in: ${e.message}`);
-    return true;
-  });
-}
+const rejects = (bytes: Uint8Array, ...needles: string[]): void => assertDecodeRejects(bytes, FILE, ...needles);
 
 test('well-formed bytes pass, unknown fields and both encodings of repeated numbers included', () => {
   const unknown = [
