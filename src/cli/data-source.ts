@@ -6,17 +6,21 @@ import { assertLabelsFitModel } from '../data/checks.js';
 import { loadDataset, type LoadDatasetOptions } from '../data/load.js';
 import type { Dataset } from '../data/types.js';
 import { outputClassCount } from '../passes/class-count.js';
+import type { CommandIo } from './command.js';
 import type { ModelSource } from './model-source.js';
 
 /**
  * loadDataset(spec, opts), refusing (DATASET_INVALID) a label outside [0, classes) of any of `models` (the
- * classes of a model are the per-sample size of its first output, when it is known without running it).
+ * classes of a model are the per-sample size of its first output, when it is known without running it). With
+ * `io`, the preprocessing applied to the data (scaling, normalisation) is printed on its error stream.
  */
 export function loadDataFor(
   models: ModelSource | readonly ModelSource[], spec: string, opts: LoadDatasetOptions = {},
+  io?: Pick<CommandIo, 'err'>,
 ): Dataset {
   const data = loadDataset(spec, opts);
   for (const m of Array.isArray(models) ? models : [models]) checkLabelsFor(m, data, `data set '${spec}'`);
+  if (io !== undefined && data.preprocessing !== undefined) io.err(`data ${data.name}: ${data.preprocessing}`);
   return data;
 }
 

@@ -130,3 +130,72 @@ test('prune (weight-only) and decompose on feeds report fidelity and no labelled
   assert.match(d.out, /logits: top-1 agreement [\d.]+ %, cosine 0\.\d+, SQNR -?[\d.]+ dB/);
   assert.doesNotMatch(d.out, /test error \d/);
 });
+
+test('eval --per-layer lists the SQNR of the values both models compute', async () => {
+  const q = join(dir, 'two.layers.int8.onnx');
+  const made = await cli('quantize', model, '--method', 'int8', '--data', feeds, '--latency-runs', '0', '--out', q);
+  assert.equal(made.code, 0, made.err);
+  assert.match(made.err, /feeds .*feeds: 96 samples of a \[N, 12\] float32, b \[N, 8\] float32, no labels, /);
+  assert.match(made.err, /values as stored \(no scaling, no normalisation\)/);
+  const r = await cli('eval', q, '--data', feeds, '--reference', model, '--per-layer', '--json');
+  assert.equal(r.code, 0, r.err);
+  const j = JSON.parse(r.out) as { layers: Array<{ name: string; sqnrDb: number }> };
+  assert.ok(j.layers.length >= 2, JSON.stringify(j.layers));
+  for (const l of j.layers) assert.ok(l.sqnrDb > 10 && l.sqnrDb < 80, `${l.name}: SQNR ${l.sqnrDb} dB`);
+  const text = await cli('eval', q, '--data', feeds, '--reference', model, '--per-layer');
+  assert.match(text.out, /per layer \(values both models compute\):\n.*value +SQNR dB +cosine/);
+});
+
+/** stateN = 0.5 · state + x · W; y = stateN · V: an input 'x', a state input 'state' and its output 'stateN'. */
+function recurrentModel(r: Rng): string {
+  const g = new GraphBuilder('recurrent');
+  const x = g.input('x', 'float32', [1, A]);
+  const state = g.input('state', 'float32', [1, HIDDEN]);
+  const w = g.initializer('w', new Tensor('float32', [A, HIDDEN], random(r, A * HIDDEN, 0.5)));
+  const v = g.initializer('v', new Tensor('float32', [HIDDEN, CLASSES], random(r, HIDDEN * CLASSES, 0.5)));
+  const next = g.op('Add', [g.op('Mul', [state, g.constant(0.5)]), g.op('MatMul', [x, w])]);
+  g.output(g.op('MatMul', [next, v]), 'y');
+  g.output(next, 'stateN');
+  const path = join(dir, 'recurrent.onnx');
+  saveModel(g.build(), path);
+  return path;
+}
+
+test('a recurrent model: state fed back from its own output, calibrated and compared on sequences', async () => {
+  const rec = recurrentModel(rng);
+  const steps = feedDir('steps', { x: [[32, A], random(rng, 32 * A, 1)] });
+  writeFileSync(join(steps, 'feeds.json'), JSON.stringify({ sequenceLength: 8 }));
+  const out = join(dir, 'recurrent.int8.onnx');
+  const q = await cli('quantize', rec, '--method', 'int8', '--data', steps, '--latency-runs', '0', '--out', out,
+    '--json');
+  assert.equal(q.code, 0, q.err);
+  const j = JSON.parse(q.out) as { fidelity: { count: number; outputs: Array<Record<string, number | string>> } };
+  assert.equal(j.fidelity.count, 32);
+  const y = j.fidelity.outputs.find((o) => o['name'] === 'y') as Record<string, number>;
+  assert.ok((y['cosine'] as number) > 0.99 && (y['sqnrDb'] as number) > 20, JSON.stringify(y));
+  const same = await cli('eval', rec, '--data', steps, '--reference', rec, '--json');
+  assert.equal(same.code, 0, same.err);
+  assert.equal((JSON.parse(same.out) as { outputs: Array<{ sqnrDb: number | null }> }).outputs[0]?.sqnrDb, null,
+    'identical models: SQNR ∞ (null in JSON)');
+  writeFileSync(join(steps, 'feeds.json'), JSON.stringify({ state: [{ input: 'state', output: 'y' }] }));
+  const bad = await cli('eval', rec, '--data', steps, '--latency-runs', '0');
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.err, /\[DATASET_INVALID\].*steps: state pair y -> state: shapes \[1,5\] and \[1,16\] differ/);
+});
+
+test('a data set is not normalised behind the back: the preprocessing is printed', async () => {
+  const g = new GraphBuilder('vec');
+  const x = g.input('x', 'float32', ['N', 4]);
+  g.output(g.op('MatMul', [x, g.initializer('w', new Tensor('float32', [4, 3], random(rng, 12, 1)))]), 'scores');
+  const m = join(dir, 'vec.onnx');
+  saveModel(g.build(), m);
+  const set = join(dir, 'vecset');
+  mkdirSync(set);
+  for (const [split, n] of [['train', 6], ['test', 4]] as const) {
+    writeFileSync(join(set, `x_${split}.npy`), encodeNpy('f4', [n, 4], random(rng, n * 4, 3)));
+    writeFileSync(join(set, `y_${split}.npy`), encodeNpy('i8', [n], Array.from({ length: n }, (_, i) => i % 3)));
+  }
+  const r = await cli('eval', m, '--data', set, '--latency-runs', '0');
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.err, /^data vecset: values as stored, no normalisation$/m);
+});

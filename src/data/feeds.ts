@@ -121,7 +121,7 @@ function readManifest(path: string): FeedState | undefined {
     throw bad('state must be a list of {"input": NAME, "output": NAME} pairs');
   }
   return {
-    ...(state === undefined ? {} : { pairs: (state as StatePair[]).map((p) => ({ input: p.input, output: p.output })) }),
+    ...(state === undefined ? {} : { pairs: state.map((p: StatePair) => ({ input: p.input, output: p.output })) }),
     ...(sequenceLength === undefined ? {} : { sequenceLength: sequenceLength as number }),
   };
 }

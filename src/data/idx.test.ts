@@ -57,7 +57,7 @@ test('missing IDX file is DATASET_MISSING naming the path', () => {
   assert.throws(() => readIdxFile(join(dir, 'nope')), (e: unknown) => isSlimnetError(e, 'DATASET_MISSING') && /nope/.test(e.message));
 });
 
-test('loadDataset reads a directory of IDX files (mixed plain and gz) and normalises on train', () => {
+test('loadDataset reads a directory of IDX files (mixed plain and gz) and normalises on train when asked', () => {
   const set = join(dir, 'set');
   const imgs = (n: number, base: number): number[] => Array.from({ length: n * 4 }, (_, i) => (base + i * 10) % 256);
   mkdirSync(set);
@@ -65,7 +65,7 @@ test('loadDataset reads a directory of IDX files (mixed plain and gz) and normal
   writeFileSync(join(set, 'train-labels-idx1-ubyte.gz'), gzipSync(encodeIdx([3], [0, 2, 1])));
   writeFileSync(join(set, 't10k-images-idx3-ubyte.gz'), gzipSync(encodeIdx([2, 2, 2], imgs(2, 5))));
   writeFileSync(join(set, 't10k-labels-idx1-ubyte'), encodeIdx([2], [1, 1]));
-  const ds = loadDataset(set);
+  const ds = loadDataset(set, { normalize: true });
   assert.equal(ds.name, 'set');
   assert.equal(ds.numClasses, 3);
   assert.equal(ds.train.count, 3);
@@ -78,6 +78,7 @@ test('loadDataset reads a directory of IDX files (mixed plain and gz) and normal
   const raw = loadDataset(set, { normalize: false });
   assert.ok(Math.abs((raw.train.images[1] as number) - 10 / 255) < 1e-7);
   assert.equal(raw.normalization, undefined);
+  assert.deepEqual(loadDataset(set).train.images, raw.train.images, 'no normalisation by default');
   // An IDX file path loads its directory.
   assert.equal(loadDataset(join(set, 'train-images-idx3-ubyte'), { limit: 1 }).train.count, 1);
   // A labels/images count mismatch names both files.

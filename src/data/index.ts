@@ -17,3 +17,4 @@ export { computeNormalization, toSplit } from './normalize.js';
 export {
   feedBatches, isFeedDir, readFeedDir, splitFeeds, type FeedBatch, type FeedInput, type FeedSet,
 } from './feeds.js';
+export { inferStatePairs, stateStems, type FeedState, type NamedShape, type StatePair } from './state.js';

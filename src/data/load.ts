@@ -7,9 +7,11 @@
  *   a file             an IDX file (its directory is loaded as an IDX set), or x_*.npy / y_*.npy (its
  *                      directory as an NPY set), or a CIFAR .bin file (its directory)
  *
- * Generic data sets are normalised with per-channel mean/std computed on the (limited) training split.
- * `validation: N` holds out the last N training samples as the returned test split (for choosing settings
- * without the test data); statistics then come from the remaining training samples only.
+ * Normalisation is never implicit: MNIST and Fashion-MNIST get their standard constants, other data sets none
+ * (values scaled to [0, 1] when stored as bytes, else as stored) unless `normalize` asks for statistics of the
+ * training split or gives constants; `Dataset.preprocessing` says what was applied. `validation: N` holds out
+ * the last N training samples as the returned test split (for choosing settings without the test data);
+ * statistics then come from the remaining training samples only.
  */
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
@@ -29,9 +31,9 @@ import { sampleSize, type Dataset, type Normalization, type RawSplit } from './t
 /** Options of `loadDataset`: normalisation, sample limits per split, validation split and format-specific settings. */
 export interface LoadDatasetOptions {
   /**
-   * Normalisation: true (default) = the data set's standard constants (MNIST, Fashion-MNIST) or statistics
-   * computed on the training split; false = only scale to [0, 1] (bytes / 255, float data unchanged);
-   * or explicit per-channel constants.
+   * Normalisation: undefined (default) = the data set's standard constants (MNIST, Fashion-MNIST), none for
+   * other sets; true = the standard constants or else per-channel statistics computed on the training split;
+   * false = none (bytes / 255, float data unchanged); or explicit per-channel constants.
    */
   readonly normalize?: boolean | Normalization;
   /** Keep only the first `limit` samples of each split (quick runs, tests). */
@@ -129,8 +131,9 @@ function finish(full: RawDataset, opts: LoadDatasetOptions): Dataset {
   const numClasses = raw.numClasses ?? inferNumClasses(raw.train.labels, raw.test.labels);
   checkLabels(raw.train.labels, numClasses, `${raw.name} (train)`);
   checkLabels(raw.test.labels, numClasses, testName);
-  const n = opts.normalize ?? true;
-  const norm = n === false ? undefined : n === true ? raw.standard ?? computeNormalization(raw.train, trainLimit) : n;
+  const n = opts.normalize;
+  const norm = n === false ? undefined : n === undefined ? raw.standard
+    : n === true ? raw.standard ?? computeNormalization(raw.train, trainLimit) : n;
   const train = toSplit(raw.train, norm, trainLimit);
   const test = toSplit(raw.test, norm, testLimit);
   assertFiniteValues(train.images, sampleSize(train.sampleShape), `${raw.name} (train) after normalisation`);
@@ -142,8 +145,20 @@ function finish(full: RawDataset, opts: LoadDatasetOptions): Dataset {
     test,
     ...(raw.classNames === undefined ? {} : { classNames: raw.classNames }),
     ...(norm === undefined ? {} : { normalization: norm }),
+    preprocessing: describePreprocessing(raw.train.scale, norm),
     ...(raw === full ? {} : { validationOf: full.train.count }),
   };
+}
+
+/**
+ * What was done to the stored values, e.g. 'x · 1/255, then (x − mean) / std per channel, mean [0.1307],
+ * std [0.3081]' or 'values as stored, no normalisation'.
+ */
+export function describePreprocessing(scale: number, norm: Normalization | undefined): string {
+  const scaled = scale === 1 ? 'values as stored' : `x · ${scale === 1 / 255 ? '1/255' : scale.toPrecision(4)}`;
+  if (norm === undefined) return `${scaled}, no normalisation`;
+  const list = (v: readonly number[]): string => `[${v.map((x) => Number(x.toPrecision(4))).join(', ')}]`;
+  return `${scaled}, then (x − mean) / std per channel, mean ${list(norm.mean)}, std ${list(norm.std)}`;
 }
 
 /** The data set with the last `n` training samples as its test split (unchanged when n is 0 or undefined). */

@@ -78,8 +78,14 @@ test('loadDataset reads an NPY directory, converting channels-last images to NCH
   assert.equal(ds.numClasses, 2);
   const back = [...ds.train.images.subarray(0, 12)].map((v) => Math.round(v * 255));
   assert.deepEqual(back, [0, 1, 2, 3, 10, 11, 12, 13, 20, 21, 22, 23]);
-  // Normalised per channel: each channel of the training split has mean 0.
-  const norm = loadDataset(set);
+  // No normalisation unless asked for, and the data set says so.
+  const plain = loadDataset(set);
+  assert.equal(plain.normalization, undefined);
+  assert.equal(plain.preprocessing, 'x · 1/255, no normalisation');
+  assert.deepEqual(plain.train.images, ds.train.images);
+  // Asked for: normalised per channel, each channel of the training split has mean 0.
+  const norm = loadDataset(set, { normalize: true });
+  assert.match(norm.preprocessing ?? '', /^x · 1\/255, then \(x − mean\) \/ std per channel, mean \[[\d., ]+\], std/);
   assert.equal(norm.normalization?.mean.length, 3);
   for (let c = 0; c < 3; c++) {
     let m = 0;
@@ -113,7 +119,7 @@ test('a validation split is held out of the training split before its statistics
   writeFileSync(join(set, 'y_train.npy'), encodeNpy('i4', [4], [0, 1, 0, 1]));
   writeFileSync(join(set, 'x_test.npy'), encodeNpy('f4', [1, 2], [7, 7]));
   writeFileSync(join(set, 'y_test.npy'), encodeNpy('i4', [1], [1]));
-  const ds = loadDataset(set, { validation: 1 });
+  const ds = loadDataset(set, { validation: 1, normalize: true });
   assert.equal(ds.train.count, 3);
   assert.equal(ds.validationOf, 4);
   assert.deepEqual(ds.normalization, { mean: [2], std: [1] }, 'mean and std of the three kept samples only');

@@ -42,7 +42,8 @@ function sameStem(a: string, b: string): boolean {
   return [...stateStems(a)].some((s) => sb.has(s));
 }
 
-function compatible(a: Shape | undefined, b: Shape | undefined): boolean {
+/** True when two declared shapes can hold the same tensor (same rank, equal where both dims are numbers). */
+export function shapesCompatible(a: Shape | undefined, b: Shape | undefined): boolean {
   if (a === undefined || b === undefined) return true;
   return a.length === b.length && a.every((d, i) => typeof d !== 'number' || typeof b[i] !== 'number' || d === b[i]);
 }
@@ -54,7 +55,7 @@ function compatible(a: Shape | undefined, b: Shape | undefined): boolean {
 export function inferStatePairs(inputs: readonly NamedShape[], outputs: readonly NamedShape[]): StatePair[] {
   const pairs: StatePair[] = [];
   for (const i of inputs) {
-    const found = outputs.filter((o) => o.name !== i.name && sameStem(i.name, o.name) && compatible(i.shape, o.shape));
+    const found = outputs.filter((o) => o.name !== i.name && sameStem(i.name, o.name) && shapesCompatible(i.shape, o.shape));
     if (found.length === 1) pairs.push({ input: i.name, output: (found[0] as NamedShape).name });
   }
   return pairs;

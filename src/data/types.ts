@@ -30,8 +30,10 @@ export interface Dataset {
   readonly test: Split;
   /** Class names by index, when the source provides them. */
   readonly classNames?: readonly string[];
-  /** The normalisation applied to `images`, or undefined when normalisation was disabled. */
+  /** The normalisation applied to `images`, or undefined when there was none. */
   readonly normalization?: Normalization;
+  /** What was done to the stored values (scaling, normalisation) as one printable line; set by loadDataset. */
+  readonly preprocessing?: string;
   /**
    * Set when `test` is a validation split held out from the end of the training split
    * (LoadDatasetOptions.validation): the size of the full training split it was carved from.

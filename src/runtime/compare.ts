@@ -4,12 +4,11 @@
  * the top-1 error of both.
  */
 import type { FeedBatch, FeedSet } from '../data/feeds.js';
-import { feedBatches } from '../data/feeds.js';
-import { SlimnetError } from '../ir/errors.js';
 import type { Model } from '../ir/graph.js';
 import type { Tensor } from '../ir/tensor.js';
 import { FidelityAccumulator, isClassScores, type OutputFidelity } from '../metrics/fidelity.js';
-import { Session, type SessionValueInfo } from './session.js';
+import { feedRuns, type FeedRunOptions } from './feed-run.js';
+import { Session } from './session.js';
 
 /** Options of compareModels / runFeeds. */
 export interface CompareOptions {
@@ -31,42 +30,22 @@ export interface Comparison {
   readonly labelled?: { readonly output: string; readonly reference: number; readonly candidate: number };
 }
 
-/** Checks that `feeds` provides exactly the session's inputs, with matching sample shapes. */
-export function checkFeeds(inputs: readonly SessionValueInfo[], feeds: FeedSet, model: string): void {
-  const given = new Map(feeds.inputs.map((x) => [x.name, x]));
-  for (const info of inputs) {
-    const x = given.get(info.name);
-    if (x === undefined) {
-      throw new SlimnetError('DATASET_INVALID',
-        `${feeds.source}: no samples for input '${info.name}' of ${model} (has: ${[...given.keys()].join(', ')})`);
-    }
-    const rest = info.shape?.slice(1) ?? [];
-    const fixed = info.shape !== undefined && rest.length === x.sampleShape.length
-      && rest.every((d, i) => typeof d !== 'number' || d === x.sampleShape[i]);
-    if (info.shape !== undefined && !fixed) {
-      throw new SlimnetError('DATASET_INVALID', `${feeds.source}: input '${info.name}' samples have shape `
-        + `[${x.sampleShape.join(', ')}], ${model} expects [N, ${rest.map((d) => d ?? '?').join(', ')}]`);
-    }
-    given.delete(info.name);
-  }
-  if (given.size > 0) {
-    throw new SlimnetError('DATASET_INVALID', `${feeds.source}: ${[...given.keys()].join(', ')} `
-      + `name no input of ${model} (inputs: ${inputs.map((i) => i.name).join(', ')})`);
-  }
-}
-
-/** Runs `model` over the feeds, calling `visit` with every batch and its outputs. */
+/** Runs `model` over the feeds (state fed back where the model has it), calling `visit` with every batch. */
 export async function runFeeds(
   model: Model | Uint8Array, feeds: FeedSet, opts: CompareOptions,
   visit: (batch: FeedBatch, outputs: Record<string, Tensor>) => void, label = 'the model',
 ): Promise<void> {
   const session = await Session.create(model, opts.threads === undefined ? {} : { threads: opts.threads });
   try {
-    checkFeeds(session.inputs, feeds, label);
-    for (const b of feedBatches(feeds, opts.batchSize ?? 64, opts.limit)) visit(b, await session.run(b.feeds));
+    for await (const r of feedRuns(session, feeds, runOptions(opts), label)) visit(r.batch, r.outputs);
   } finally {
     await session.release();
   }
+}
+
+function runOptions(opts: CompareOptions): FeedRunOptions {
+  return { ...(opts.batchSize === undefined ? {} : { batchSize: opts.batchSize }),
+    ...(opts.limit === undefined ? {} : { limit: opts.limit }) };
 }
 
 /** Rows of class scores `t` whose top class is not the label. */
@@ -92,14 +71,15 @@ export async function compareModels(
     sessions.push(await Session.create(reference, threads));
     sessions.push(await Session.create(candidate, threads));
     const [ref, cand] = sessions as [Session, Session];
-    checkFeeds(ref.inputs, feeds, 'the reference model');
-    checkFeeds(cand.inputs, feeds, 'the compressed model');
+    const refRuns = feedRuns(ref, feeds, runOptions(opts), 'the reference model');
+    const candRuns = feedRuns(cand, feeds, runOptions(opts), 'the compressed model');
     const acc = new Map<string, FidelityAccumulator>();
     let count = 0;
     let scores: { name: string; wrongRef: number; wrongCand: number } | undefined;
-    for (const b of feedBatches(feeds, opts.batchSize ?? 64, opts.limit)) {
-      const r = await ref.run(b.feeds);
-      const c = await cand.run(b.feeds);
+    for await (const { batch: b, outputs: r } of refRuns) {
+      const next = await candRuns.next();
+      if (next.done === true) break;
+      const c = next.value.outputs;
       for (const [name, rt] of Object.entries(r)) {
         const ct = c[name];
         if (ct === undefined) continue;

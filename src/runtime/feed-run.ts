@@ -4,8 +4,9 @@
  * input fed with the output it pairs with from the previous step (zeros at the start of every sequence).
  */
 import { feedBatches, type FeedBatch, type FeedSet } from '../data/feeds.js';
-import { inferStatePairs, type StatePair } from '../data/state.js';
+import { inferStatePairs, shapesCompatible, type StatePair } from '../data/state.js';
 import { SlimnetError } from '../ir/errors.js';
+import { shapeToString } from '../ir/shape.js';
 import { Tensor } from '../ir/tensor.js';
 import type { Session, SessionValueInfo } from './session.js';
 
@@ -31,11 +32,16 @@ export function statePairs(session: Session, feeds: FeedSet, model: string): Sta
   const declared = feeds.state?.pairs;
   if (declared === undefined) return inferStatePairs(session.inputs.filter((i) => !fed.has(i.name)), session.outputs);
   for (const p of declared) {
-    const problem = !session.inputNames.includes(p.input) ? `'${p.input}' is no input`
-      : !session.outputNames.includes(p.output) ? `'${p.output}' is no output`
-        : fed.has(p.input) ? `input '${p.input}' also has samples` : undefined;
+    const input = session.inputs.find((i) => i.name === p.input);
+    const output = session.outputs.find((o) => o.name === p.output);
+    const problem = input === undefined ? `'${p.input}' is no input`
+      : output === undefined ? `'${p.output}' is no output`
+        : fed.has(p.input) ? `input '${p.input}' also has samples`
+          : !shapesCompatible(input.shape, output.shape) ? `shapes ${shapeToString(output.shape)} and `
+            + `${shapeToString(input.shape)} differ` : undefined;
     if (problem !== undefined) {
-      throw new SlimnetError('DATASET_INVALID', `${feeds.source}: state pair ${p.output} -> ${p.input}: ${problem} of ${model}`);
+      const what = `${feeds.source}: state pair ${p.output} -> ${p.input}`;
+      throw new SlimnetError('DATASET_INVALID', `${what}: ${problem} of ${model}`);
     }
   }
   return [...declared];
@@ -66,7 +72,8 @@ export function checkFeeds(
     const x = given.get(info.name);
     if (x === undefined) {
       throw new SlimnetError('DATASET_INVALID', `${feeds.source}: no samples for input '${info.name}' of ${model} `
-        + `(has: ${[...given.keys()].join(', ')}; a recurrent state input is declared in feeds.json, see docs/data.md)`);
+        + `(has: ${[...given.keys()].join(', ')}; a recurrent state input is declared in feeds.json, `
+        + 'see docs/data.md)');
     }
     checkInput(info, x, feeds.source, model);
     given.delete(info.name);

@@ -13,6 +13,8 @@ export {
   cpuinfoHasVnni, int8Kernels, probeInt8Kernels, VNNI_ENV, type Int8KernelInfo, type Int8KernelProbe,
 } from './int8-kernels.js';
 export {
-  checkFeeds, compareModels, describeOutputs, runFeeds,
+  compareModels, describeOutputs, runFeeds,
   type CompareOptions, type Comparison, type OutputDescription, type OutputSummary,
 } from './compare.js';
+export { checkFeeds, feedRuns, statePairs, type FeedRun, type FeedRunOptions } from './feed-run.js';
+export { compareLayers, sharedValueNames } from './layer-fidelity.js';

@@ -15,7 +15,8 @@ import {
   type Command, type NumericRule, type ParsedOptions,
 } from '../command.js';
 import { loadDataFor } from '../data-source.js';
-import { isFeedDir, readFeedDir } from '../../data/feeds.js';
+import { isFeedDir } from '../../data/feeds.js';
+import { readFeedsFor } from '../feeds-source.js';
 import { formatFidelity } from '../../metrics/fidelity.js';
 import { compareModels } from '../../runtime/compare.js';
 import { resolveModel } from '../model-source.js';
@@ -162,12 +163,12 @@ export const decomposeCommand: Command = {
       return n;
     });
     const dataOpts = limit === undefined ? {} : { limit, testLimit: evalLimit ?? 10_000_000 };
-    const feeds = dataSpec !== undefined && isFeedDir(dataSpec) ? readFeedDir(dataSpec) : undefined;
+    const feeds = dataSpec !== undefined && isFeedDir(dataSpec) ? readFeedsFor(dataSpec, io) : undefined;
     if (feeds !== undefined && (epochs > 0 || refit > 0)) {
       throw new SlimnetError('INVALID_ARGUMENT', `slimnet decompose: --finetune-epochs and --refit need a labelled data `
         + `set; '${dataSpec}' is a feed directory (fidelity is measured on it)`);
     }
-    const dataset = dataSpec === undefined || feeds !== undefined ? undefined : loadDataFor(source, dataSpec, dataOpts);
+    const dataset = dataSpec === undefined || feeds !== undefined ? undefined : loadDataFor(source, dataSpec, dataOpts, io);
     const quiet = o.json === true;
     const r = await lowRankPipeline(source.model, {
       ...opts, ...(dataset === undefined ? {} : { dataset }), ...(evalLimit === undefined ? {} : { evalLimit }),

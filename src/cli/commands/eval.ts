@@ -3,8 +3,9 @@
  * directory (`--data dir` of `<input>.npy` files, labels optional) it summarises the outputs (and the top-1 error
  * where there are labels); with `--reference orig.onnx` it reports fidelity to that model (agreement, cosine, SQNR).
  */
-import { formatFidelity } from '../../metrics/fidelity.js';
+import { formatFidelity, type OutputFidelity } from '../../metrics/fidelity.js';
 import { compareModels, describeOutputs } from '../../runtime/compare.js';
+import { compareLayers } from '../../runtime/layer-fidelity.js';
 import { evaluate } from '../../runtime/evaluate.js';
 import { measureLatency } from '../../runtime/latency.js';
 import { formatMs, formatPercent } from '../../report/format.js';
@@ -30,6 +31,10 @@ export const evalCommand: Command = {
     reference: {
       type: 'string', placeholder: 'PATH',
       description: 'report fidelity to this model (top-1 agreement, cosine, SQNR, max |Δ|) instead of only errors',
+    },
+    'per-layer': {
+      type: 'boolean',
+      description: 'with --reference: also the SQNR and cosine of every value both models compute (where they part)',
     },
     'batch-size': {
       type: 'string', placeholder: 'N', numeric: POSITIVE_INT,
@@ -58,7 +63,7 @@ export const evalCommand: Command = {
     if (reference !== undefined || isFeedDir(dataSpec)) {
       return evalFeeds(source, reference === undefined ? undefined : resolveModel(reference), o, io);
     }
-    const data = loadDataFor(source, dataSpec, limit === undefined ? {} : { testLimit: limit, limit: 1 });
+    const data = loadDataFor(source, dataSpec, limit === undefined ? {} : { testLimit: limit, limit: 1 }, io);
     const progress = o.json === true ? undefined : progressLine(io, 'eval');
     const acc = await evaluate(source.model, data.test, {
       batchSize: optInt(o, 'batch-size', 256),
@@ -96,12 +101,15 @@ async function evalFeeds(
 ): Promise<number> {
   const spec = optString(o, 'data') ?? 'mnist';
   const limit = optString(o, 'limit') === undefined ? undefined : optInt(o, 'limit', 0);
-  const feeds = loadFeedsFor(source, spec, limit === undefined ? {} : { testLimit: limit, limit: 1 });
+  const feeds = loadFeedsFor(source, spec, limit === undefined ? {} : { testLimit: limit, limit: 1 }, io);
   const opts = { batchSize: optInt(o, 'batch-size', 256), threads: optInt(o, 'threads', 2) };
   if (reference !== undefined) {
     const c = await compareModels(reference.model, source.model, feeds, opts);
+    const layers = o['per-layer'] === true
+      ? await compareLayers(reference.model, source.model, feeds, opts) : undefined;
     if (o.json === true) {
-      io.out(JSON.stringify({ model: source.label, reference: reference.label, data: feeds.source, ...c }, null, 2));
+      const all = { model: source.label, reference: reference.label, data: feeds.source, ...c, layers };
+      io.out(JSON.stringify(all, null, 2));
       return 0;
     }
     io.out(`${source.label} against ${reference.label} on ${feeds.source} (${c.count} samples)`);
@@ -110,6 +118,7 @@ async function evalFeeds(
       io.out(`  top-1 error (${c.labelled.output})  ${formatPercent(c.labelled.reference)} -> `
         + `${formatPercent(c.labelled.candidate)}`);
     }
+    if (layers !== undefined) io.out(formatLayers(layers));
     return 0;
   }
   const d = await describeOutputs(source.model, feeds, opts);
@@ -124,4 +133,14 @@ async function evalFeeds(
   }
   if (d.labelled !== undefined) io.out(`  top-1 error (${d.labelled.output})  ${formatPercent(d.labelled.top1Error)}`);
   return 0;
+}
+
+/** The per-layer table: value, SQNR, cosine, max |Δ|, in the reference's node order. */
+function formatLayers(layers: readonly OutputFidelity[]): string {
+  const db = (x: number): string => (Number.isFinite(x) ? x.toFixed(1) : '∞');
+  return ['', 'per layer (values both models compute):', formatTable(
+    [{ header: 'value' }, { header: 'SQNR dB', align: 'right' }, { header: 'cosine', align: 'right' },
+      { header: 'max |Δ|', align: 'right' }],
+    layers.map((l) => [l.name, db(l.sqnrDb), l.cosine.toFixed(5), l.maxAbsError.toPrecision(3)]),
+  )].join('\n');
 }

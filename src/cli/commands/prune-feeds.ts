@@ -6,13 +6,13 @@
 import type { SparsityTarget } from '../../compress/pruning/unstructured/types.js';
 import type { RawOptions } from '../../compress/options.js';
 import { pruneWeightsOnly } from '../../compress/pruning/unstructured/pipeline.js';
-import { readFeedDir } from '../../data/feeds.js';
 import { SlimnetError } from '../../ir/errors.js';
 import { formatFidelity } from '../../metrics/fidelity.js';
 import { saveModel } from '../../onnx/index.js';
 import { formatInt } from '../../report/format.js';
 import { compareModels } from '../../runtime/compare.js';
 import { isGiven, optInt, optString, type CommandIo, type ParsedOptions } from '../command.js';
+import { readFeedsFor } from '../feeds-source.js';
 import type { ModelSource } from '../model-source.js';
 
 /** What a feed-directory prune needs from the command line. */
@@ -31,7 +31,7 @@ export async function pruneOnFeeds(r: FeedPruneRequest, o: ParsedOptions, io: Co
     throw new SlimnetError('INVALID_ARGUMENT', `--finetune-epochs needs a labelled data set; '${spec}' is a feed `
       + 'directory (drop the flag: pruning on feeds does not fine-tune)');
   }
-  const feeds = readFeedDir(spec);
+  const feeds = readFeedsFor(spec, io);
   const pruned = await pruneWeightsOnly(r.source.model, {
     method: r.method, sparsity: r.sparsity, methodOptions: r.methodOptions,
   });

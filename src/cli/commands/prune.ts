@@ -150,7 +150,7 @@ async function runUnstructured(source: ModelSource, method: string, o: ParsedOpt
   const progress = (p: TrainProgress): void => {
     if (p.kind === 'epoch') io.err(`fine-tuning epoch ${p.epoch}/${p.epochs}: train loss ${p.loss.toFixed(4)}`);
   };
-  const dataset = loadDataFor(source, optString(o, 'data') ?? 'mnist', dataOptions(o));
+  const dataset = loadDataFor(source, optString(o, 'data') ?? 'mnist', dataOptions(o), io);
   const r = await pruneAndRetrain(source.model, {
     method, sparsity, finetuneEpochs: epochs, dataset,
     methodOptions, ...(pl === 'auto' ? { perLayer: 'auto' as const } : {}), ...train,
@@ -196,7 +196,7 @@ async function runStructured(
   const target = parseTarget(optString(o, 'target') ?? '0.5');
   const extras = structuredOptions(criterion, optString(o, 'options'));
   const runs = optInt(o, 'latency-runs', 50);
-  const data = loadDataFor(source, optString(o, 'data') ?? 'mnist', dataOptions(o));
+  const data = loadDataFor(source, optString(o, 'data') ?? 'mnist', dataOptions(o), io);
   const r = await structuredPrune(source.model, {
     criterion, target: { macsRatio: target }, dataset: data, finetuneEpochs: optInt(o, 'finetune-epochs', 1),
     steps: optInt(o, 'steps', 1), ...(pl === undefined ? {} : { perLayer: pl }), ...extras,

@@ -15,7 +15,8 @@ import {
   COUNT, optInt, optString, POSITIVE_INT, requirePositional, SEED, type Command, type OptionSpecs,
 } from '../command.js';
 import { loadDataFor } from '../data-source.js';
-import { isFeedDir, readFeedDir } from '../../data/feeds.js';
+import { isFeedDir } from '../../data/feeds.js';
+import { readFeedsFor } from '../feeds-source.js';
 import { formatFidelity } from '../../metrics/fidelity.js';
 import { methodFlagHelp, methodFlagSpecs, methodOptionsFromFlags } from '../method-flags.js';
 import { resolveModel } from '../model-source.js';
@@ -70,8 +71,8 @@ export const quantizeCommand: Command = {
     const testLimit = optString(o, 'test-limit') === undefined ? limit : optInt(o, 'test-limit', 0);
     const dataOpts = { ...(limit === undefined ? {} : { limit }), ...(testLimit === undefined ? {} : { testLimit }) };
     const spec = optString(o, 'data') ?? 'mnist';
-    const feeds = isFeedDir(spec) ? readFeedDir(spec) : undefined;
-    const data = feeds === undefined ? loadDataFor(source, spec, dataOpts) : undefined;
+    const feeds = isFeedDir(spec) ? readFeedsFor(spec, io) : undefined;
+    const data = feeds === undefined ? loadDataFor(source, spec, dataOpts, io) : undefined;
     const json = o.json === true;
     const r = await quantize(source.model, {
       method, options: raw, ...(data === undefined ? {} : { data }), ...(feeds === undefined ? {} : { feeds }), threads: optInt(o, 'threads', 2), seed: optInt(o, 'seed', 0),

@@ -3,12 +3,12 @@
  * outputs, over the first `batches` batches of a split. Pass 1 collects min / max; for percentile and
  * entropy a second pass fills a 2048-bin histogram of |x| over [0, max|x|].
  */
-import { feedBatches, splitFeeds, type FeedSet } from '../../../data/feeds.js';
+import { splitFeeds, type FeedSet } from '../../../data/feeds.js';
 import type { Split } from '../../../data/types.js';
 import { SlimnetError } from '../../../ir/errors.js';
 import type { Model } from '../../../ir/graph.js';
 import { Tensor } from '../../../ir/tensor.js';
-import { checkFeeds } from '../../../runtime/compare.js';
+import { feedRuns } from '../../../runtime/feed-run.js';
 import { Session } from '../../../runtime/session.js';
 import { accumulateHistogram, HISTOGRAM_BINS, type CalibrationMethod, type TensorStats } from './ranges.js';
 
@@ -48,12 +48,9 @@ export async function forEachCalibrationBatch(
   try {
     let i = 0;
     const feeds = 'inputs' in opts.split ? opts.split : splitFeeds(opts.split, input);
-    checkFeeds(session.inputs, feeds, 'the model being calibrated');
-    for (const b of feedBatches(feeds, opts.batchSize ?? 64)) {
-      if (i >= count) break;
-      const out = await session.run(b.feeds, names);
-      visit(out, i++);
-    }
+    const batchSize = opts.batchSize ?? 64;
+    const run = { batchSize, limit: count * batchSize, outputs: names };
+    for await (const r of feedRuns(session, feeds, run, 'the model being calibrated')) visit(r.outputs, i++);
   } finally {
     await session.release();
   }
