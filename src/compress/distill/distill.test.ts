@@ -133,7 +133,10 @@ test('attention transfer pairs the ends of each resolution by default and trains
   const r = await distill({ ...common, dataset: data(), method: 'at', teacher, student, epochs: 2, lr: 0.05, beta: 1000 });
   assert.ok(r.history[1]!.trainLoss < r.history[0]!.trainLoss, `loss ${r.history[0]!.trainLoss} -> ${r.history[1]!.trainLoss}`);
   await assert.rejects(
-    distill({ ...common, dataset: data(), method: 'at', teacher, student, epochs: 1, layers: [{ student: 'features.1.1.conv', teacher: 'features.2.3.conv' }] }),
+    distill({
+      ...common, dataset: data(), method: 'at', teacher, student, epochs: 1,
+      atLayers: 'features.1.1.conv=features.2.3.conv',
+    }),
     (e: unknown) => isSlimnetError(e, 'SHAPE_MISMATCH') && /spatial sizes must match/.test(e.message),
   );
 });
@@ -144,8 +147,10 @@ test('bad options are typed errors raised before any training', async () => {
   const base = { ...common, dataset: data(), teacher, student, epochs: 1 };
   await assert.rejects(distill({ ...base, method: 'fitnets', hint: 'features.1.1.conv' }), /both the hint layer/);
   await assert.rejects(distill({ ...base, method: 'fitnets', hint: 'nope', guided: 'features.1.1.conv' }), /'nope' is neither a node nor an activation.*candidates/);
-  await assert.rejects(distill({ ...base, method: 'kd', temperature: -1 }), /temperature must be > 0/);
+  const negative = /option 'temperature' must be in \[0, inf\], got -1/;
+  await assert.rejects(distill({ ...base, method: 'kd', temperature: -1 }), negative);
   await assert.rejects(distill({ ...base, method: 'kd', epochs: 0 }), /epochs must be a positive integer/);
-  await assert.rejects(distill({ ...base, method: 'nope' } as never), /unknown distillation method 'nope'; use kd, fitnets, at/);
+  const nope = /unknown distillation method 'nope' \(registered: kd, fitnets, at\)/;
+  await assert.rejects(distill({ ...base, method: 'nope' } as never), nope);
   await assert.rejects(distill({ ...base, method: 'kd', student: mlp(0.1, 1), teacher: buildZooModel('lenet5', { inputShape: [1, 32, 32] }) }), /must read the same images/);
 });

@@ -4,11 +4,12 @@
  * transfer ('at'). Returns the trained student and the history of every stage.
  */
 import { loadDataset } from '../../data/load.js';
-import { SlimnetError } from '../../ir/errors.js';
 import type { Model } from '../../ir/graph.js';
 import { saveModel } from '../../onnx/index.js';
 import { evaluate } from '../../runtime/evaluate.js';
-import { distillMethods, DISTILL_METHOD_NAMES, type DistillMethod, type DistillOptions } from './methods.js';
+import type { RawOptions } from '../options.js';
+import { resolveMethodOptions } from '../registry.js';
+import { distillationMethod, type DistillOptions } from './methods.js';
 import { setupDistillation } from './stage.js';
 import type { DistillResult } from './types.js';
 
@@ -17,19 +18,16 @@ import type { DistillResult } from './types.js';
  * embedded in the training graph.
  */
 export async function distill(o: DistillOptions): Promise<DistillResult> {
-  const method = Object.prototype.hasOwnProperty.call(distillMethods, o.method)
-    ? (distillMethods[o.method] as unknown as DistillMethod<DistillOptions>)
-    : undefined;
-  if (method === undefined) {
-    throw new SlimnetError('INVALID_ARGUMENT', `unknown distillation method '${String(o.method)}'; use ${DISTILL_METHOD_NAMES.join(', ')}`);
-  }
-  const s = setupDistillation(o, method.usesLogits(o));
+  const method = distillationMethod(o.method);
+  const given = o as unknown as RawOptions; // the method's options are primitives (see MethodDistillOptions)
+  const mo = resolveMethodOptions(method, Object.fromEntries(Object.keys(method.options).map((k) => [k, given[k]])));
+  const s = setupDistillation(o, method.usesLogits(mo));
   const teacherTestError = o.evaluateTeacher === true ? await teacherError(s.teacher, o) : undefined;
-  const r = await method.run(s, o);
+  const r = await method.run(s, mo);
   if (o.output !== undefined) saveModel(r.model, o.output, { externalData: false });
   return {
     model: r.model, history: r.history, testError: r.testError,
-    settings: r.settings, methodSettings: method.describe(s, o),
+    settings: r.settings, methodSettings: method.describe(s, mo),
     ...(teacherTestError === undefined ? {} : { teacherTestError }),
   };
 }

@@ -5,20 +5,27 @@ import { TRAIN_DEFAULTS } from '../../train/defaults.js';
 import type { LossBuilder } from '../../train/training-graph.js';
 import { logitsOf } from '../../train/graph-edit.js';
 import { kdLoss, type KdWeights } from './losses.js';
-import { positiveInt, teacherValues, trainStage, type DistillSetup, type StageResult } from './stage.js';
-import type { DistillBaseOptions, DistillTrainSettings } from './types.js';
-
-/** Options of Hinton's knowledge distillation: temperature T and soft-target weight α. */
-export interface KdOptions extends DistillBaseOptions {
-  readonly method: 'kd';
-  /** Softmax temperature T of teacher and student (default 4; Hinton used 20 on MNIST). */
-  readonly temperature?: number;
-  /** Weight α of the soft-target term (with its T² factor); the hard labels get 1 − α (default 0.9). */
-  readonly alpha?: number;
-}
+import { defineOptions } from '../options.js';
+import { positiveInt, teacherValues, trainStage, type DistillSetup } from './stage.js';
+import { defineDistillMethod, type DistillTrainSettings, type MethodDistillOptions } from './types.js';
 
 /** Defaults of Hinton's knowledge distillation: temperature 4, soft-target weight α = 0.9. */
 export const KD_DEFAULTS = { temperature: 4, alpha: 0.9 } as const;
+
+/** Options of Hinton's knowledge distillation: softmax temperature T and soft-target weight α. */
+export const KD_OPTIONS = defineOptions({
+  temperature: {
+    type: 'number', placeholder: 'T', min: 0, default: KD_DEFAULTS.temperature,
+    description: 'soft-target temperature T > 0 (Hinton used 20 on MNIST)',
+  },
+  alpha: {
+    type: 'number', placeholder: 'A', min: 0, max: 1, default: KD_DEFAULTS.alpha,
+    description: 'weight of the soft targets (with their T² factor); the labels get 1 - A',
+  },
+});
+
+/** Library options of Hinton's knowledge distillation: temperature T and soft-target weight α. */
+export type KdOptions = MethodDistillOptions<'kd', typeof KD_OPTIONS>;
 
 /** The soft-target weights of options that may leave them out. */
 export function kdWeights(o: { readonly temperature?: number; readonly alpha?: number }): KdWeights {
@@ -66,11 +73,16 @@ export function describeKd(_s: DistillSetup, o: { readonly temperature?: number;
   return `temperature ${w.temperature}, alpha ${w.alpha}`;
 }
 
-export async function runKd(s: DistillSetup, o: KdOptions): Promise<StageResult> {
-  const w = kdWeights(o);
-  const lr = softTargetLr(o, w);
-  return trainStage(s, {
-    stage: 'distill', model: s.student, epochs: positiveInt(o.epochs, 'epochs'), loss: kdLossBuilder(s, w),
-    ...(lr === undefined ? {} : { lr }),
-  });
-}
+/** Hinton's knowledge distillation, as registered: `--method kd`. */
+export const kdMethod = defineDistillMethod({
+  name: 'kd', summary: 'soft targets of the teacher (temperature T, weight alpha)', reference: 'Hinton et al. 2015',
+  options: KD_OPTIONS, usesLogits: () => true, describe: describeKd,
+  run(s, o) {
+    const w = kdWeights(o);
+    const lr = softTargetLr(s.options, w);
+    return trainStage(s, {
+      stage: 'distill', model: s.student, epochs: positiveInt(s.options.epochs, 'epochs'), loss: kdLossBuilder(s, w),
+      ...(lr === undefined ? {} : { lr }),
+    });
+  },
+});

@@ -1,39 +1,25 @@
-/** The distillation methods, registered once here (one line per method). */
-import { describeAt, runAt, type AtOptions } from './at.js';
-import { describeFitnets, runFitnets, type FitnetsOptions } from './fitnets.js';
-import { describeKd, runKd, type KdOptions } from './kd.js';
-import type { DistillSetup, StageResult } from './stage.js';
+/** The distillation registry: `slimnet distill --method NAME` and `distill()` look methods up here. */
+import { Registry } from '../registry.js';
+import { atMethod, type AtOptions } from './at.js';
+import { fitnetsMethod, type FitnetsOptions } from './fitnets.js';
+import { kdMethod, type KdOptions } from './kd.js';
+import type { DistillMethod } from './types.js';
 
 /** Options of `distill`, tagged by method. */
 export type DistillOptions = KdOptions | FitnetsOptions | AtOptions;
 
-/** The distillation method names ('kd', 'fitnets', 'at'). */
-export type DistillMethodName = DistillOptions['method'];
+const registry = new Registry<DistillMethod>('distillation');
+for (const m of [kdMethod, fitnetsMethod, atMethod]) registry.register(m);
 
-/** A distillation method of the registry: description, whether it uses logits, and its run and describe functions. */
-export interface DistillMethod<O extends DistillOptions> {
-  readonly description: string;
-  /** Whether the method compares teacher and student logits (both need the same classes). */
-  readonly usesLogits: (o: O) => boolean;
-  readonly run: (s: DistillSetup, o: O) => Promise<StageResult>;
-  /** The method's own settings in words, defaults filled in (printed by the command). */
-  readonly describe: (s: DistillSetup, o: O) => string;
+/** Adds a distillation method to `slimnet distill --method` and `distill()`; returns it. */
+export function registerDistillMethod(m: DistillMethod): DistillMethod {
+  return registry.register(m);
 }
 
-/** The distillation methods by name. */
-export const distillMethods: { readonly [M in DistillMethodName]: DistillMethod<Extract<DistillOptions, { method: M }>> } = {
-  kd: {
-    description: 'Hinton soft targets (temperature T, weight alpha)', usesLogits: () => true, run: runKd, describe: describeKd,
-  },
-  fitnets: {
-    description: 'FitNets: hint layer + regressor (stage 1), then soft targets (stage 2)',
-    usesLogits: () => true, run: runFitnets, describe: describeFitnets,
-  },
-  at: {
-    description: 'attention transfer on spatial attention maps of paired layers',
-    usesLogits: (o) => (o.alpha ?? 0) > 0, run: runAt, describe: describeAt,
-  },
-};
+/** Every registered distillation method, in --help order (a live view of the registry). */
+export const distillationMethods: readonly DistillMethod[] = registry.all();
 
-/** Names of the distillation methods: kd, fitnets, at. */
-export const DISTILL_METHOD_NAMES = Object.keys(distillMethods) as DistillMethodName[];
+/** The distillation method called `name`, or a typed error listing the registered ones. */
+export function distillationMethod(name: string): DistillMethod {
+  return registry.get(name);
+}

@@ -4,6 +4,9 @@ import type { Model } from '../../ir/graph.js';
 import type { TrainSettings } from '../../train/defaults.js';
 import type { EpochStats, TrainOptions, TrainProgress } from '../../train/types.js';
 import type { ZooOptions } from '../../zoo/options.js';
+import type { OptionSpecs, OptionValue, OptionValues } from '../options.js';
+import type { MethodEntry } from '../registry.js';
+import type { DistillSetup, StageResult } from './stage.js';
 
 /** Training settings passed through to train() unchanged (same meaning and defaults as there). */
 export type DistillTrainSettings = Pick<
@@ -69,3 +72,22 @@ export interface DistillResult {
   /** The method's own settings, defaults filled in (temperature, alpha, layers...), in words. */
   readonly methodSettings: string;
 }
+
+/** A distillation method of the registry: its options schema, whether it uses logits, and how it runs. */
+export interface DistillMethod<S extends OptionSpecs = OptionSpecs> extends MethodEntry<S> {
+  /** Whether the method compares teacher and student logits (both need the same classes). */
+  usesLogits(o: OptionValues<S>): boolean;
+  /** Trains the student (the common options are `s.options`). */
+  run(s: DistillSetup, o: OptionValues<S>): Promise<StageResult>;
+  /** The method's own settings in words, defaults filled in (printed by the command). */
+  describe(s: DistillSetup, o: OptionValues<S>): string;
+}
+
+/** A distillation method whose functions see its options typed from the `options` schema. */
+export function defineDistillMethod<const S extends OptionSpecs>(m: DistillMethod<S>): DistillMethod {
+  return m as unknown as DistillMethod;
+}
+
+/** Library options of one method: the common ones, its name, and the options of its schema (all optional). */
+export type MethodDistillOptions<N extends string, S extends OptionSpecs> = DistillBaseOptions
+  & { readonly method: N } & { readonly [K in keyof S]?: OptionValue<S[K]> };
