@@ -24,7 +24,7 @@ export function resolveMethodOptions(m: MethodEntry, raw: RawOptions): AnyOption
   return resolveOptions(`method '${m.name}'`, m.options, raw);
 }
 
-const NAME = /^[a-z][a-z0-9-]*$/;
+const NAME = /^[a-z0-9][a-z0-9-]*$/;
 
 /** A family's methods, in registration (= --help) order. */
 export class Registry<M extends MethodEntry> {

@@ -39,12 +39,12 @@ test('rewrite writes a smaller model that inspect and eval accept, and reports p
 test('rewrite --help lists every rewrite; usage and option errors are typed', async () => {
   const help = await cli('rewrite', '--help');
   assert.equal(help.code, 0);
-  for (const name of ['depthwise', 'fire', 'shuffle', 'factorize', '5x5-to-3x3', 'gap', 'width', 'resolution']) assert.match(help.out, new RegExp(`\\n  ${name} `));
+  for (const name of ['depthwise', 'fire', 'shuffle', 'factorize', '5x5-to-3x3', 'gap', 'width', 'resolution']) assert.match(help.out, new RegExp(`\\n  ${name}: `));
   const cases: Array<[string[], RegExp]> = [
     [['rewrite', 'lenet5', '--out', join(dir, 'a.onnx')], /\[INVALID_ARGUMENT\].*--to is required/],
-    [['rewrite', 'lenet5', '--to', 'squash', '--out', join(dir, 'a.onnx')], /unknown rewrite 'squash'/],
+    [['rewrite', 'lenet5', '--to', 'squash', '--out', join(dir, 'a.onnx')], /unknown compact rewrite method 'squash'/],
     [['rewrite', 'lenet5', '--to', 'width', '--out', join(dir, 'a.onnx')], /needs --width-mult/],
-    [['rewrite', 'lenet5', '--to', 'depthwise', '--groups', '2', '--out', join(dir, 'a.onnx')], /--groups applies to --to shuffle/],
+    [['rewrite', 'lenet5', '--to', 'depthwise', '--groups', '2', '--out', join(dir, 'a.onnx')], /--groups is an option of shuffle/],
     [['rewrite', 'lenet5', '--to', 'depthwise', '--layers', 'conv1', '--out', join(dir, 'a.onnx')], /'conv1' cannot be rewritten/],
     [['rewrite', 'lenet5', '--to', 'resolution', '--size', 'big', '--out', join(dir, 'a.onnx')], /--size expects H or HxW/],
     [['rewrite', 'lenet5', '--to', 'gap'], /--out PATH is required/],

@@ -5,16 +5,21 @@
  */
 import { describeConv, producerName, replaceNode, zeroBias } from './graph-util.js';
 import { rewriteConvs } from './conv-select.js';
-import type { CompactRewrite } from './rule.js';
+import { defineRewrite } from './rule.js';
 
-export const depthwiseRewrite: CompactRewrite<'depthwise'> = {
+export const depthwiseRewrite = defineRewrite({
+  options: {
+    noActivation: {
+      type: 'boolean', description: 'no BatchNorm + ReLU between the depthwise and pointwise convs', default: false,
+    },
+  },
   name: 'depthwise',
   summary: 'k×k conv → depthwise k×k + BN + ReLU + pointwise 1×1 (MobileNet)',
   fits: false,
   needsChange: true,
   apply(ctx, opts) {
-    const activation = opts.activation ?? true;
-    return rewriteConvs(ctx, opts.layers, (c) => {
+    const activation = !opts.noActivation;
+    return rewriteConvs(ctx, ctx.layers, (c) => {
       if (c.group !== 1) return `already grouped (group ${c.group})`;
       if (c.kh * c.kw === 1) return 'a 1x1 conv is already pointwise';
       if (c.cin === 1) return 'one input channel: the conv is already as cheap as a depthwise one';
@@ -38,4 +43,4 @@ export const depthwiseRewrite: CompactRewrite<'depthwise'> = {
       return { layers: [name], into, detail: `${describeConv(c)} => dw ${c.kh}x${c.kw}${activation ? ' + BN + ReLU' : ''} + pw 1x1 ${c.cin}->${c.cout}` };
     });
   },
-};
+});

@@ -67,33 +67,33 @@ test('shuffle (fit) of a conv whose weight is block-structured in shuffled order
   for (let q = 0; q < cout; q++) groupOf[shuffledPosition(q, cout, g)] = Math.floor(q / (cout / g));
   const rng = new Rng(5);
   const blocky = convModel(cin, cout, 3, (o, i) => (Math.floor(i / (cin / g)) === groupOf[o] ? rng.normal() : 0));
-  const r = rewrite(blocky, { to: 'shuffle', groups: g, init: 'fit' });
+  const r = rewrite(blocky, { to: 'shuffle', init: 'fit', options: { groups: g } });
   assert.equal(r.model.graph.findNode('conv.gconv')?.attrInt('group', 1), 2);
   assert.equal(r.report.changes[0]?.paramsAfter, (cout * cin * 9) / g + cout);
   await expectSameOutputs(blocky, r.model, 'block-structured conv');
   const dense = convModel(cin, cout, 3, () => rng.normal());
-  await assert.rejects(expectSameOutputs(dense, rewrite(dense, { to: 'shuffle', groups: g, init: 'fit' }).model, 'dense conv'));
+  await assert.rejects(expectSameOutputs(dense, rewrite(dense, { to: 'shuffle', init: 'fit', options: { groups: g } }).model, 'dense conv'));
 });
 
 test('width 1.0 changes nothing; widening with fit weights (Net2WiderNet) keeps the function', async () => {
   const vgg = buildZooModel('vgg', { width: 0.25, seed: 2 });
-  const same = rewrite(vgg, { to: 'width', multiplier: 1 });
+  const same = rewrite(vgg, { to: 'width', options: { widthMult: 1 } });
   assert.equal(same.report.changes.length, 0);
   assert.deepEqual(same.report.after, same.report.before);
   await expectSameOutputs(vgg, same.model, 'width 1.0');
   for (const [zoo, w] of [['vgg', 0.25], ['resnet20', 0.25], ['mobilenet', 0.25], ['lenet5', 0.2]] as const) {
     const model = buildZooModel(zoo, { width: w, seed: 1 });
-    const wide = rewrite(model, { to: 'width', multiplier: 2, init: 'fit' });
+    const wide = rewrite(model, { to: 'width', init: 'fit', options: { widthMult: 2 } });
     assert.ok(wide.report.after.macs > 3 * wide.report.before.macs, zoo);
     await expectSameOutputs(model, wide.model, `${zoo} widened x2`);
-    const fresh = rewrite(model, { to: 'width', multiplier: 2 });
+    const fresh = rewrite(model, { to: 'width', options: { widthMult: 2 } });
     await assert.rejects(expectSameOutputs(model, fresh.model, `${zoo} widened x2, new weights`));
   }
 });
 
 test('gap (fit): a GAP + fc head becomes 1×1 conv + GAP with the same outputs', async () => {
   const model = buildZooModel('resnet20', { width: 0.25, seed: 4 });
-  const r = rewrite(model, { to: 'gap', head: 'conv', init: 'fit' });
+  const r = rewrite(model, { to: 'gap', init: 'fit', options: { head: 'conv' } });
   assert.deepEqual(r.model.graph.nodes.slice(-3).map((n) => n.opType), ['Conv', 'GlobalAveragePool', 'Flatten']);
   await expectSameOutputs(model, r.model, 'GAP + fc -> conv + GAP');
 });

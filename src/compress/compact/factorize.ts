@@ -11,7 +11,7 @@ import { SlimnetError } from '../../ir/errors.js';
 import { Tensor } from '../../ir/tensor.js';
 import { costReason, rewriteConvs } from './conv-select.js';
 import { describeConv, producerName, replaceNode, zeroBias, type ConvInfo } from './graph-util.js';
-import type { CompactRewrite } from './rule.js';
+import { defineRewrite } from './rule.js';
 
 /** Leading eigenvector of a small symmetric PSD matrix (row-major n×n) by power iteration. */
 function leadingEigenvector(a: Float64Array, n: number): Float64Array {
@@ -62,7 +62,12 @@ function fitFilters(c: ConvInfo): { vertical: Float64Array; horizontal: Float64A
   return { vertical, horizontal, error: errSum / cout };
 }
 
-export const factorizeRewrite: CompactRewrite<'factorize'> = {
+export const factorizeRewrite = defineRewrite({
+  options: {
+    midChannels: {
+      type: 'integer', placeholder: 'N', description: 'intermediate channels (default: the output channels)', min: 1,
+    },
+  },
   name: 'factorize',
   summary: 'k×k conv → 1×k conv → k×1 conv (spatial factorisation)',
   fits: true,
@@ -71,7 +76,7 @@ export const factorizeRewrite: CompactRewrite<'factorize'> = {
     if (opts.midChannels !== undefined && !(Number.isInteger(opts.midChannels) && opts.midChannels >= 1)) {
       throw new SlimnetError('INVALID_ARGUMENT', `factorize: midChannels must be a positive integer, got ${opts.midChannels}`);
     }
-    return rewriteConvs(ctx, opts.layers, (c, named) => {
+    return rewriteConvs(ctx, ctx.layers, (c, named) => {
       if (c.group !== 1) return `grouped conv (group ${c.group})`;
       if (c.kh < 2 || c.kw < 2) return `a ${c.kh}x${c.kw} kernel is already one-dimensional`;
       if (ctx.init === 'fit' && opts.midChannels !== undefined && opts.midChannels !== c.cout) return `init 'fit' needs midChannels = the output channels (${c.cout})`;
@@ -107,4 +112,4 @@ export const factorizeRewrite: CompactRewrite<'factorize'> = {
       return { layers: [name], into, detail: `${describeConv(c)} => 1x${c.kw} ${c.cin}->${mid} + ${c.kh}x1 ${mid}->${c.cout}${note}` };
     });
   },
-};
+});

@@ -9,7 +9,7 @@ import { SlimnetError } from '../../ir/errors.js';
 import { Tensor } from '../../ir/tensor.js';
 import { costReason, padsFor, rewriteConvs } from './conv-select.js';
 import { describeConv, producerName, replaceNode, zeroBias, type ConvInfo } from './graph-util.js';
-import type { CompactRewrite } from './rule.js';
+import { defineRewrite } from './rule.js';
 
 interface Branches {
   readonly p1: readonly [number, number, number, number];
@@ -34,21 +34,30 @@ function split(cout: number, sr: number, e3r: number): { s: number; e1: number; 
   return { s, e1: cout - e3, e3 };
 }
 
-function fraction(v: number | undefined, fallback: number, what: string): number {
-  const r = v ?? fallback;
+function fraction(r: number, what: string): number {
   if (!(r > 0 && r < 1)) throw new SlimnetError('INVALID_ARGUMENT', `fire: ${what} must be in (0, 1), got ${r}`);
   return r;
 }
 
-export const fireRewrite: CompactRewrite<'fire'> = {
+export const fireRewrite = defineRewrite({
+  options: {
+    squeezeRatio: {
+      type: 'number', placeholder: 'F', default: 0.125, min: 0, max: 1,
+      description: 'squeeze channels / output channels, in (0, 1)',
+    },
+    expand3x3Ratio: {
+      type: 'number', placeholder: 'F', default: 0.5, min: 0, max: 1,
+      description: 'share of 3x3 expand channels, in (0, 1)',
+    },
+  },
   name: 'fire',
   summary: 'conv → Fire module: squeeze 1×1 + ReLU → expand 1×1 ∥ expand 3×3, concatenated (SqueezeNet)',
   fits: false,
   needsChange: true,
   apply(ctx, opts) {
-    const sr = fraction(opts.squeezeRatio, 0.125, 'squeezeRatio');
-    const e3r = fraction(opts.expand3x3Ratio, 0.5, 'expand3x3Ratio');
-    return rewriteConvs(ctx, opts.layers, (c, named) => {
+    const sr = fraction(opts.squeezeRatio, 'squeezeRatio');
+    const e3r = fraction(opts.expand3x3Ratio, 'expand3x3Ratio');
+    return rewriteConvs(ctx, ctx.layers, (c, named) => {
       if (c.group !== 1) return `grouped conv (group ${c.group})`;
       if (c.dilations[0] !== 1 || c.dilations[1] !== 1) return 'dilated conv';
       if (c.cout < 2) return 'fewer than 2 output channels';
@@ -70,4 +79,4 @@ export const fireRewrite: CompactRewrite<'fire'> = {
       return { layers: [name], into, detail: `${describeConv(c)} => fire: squeeze 1x1 ${c.cin}->${s} + ReLU, expand 1x1 ${s}->${e1} || 3x3 ${s}->${e3}` };
     });
   },
-};
+});

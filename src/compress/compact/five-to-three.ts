@@ -9,7 +9,7 @@ import { Tensor } from '../../ir/tensor.js';
 import type { Value } from '../../ir/value.js';
 import { costReason, rewriteConvs } from './conv-select.js';
 import { describeConv, producerName, replaceNode, zeroBias, type ConvInfo } from './graph-util.js';
-import type { CompactRewrite } from './rule.js';
+import { defineRewrite } from './rule.js';
 
 type Pads = [number, number, number, number];
 
@@ -51,7 +51,13 @@ function stackMacs(c: ConvInfo, pads: readonly Pads[], mid: number): number {
   return macs;
 }
 
-export const fiveToThreeRewrite: CompactRewrite<'5x5-to-3x3'> = {
+export const fiveToThreeRewrite = defineRewrite({
+  options: {
+    midChannels: {
+      type: 'integer', placeholder: 'N', description: 'intermediate channels (default: the output channels)', min: 1,
+    },
+    noActivation: { type: 'boolean', description: 'no ReLU between the 3x3 convs', default: false },
+  },
   name: '5x5-to-3x3',
   summary: '5×5 conv → two 3×3 convs with ReLU between (k×k, odd k ≥ 5 → (k−1)/2 3×3 convs)',
   fits: false,
@@ -60,8 +66,8 @@ export const fiveToThreeRewrite: CompactRewrite<'5x5-to-3x3'> = {
     if (opts.midChannels !== undefined && !(Number.isInteger(opts.midChannels) && opts.midChannels >= 1)) {
       throw new SlimnetError('INVALID_ARGUMENT', `5x5-to-3x3: midChannels must be a positive integer, got ${opts.midChannels}`);
     }
-    const relu = opts.relu ?? true;
-    return rewriteConvs(ctx, opts.layers, (c, named) => {
+    const relu = !opts.noActivation;
+    return rewriteConvs(ctx, ctx.layers, (c, named) => {
       if (c.group !== 1) return `grouped conv (group ${c.group})`;
       if (c.dilations[0] !== 1 || c.dilations[1] !== 1) return 'dilated conv';
       if (c.kh !== c.kw || c.kh < 5 || c.kh % 2 === 0) return `a ${c.kh}x${c.kw} kernel (needs a square odd kernel of 5 or more)`;
@@ -93,4 +99,4 @@ export const fiveToThreeRewrite: CompactRewrite<'5x5-to-3x3'> = {
       return { layers: [name], into, detail: `${describeConv(c)} => ${n} x 3x3 (${c.cin}->${mid}${n > 2 ? `->...` : ''}->${c.cout})${relu ? ' with ReLU between' : ''}` };
     });
   },
-};
+});

@@ -14,7 +14,7 @@ import { Tensor } from '../../ir/tensor.js';
 import type { Value } from '../../ir/value.js';
 import type { StaticShapeOf } from '../../passes/specialize-shapes.js';
 import { producerName, replaceNode } from './graph-util.js';
-import type { CompactRewrite } from './rule.js';
+import { defineRewrite } from './rule.js';
 
 const PASS = new Set(['Relu', 'LeakyRelu', 'Sigmoid', 'Tanh', 'Dropout', 'Identity', 'Add', 'Gemm', 'MatMul']);
 const NONLINEAR = new Set(['Relu', 'LeakyRelu', 'Sigmoid', 'Tanh']);
@@ -108,15 +108,23 @@ function linearHead(head: Head): { w: Float32Array; b: Float32Array; features: n
   return { w, b, features };
 }
 
-export const gapRewrite: CompactRewrite<'gap'> = {
+export const gapRewrite = defineRewrite({
+  options: {
+    head: {
+      type: 'string', choices: ['conv', 'fc'], default: 'conv',
+      description: '1x1 conv to the classes + GAP (NIN), or GAP + one fc',
+    },
+  },
   name: 'gap',
   summary: 'fully connected head → global average pooling (1×1 conv to classes + GAP, or GAP + one fc)',
   fits: true,
   needsChange: true,
   apply(ctx, opts) {
-    const mode = opts.head ?? 'conv';
+    const mode = opts.head;
     if (mode !== 'conv' && mode !== 'fc') throw new SlimnetError('INVALID_ARGUMENT', `gap: head must be 'conv' or 'fc', got '${String(mode)}'`);
-    if (opts.layers !== undefined) throw new SlimnetError('INVALID_ARGUMENT', 'gap rewrites the model\'s head; it takes no layer list');
+    if (ctx.layers !== undefined) {
+      throw new SlimnetError('INVALID_ARGUMENT', 'gap rewrites the model\'s head; it takes no layer list');
+    }
     const graph = ctx.model.graph;
     const head = findHead(graph, ctx.shapeOf);
     const { channels: c, classes: k } = head;
@@ -164,4 +172,4 @@ export const gapRewrite: CompactRewrite<'gap'> = {
     const now = mode === 'conv' ? `1x1 conv ${c}->${k} + GAP` : `GAP + fc ${c}->${k}`;
     return { changes: [{ layers: removed, into, detail: `head ${old} => ${now}${ctx.init === 'fit' ? ' (fitted)' : ''}` }], skipped: [] };
   },
-};
+});

@@ -16,8 +16,7 @@ import { inferValueInfo } from '../../passes/infer-shapes.js';
 import type { ValueInfo } from '../../passes/shape-rules/index.js';
 import { batchInputShapes, numericShape, staticShapes } from '../../passes/specialize-shapes.js';
 import { isClassifier } from './graph-util.js';
-import type { CompactRewrite, RawChange, RewriteContext } from './rule.js';
-import type { ResolutionOptions } from './types.js';
+import { defineRewrite, type RawChange, type RewriteContext } from './rule.js';
 
 type InfoOf = (v: Value) => ValueInfo | undefined;
 
@@ -81,20 +80,39 @@ function fixWindow(ctx: RewriteContext, node: Node, infoOf: InfoOf, changes: Raw
   changes.push({ layers: [node.name], into: [node.name], detail: `whole-map ${node.opType} ${kernel.join('x')} => ${newIn.slice(2).join('x')}` });
 }
 
-function newSize(opts: ResolutionOptions, h: number, w: number): [number, number] {
-  if ((opts.size === undefined) === (opts.multiplier === undefined)) throw new SlimnetError('INVALID_ARGUMENT', 'resolution: give exactly one of size [H, W] and multiplier');
-  const size = opts.size ?? [Math.round(h * (opts.multiplier as number)), Math.round(w * (opts.multiplier as number))];
+/** 'H' or 'HxW' as [H, W]. */
+function parseSize(text: string): number[] {
+  const m = /^(\d+)(?:x(\d+))?$/.exec(text);
+  if (m === null) {
+    throw new SlimnetError('INVALID_ARGUMENT', `resolution: --size expects H or HxW (e.g. 20x20), got '${text}'`);
+  }
+  return [Number(m[1]), Number(m[2] ?? m[1])];
+}
+
+function newSize(opts: { size?: string | undefined; resolutionMult?: number | undefined }, h: number, w: number,
+): [number, number] {
+  const { size: text, resolutionMult: f } = opts;
+  if ((text === undefined) === (f === undefined)) {
+    throw new SlimnetError('INVALID_ARGUMENT', 'resolution: give exactly one of size (HxW) and resolutionMult');
+  }
+  const size = text !== undefined ? parseSize(text) : [Math.round(h * (f ?? 1)), Math.round(w * (f ?? 1))];
   if (size.length !== 2 || size.some((d) => !Number.isInteger(d) || d < 1)) throw new SlimnetError('INVALID_ARGUMENT', `resolution: the new size must be two positive integers, got [${size.join(',')}]`);
   return [size[0] as number, size[1] as number];
 }
 
-export const resolutionRewrite: CompactRewrite<'resolution'> = {
+export const resolutionRewrite = defineRewrite({
+  options: {
+    size: { type: 'string', placeholder: 'HxW', description: 'new input size, H or HxW (or give resolutionMult)' },
+    resolutionMult: { type: 'number', placeholder: 'F', description: 'input size multiplier (rounded)' },
+  },
   name: 'resolution',
   summary: 'resolution multiplier: new input size; flatten → fc sizes, reshapes and global windows follow',
   fits: false,
   needsChange: false,
   apply(ctx, opts) {
-    if (opts.layers !== undefined) throw new SlimnetError('INVALID_ARGUMENT', 'resolution changes the whole model; it takes no layer list');
+    if (ctx.layers !== undefined) {
+      throw new SlimnetError('INVALID_ARGUMENT', 'resolution changes the whole model; it takes no layer list');
+    }
     const graph = ctx.model.graph;
     const input = graph.inputs.find((v) => v.shape?.length === 4 && v.shape.slice(1).every((d) => typeof d === 'number'));
     if (input === undefined || input.shape === undefined) throw new SlimnetError('INVALID_ARGUMENT', 'resolution: the model has no image input [N, C, H, W] with static C, H, W');
@@ -124,4 +142,4 @@ export const resolutionRewrite: CompactRewrite<'resolution'> = {
     const at = (c: RawChange): number => (c.layers.length === 0 ? -1 : (order.get(c.layers[0] as string) ?? -1));
     return { changes: [...changes].sort((a, b) => at(a) - at(b)), skipped: [] };
   },
-};
+});

@@ -29,21 +29,21 @@ async function outputOf(model: Model, x = input(model)): Promise<Float32Array> {
 
 const CASES: ReadonlyArray<[string, number, RewriteOptions]> = [
   ['vgg', 0.25, { to: 'depthwise' }],
-  ['resnet20', 0.25, { to: 'depthwise', activation: false }],
+  ['resnet20', 0.25, { to: 'depthwise', options: { noActivation: true } }],
   ['vgg', 0.25, { to: 'fire' }],
-  ['resnet20', 0.25, { to: 'fire', squeezeRatio: 0.25 }],
-  ['vgg', 0.25, { to: 'shuffle', groups: 2 }],
+  ['resnet20', 0.25, { to: 'fire', options: { squeezeRatio: 0.25 } }],
+  ['vgg', 0.25, { to: 'shuffle', options: { groups: 2 } }],
   ['resnet20', 0.25, { to: 'shuffle' }],
   ['lenet5', 1, { to: 'factorize' }],
-  ['vgg', 0.25, { to: 'factorize', midChannels: 4 }],
-  ['lenet5', 1, { to: '5x5-to-3x3', midChannels: 10 }],
+  ['vgg', 0.25, { to: 'factorize', options: { midChannels: 4 } }],
+  ['lenet5', 1, { to: '5x5-to-3x3', options: { midChannels: 10 } }],
   ['lenet5', 1, { to: 'gap' }],
-  ['lenet5', 1, { to: 'gap', head: 'fc' }],
+  ['lenet5', 1, { to: 'gap', options: { head: 'fc' } }],
   ['mobilenet', 0.25, { to: 'gap' }],
-  ['resnet20', 0.25, { to: 'width', multiplier: 0.5 }],
-  ['mobilenet', 0.25, { to: 'width', multiplier: 1.5, divisor: 2 }],
-  ['lenet5', 1, { to: 'resolution', size: [20, 20] }],
-  ['shufflenet', 0.25, { to: 'resolution', multiplier: 0.75 }],
+  ['resnet20', 0.25, { to: 'width', options: { widthMult: 0.5 } }],
+  ['mobilenet', 0.25, { to: 'width', options: { widthMult: 1.5, divisor: 2 } }],
+  ['lenet5', 1, { to: 'resolution', options: { size: '20x20' } }],
+  ['shufflenet', 0.25, { to: 'resolution', options: { resolutionMult: 0.75 } }],
 ];
 
 test('every rewrite keeps the output shape, verifies, runs in onnxruntime and leaves its input alone', async () => {
@@ -83,7 +83,7 @@ test('depthwise: a k×k conv becomes dw k×k + BN + ReLU + pw 1×1 with the coun
 
 test('fire: squeeze / expand channel split and branch paddings keep the stride-2 output size', () => {
   const model = buildZooModel('resnet20', { width: 0.5 });
-  const { model: out, report } = rewrite(model, { to: 'fire', layers: ['layer2.0.conv1'], squeezeRatio: 0.25, expand3x3Ratio: 0.75 });
+  const { model: out, report } = rewrite(model, { to: 'fire', layers: ['layer2.0.conv1'], options: { squeezeRatio: 0.25, expand3x3Ratio: 0.75 } });
   // 8 -> 16 channels, stride 2: squeeze 4, expand 1x1 4, expand 3x3 12.
   const dims = (n: string): readonly number[] | undefined => out.graph.findNode(n)?.input(1).initializer?.dims;
   assert.deepEqual(dims('layer2.0.conv1.squeeze'), [4, 8, 1, 1]);
@@ -104,11 +104,11 @@ test('5x5-to-3x3 spreads the padding and keeps the stride on the last conv', () 
 });
 
 test('resolution: flatten → fc sizes and the shuffle reshapes follow the new input size', () => {
-  const { model: l5, report } = rewrite(buildZooModel('lenet5'), { to: 'resolution', size: [20, 20] });
+  const { model: l5, report } = rewrite(buildZooModel('lenet5'), { to: 'resolution', options: { size: '20x20' } });
   // 20 -> conv5 16 -> pool 8 -> conv5 4 -> pool 2: fc1 reads 50·2·2 features.
   assert.deepEqual(l5.graph.findNode('fc1')?.input(1).initializer?.dims, [500, 200]);
   assert.ok(report.changes.some((c) => /input 'input' 28x28 => 20x20/.test(c.detail)));
-  const { model: sn } = rewrite(buildZooModel('shufflenet', { width: 0.25 }), { to: 'resolution', size: [16, 16] });
+  const { model: sn } = rewrite(buildZooModel('shufflenet', { width: 0.25 }), { to: 'resolution', options: { size: '16x16' } });
   const targets = sn.graph.nodes.filter((n) => n.opType === 'Reshape' && n.name.endsWith('shuffle_split')).map((n) => n.input(1).initializer?.toNumbers().slice(3));
   assert.deepEqual(targets[0], [8, 8]);
   assert.deepEqual(targets[targets.length - 1], [2, 2]);
@@ -127,13 +127,13 @@ function reshapeModel(target: readonly number[]): Model {
 }
 
 test('resolution: a Constant-node flatten target is recomputed; a target it cannot read is UNSUPPORTED_OP', async () => {
-  const { model, report } = rewrite(reshapeModel([0, 128]), { to: 'resolution', size: [6, 6] });
+  const { model, report } = rewrite(reshapeModel([0, 128]), { to: 'resolution', options: { size: '6x6' } });
   assert.deepEqual(model.graph.findNode('flatten')?.input(1).initializer?.toNumbers(), [0, 72]);
   assert.deepEqual(model.graph.findNode('fc')?.input(1).initializer?.dims, [10, 72]);
   assert.ok(!model.graph.nodes.some((n) => n.opType === 'Constant'));
   assert.deepEqual(report.changes.map((c) => c.layers.join()), ['', 'conv', 'flatten', 'fc']);
   assert.equal((await outputOf(model)).length, 20);
-  assert.throws(() => rewrite(reshapeModel([0, 2, 4, 16]), { to: 'resolution', size: [6, 6] }), (e: Error & { code?: string }) => e.code === 'UNSUPPORTED_OP' && /'flatten'.*spells out the old size/.test(e.message));
+  assert.throws(() => rewrite(reshapeModel([0, 2, 4, 16]), { to: 'resolution', options: { size: '6x6' } }), (e: Error & { code?: string }) => e.code === 'UNSUPPORTED_OP' && /'flatten'.*spells out the old size/.test(e.message));
 });
 
 test('typed errors: unknown rewrite, unknown / ineligible layer, nothing eligible, unsupported fit, bad options', () => {
@@ -141,16 +141,16 @@ test('typed errors: unknown rewrite, unknown / ineligible layer, nothing eligibl
   const err = (opts: RewriteOptions, re: RegExp): void => {
     assert.throws(() => rewrite(l5, opts), (e: Error & { code?: string }) => e.code === 'INVALID_ARGUMENT' && re.test(e.message));
   };
-  err({ to: 'squeeze' } as unknown as RewriteOptions, /unknown rewrite 'squeeze'.*depthwise/);
+  err({ to: 'squeeze' } as unknown as RewriteOptions, /unknown compact rewrite method 'squeeze'.*depthwise/);
   err({ to: 'depthwise', layers: ['conv9'] }, /no layer named 'conv9'.*conv1, conv2/);
   err({ to: 'depthwise', layers: ['conv1'] }, /'conv1' cannot be rewritten: one input channel/);
   err({ to: 'depthwise', layers: ['fc1'] }, /'fc1' cannot be rewritten: not a Conv/);
   err({ to: 'fire' }, /no layer is eligible \(conv1: .*cropping/);
   err({ to: 'depthwise', init: 'fit' }, /no 'fit' initialisation/);
-  err({ to: 'shuffle', groups: 1 }, /groups must be an integer >= 2/);
-  err({ to: 'width', multiplier: 0 }, /multiplier must be > 0/);
+  err({ to: 'shuffle', options: { groups: 1 } }, /'groups' must be in \[2, inf\], got 1/);
+  err({ to: 'width', options: { widthMult: 0 } }, /widthMult must be > 0/);
   err({ to: 'resolution' }, /exactly one of size/);
-  err({ to: 'gap', head: 'fc', init: 'fit' }, /exactly one linear layer/);
-  assert.throws(() => rewrite(buildZooModel('vgg', { width: 0.25 }), { to: 'gap', head: 'fc' }), /already global average pooling \+ one fc/);
+  err({ to: 'gap', init: 'fit', options: { head: 'fc' } }, /exactly one linear layer/);
+  assert.throws(() => rewrite(buildZooModel('vgg', { width: 0.25 }), { to: 'gap', options: { head: 'fc' } }), /already global average pooling \+ one fc/);
   assert.throws(() => rewrite(buildZooModel('lenet-300-100'), { to: 'gap' }), /reads the model input 'input' directly/);
 });

@@ -1,6 +1,6 @@
 /**
  * rewrite(model, {to, layers?, ...}): the one entry point of the compact-filter rewrites. It copies the
- * model, applies the rewrite from the table, drops the replaced layers' weights, re-infers shapes, verifies
+ * model, applies the rewrite from the registry, drops the replaced layers' weights, re-infers shapes, verifies
  * the graph, checks that every output keeps its shape, and reports each changed layer with its parameters
  * and MACs (per sample) before and after.
  */
@@ -12,21 +12,17 @@ import { eliminateDeadCode } from '../../passes/dead-code.js';
 import { inferShapes } from '../../passes/infer-shapes.js';
 import { staticShapes } from '../../passes/specialize-shapes.js';
 import { LayerMaker } from './graph-util.js';
-import { isRewriteName, REWRITE_NAMES, REWRITES } from './rewrites.js';
-import type { CompactRewrite, RawChange, RewriteContext, RewriteOutcome } from './rule.js';
-import type { CostTotals, LayerChange, RewriteName, RewriteOptions, RewriteResult } from './types.js';
+import { resolveMethodOptions } from '../registry.js';
+import { compactRewrite } from './rewrites.js';
+import type { CompactRewrite, RawChange, RewriteContext } from './rule.js';
+import type { CostTotals, LayerChange, RewriteOptions, RewriteResult } from './types.js';
 
-/** Looks the rewrite up by `opts.to` and applies it (the table's key guarantees the options' type). */
-function run<K extends RewriteName>(ctx: RewriteContext, opts: Extract<RewriteOptions, { to: K }>): RewriteOutcome {
-  const entry = REWRITES[opts.to as K] as CompactRewrite<K>;
-  return entry.apply(ctx, opts);
-}
-
-function checkOptions(opts: RewriteOptions): void {
-  if (!isRewriteName(opts.to)) throw new SlimnetError('INVALID_ARGUMENT', `unknown rewrite '${String(opts.to)}'; available: ${REWRITE_NAMES.join(', ')}`);
+function checkOptions(entry: CompactRewrite, opts: RewriteOptions): void {
   const init = opts.init ?? 'he';
   if (init !== 'he' && init !== 'fit') throw new SlimnetError('INVALID_ARGUMENT', `init must be 'he' or 'fit', got '${String(init)}'`);
-  if (init === 'fit' && !REWRITES[opts.to].fits) throw new SlimnetError('INVALID_ARGUMENT', `rewrite '${opts.to}' has no 'fit' initialisation; use 'he'`);
+  if (init === 'fit' && !entry.fits) {
+    throw new SlimnetError('INVALID_ARGUMENT', `rewrite '${opts.to}' has no 'fit' initialisation; use 'he'`);
+  }
   if (opts.seed !== undefined && !Number.isInteger(opts.seed)) throw new SlimnetError('INVALID_ARGUMENT', `seed must be an integer, got ${opts.seed}`);
   if (opts.layers !== undefined && opts.layers.length === 0) throw new SlimnetError('INVALID_ARGUMENT', 'layers is empty; omit it to rewrite every eligible layer');
 }
@@ -56,12 +52,16 @@ function checkOutputs(before: Model, after: Model): void {
 
 /** Rewrites a copy of `model` into a compact architecture; the input model is not modified. */
 export function rewrite(model: Model, opts: RewriteOptions): RewriteResult {
-  checkOptions(opts);
-  const entry = REWRITES[opts.to];
+  const entry = compactRewrite(opts.to);
+  checkOptions(entry, opts);
+  const values = resolveMethodOptions(entry, opts.options ?? {});
   const copy = model.clone();
   const seed = opts.seed ?? 0;
-  const ctx: RewriteContext = { model: copy, shapeOf: staticShapes(copy), make: new LayerMaker(copy.graph, seed), init: opts.init ?? 'he', seed };
-  const outcome = run(ctx, opts);
+  const ctx: RewriteContext = {
+    model: copy, shapeOf: staticShapes(copy), make: new LayerMaker(copy.graph, seed), init: opts.init ?? 'he', seed,
+    layers: opts.layers,
+  };
+  const outcome = entry.apply(ctx, values);
   if (entry.needsChange && outcome.changes.length === 0) {
     const why = outcome.skipped.map((s) => `${s.layer}: ${s.reason}`).join('; ');
     throw new SlimnetError('INVALID_ARGUMENT', `rewrite '${opts.to}': no layer is eligible${why === '' ? '' : ` (${why})`}`);

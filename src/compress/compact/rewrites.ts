@@ -1,4 +1,5 @@
-/** The rewrite table: one entry per rewrite, keyed by its name (a missing or misfiled entry fails to compile). */
+/** The compact-rewrite registry: one line per rewrite; `rewrite()` and `slimnet rewrite --to` look rewrites up here. */
+import { Registry } from '../registry.js';
 import { depthwiseRewrite } from './depthwise.js';
 import { factorizeRewrite } from './factorize.js';
 import { fireRewrite } from './fire.js';
@@ -7,25 +8,22 @@ import { gapRewrite } from './gap.js';
 import { resolutionRewrite } from './resolution.js';
 import type { CompactRewrite } from './rule.js';
 import { shuffleRewrite } from './shuffle.js';
-import type { RewriteName } from './types.js';
 import { widthRewrite } from './width.js';
 
-/** The compact rewrites by name: depthwise, fire, shuffle, factorize, 5x5-to-3x3, gap, width, resolution. */
-export const REWRITES: { readonly [K in RewriteName]: CompactRewrite<K> } = {
-  depthwise: depthwiseRewrite,
-  fire: fireRewrite,
-  shuffle: shuffleRewrite,
-  factorize: factorizeRewrite,
-  '5x5-to-3x3': fiveToThreeRewrite,
-  gap: gapRewrite,
-  width: widthRewrite,
-  resolution: resolutionRewrite,
-};
+const registry = new Registry<CompactRewrite>('compact rewrite');
 
-/** Rewrite names in table order. */
-export const REWRITE_NAMES = Object.keys(REWRITES) as readonly RewriteName[];
+/** Adds a rewrite to `rewrite()` and `slimnet rewrite --to` (flags and help follow from its options); returns it. */
+export function registerRewrite(r: CompactRewrite): CompactRewrite {
+  return registry.register(r);
+}
 
-/** Whether a string names a compact rewrite. */
-export function isRewriteName(name: string): name is RewriteName {
-  return Object.prototype.hasOwnProperty.call(REWRITES, name);
+for (const r of [depthwiseRewrite, fireRewrite, shuffleRewrite, factorizeRewrite, fiveToThreeRewrite, gapRewrite,
+  widthRewrite, resolutionRewrite]) registerRewrite(r);
+
+/** Every registered rewrite, in --help order (a live view of the registry). */
+export const compactRewrites: readonly CompactRewrite[] = registry.all();
+
+/** The rewrite called `name`, or an INVALID_ARGUMENT error listing the registered ones. */
+export function compactRewrite(name: string): CompactRewrite {
+  return registry.get(name);
 }

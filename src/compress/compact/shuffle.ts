@@ -10,7 +10,7 @@ import { Tensor } from '../../ir/tensor.js';
 import { channelShuffle, shuffledPosition } from '../../zoo/shuffle.js';
 import { rewriteConvs } from './conv-select.js';
 import { describeConv, producerName, replaceNode, zeroBias, type ConvInfo } from './graph-util.js';
-import type { CompactRewrite } from './rule.js';
+import { defineRewrite } from './rule.js';
 
 /** Row q of the grouped weight = original filter shuffledPosition(q), restricted to group(q)'s input block. */
 function fittedWeight(c: ConvInfo, groups: number): { weight: Tensor; bias: Tensor | undefined } {
@@ -33,15 +33,21 @@ function fittedWeight(c: ConvInfo, groups: number): { weight: Tensor; bias: Tens
   return { weight: w, bias };
 }
 
-export const shuffleRewrite: CompactRewrite<'shuffle'> = {
+export const shuffleRewrite = defineRewrite({
+  options: {
+    groups: {
+      type: 'integer', placeholder: 'G', default: 4, min: 2,
+      description: 'groups; layers whose channels it does not divide are skipped',
+    },
+  },
   name: 'shuffle',
   summary: 'conv → grouped conv + channel shuffle (ShuffleNet)',
   fits: true,
   needsChange: true,
   apply(ctx, opts) {
-    const groups = opts.groups ?? 4;
+    const groups = opts.groups;
     if (!Number.isInteger(groups) || groups < 2) throw new SlimnetError('INVALID_ARGUMENT', `shuffle: groups must be an integer >= 2, got ${groups}`);
-    return rewriteConvs(ctx, opts.layers, (c) => {
+    return rewriteConvs(ctx, ctx.layers, (c) => {
       if (c.group !== 1) return `already grouped (group ${c.group})`;
       if (c.cin % groups !== 0 || c.cout % groups !== 0) return `${groups} groups do not divide ${c.cin} input and ${c.cout} output channels`;
       return undefined;
@@ -60,4 +66,4 @@ export const shuffleRewrite: CompactRewrite<'shuffle'> = {
       return { layers: [name], into: [producerName(conv), split, transpose, merge], detail: `${describeConv(c)} => ${c.kh}x${c.kw} g${groups} + channel shuffle` };
     });
   },
-};
+});

@@ -11,12 +11,12 @@ import type { RewriteOptions } from './types.js';
 const CASES: ReadonlyArray<[string, number, RewriteOptions]> = [
   ['vgg', 0.25, { to: 'depthwise' }],
   ['vgg', 0.25, { to: 'fire' }],
-  ['vgg', 0.25, { to: 'shuffle', groups: 2 }],
+  ['vgg', 0.25, { to: 'shuffle', options: { groups: 2 } }],
   ['lenet5', 0.5, { to: 'factorize' }],
-  ['lenet5', 0.5, { to: '5x5-to-3x3', midChannels: 4 }],
+  ['lenet5', 0.5, { to: '5x5-to-3x3', options: { midChannels: 4 } }],
   ['lenet5', 0.5, { to: 'gap' }],
-  ['resnet20', 0.25, { to: 'width', multiplier: 1.5 }],
-  ['shufflenet', 0.25, { to: 'resolution', size: [20, 20] }],
+  ['resnet20', 0.25, { to: 'width', options: { widthMult: 1.5 } }],
+  ['shufflenet', 0.25, { to: 'resolution', options: { size: '20x20' } }],
 ];
 
 test('every rewrite yields a model whose training graph runs a finite step', async () => {

@@ -1,12 +1,10 @@
 /**
- * Compact-filter rewrites: options (a union tagged by `to`) and the report every rewrite returns.
+ * Compact-filter rewrites: options (`to` names the rewrite) and the report every rewrite returns.
  * A rewrite produces a new architecture from a model: the changed layers get new weights (seeded He /
  * Xavier like the zoo, or fitted to the original where the rewrite can), the rest keeps its weights.
  */
 import type { Model } from '../../ir/graph.js';
-
-/** The rewrites, by CLI / option name. */
-export type RewriteName = 'depthwise' | 'fire' | 'shuffle' | 'factorize' | '5x5-to-3x3' | 'gap' | 'width' | 'resolution';
+import type { RawOptions } from '../options.js';
 
 /** How the new weights of rewritten layers are initialised. */
 export type RewriteInit = 'he' | 'fit';
@@ -30,76 +28,13 @@ export interface CommonRewriteOptions {
   readonly init?: RewriteInit;
 }
 
-/** k×k conv → depthwise k×k (+ BatchNorm + ReLU) → pointwise 1×1 (MobileNet). */
-export interface DepthwiseOptions extends CommonRewriteOptions {
-  readonly to: 'depthwise';
-  /** BatchNorm + ReLU between the depthwise and pointwise convs, as in MobileNet (default true). */
-  readonly activation?: boolean;
+/** Options of `rewrite`: the rewrite's name, the common options and the rewrite's own (see its `options` schema). */
+export interface RewriteOptions extends CommonRewriteOptions {
+  /** The rewrite's registered name: depthwise, fire, shuffle, factorize, 5x5-to-3x3, gap, width, resolution. */
+  readonly to: string;
+  /** The rewrite's own options by camelCase name (e.g. `{ widthMult: 0.5 }`), checked against its schema. */
+  readonly options?: RawOptions;
 }
-
-/** conv → Fire module: squeeze 1×1 + ReLU, then expand 1×1 ∥ expand 3×3, concatenated (SqueezeNet). */
-export interface FireOptions extends CommonRewriteOptions {
-  readonly to: 'fire';
-  /** Squeeze channels as a fraction of the output channels (default 0.125, SqueezeNet's SR). */
-  readonly squeezeRatio?: number;
-  /** Fraction of the output channels made by the 3×3 expand (default 0.5). */
-  readonly expand3x3Ratio?: number;
-}
-
-/** conv → grouped conv + channel shuffle (ShuffleNet). */
-export interface ShuffleOptions extends CommonRewriteOptions {
-  readonly to: 'shuffle';
-  /** Groups (default 4); layers whose channel counts it does not divide are skipped. */
-  readonly groups?: number;
-}
-
-/** k×k conv → 1×k conv → k×1 conv (spatial factorisation). */
-export interface FactorizeOptions extends CommonRewriteOptions {
-  readonly to: 'factorize';
-  /** Channels between the two convs (default: the output channels; 'fit' needs the default). */
-  readonly midChannels?: number;
-}
-
-/** 5×5 (any odd k ≥ 5) conv → (k−1)/2 stacked 3×3 convs with ReLU between (VGG / Inception). */
-export interface FiveToThreeOptions extends CommonRewriteOptions {
-  readonly to: '5x5-to-3x3';
-  /** Channels of the intermediate 3×3 convs (default: the output channels). */
-  readonly midChannels?: number;
-  /** ReLU between the 3×3 convs (default true). */
-  readonly relu?: boolean;
-}
-
-/** Fully connected head → global average pooling (NIN / VGG-GAP). */
-export interface GapOptions extends CommonRewriteOptions {
-  readonly to: 'gap';
-  /**
-   * 'conv' (default): a 1×1 conv to `classes` channels, then GlobalAveragePool (NIN);
-   * 'fc': GlobalAveragePool, then one fc layer.
-   */
-  readonly head?: 'conv' | 'fc';
-}
-
-/** Width multiplier: every coupled channel group scaled alike (structured-pruning dependency groups). */
-export interface WidthOptions extends CommonRewriteOptions {
-  readonly to: 'width';
-  /** Channel multiplier (> 0; above 1 widens). */
-  readonly multiplier: number;
-  /** Round each new channel count to a multiple of this (default 1). */
-  readonly divisor?: number;
-}
-
-/** Resolution multiplier: a new input size, and everything downstream (flatten → fc sizes) adapted. */
-export interface ResolutionOptions extends CommonRewriteOptions {
-  readonly to: 'resolution';
-  /** New spatial input size [H, W]; or give `multiplier`. */
-  readonly size?: readonly [number, number];
-  /** Scale of the input's height and width (rounded). */
-  readonly multiplier?: number;
-}
-
-/** Options of `rewrite`: one variant per rewrite, selected by `to`. */
-export type RewriteOptions =
-  | DepthwiseOptions | FireOptions | ShuffleOptions | FactorizeOptions | FiveToThreeOptions | GapOptions | WidthOptions | ResolutionOptions;
 
 /** One rewritten layer (or a set of layers replaced together, such as an fc head). */
 export interface LayerChange {
@@ -130,7 +65,7 @@ export interface CostTotals {
 
 /** What `rewrite` did: the changes, the skipped layers and the costs before and after. */
 export interface RewriteReport {
-  readonly to: RewriteName;
+  readonly to: string;
   readonly changes: readonly LayerChange[];
   /** Layers (or channel groups) left as they were, with the reason. */
   readonly skipped: readonly SkippedLayer[];

@@ -14,7 +14,7 @@ import { Tensor } from '../../ir/tensor.js';
 import { buildDependencyGraph } from '../pruning/structured/dependency.js';
 import { resizeChannels, type ResizedSlice } from '../pruning/structured/prune.js';
 import { isClassifier, type LayerMaker } from './graph-util.js';
-import type { CompactRewrite } from './rule.js';
+import { defineRewrite } from './rule.js';
 import type { SkippedLayer } from './types.js';
 
 const LAYERS = new Set(['Conv', 'ConvTranspose', 'Gemm', 'MatMul']);
@@ -72,18 +72,31 @@ function describe(before: Model, after: Model, name: string): string {
   return `weight ${dims(before)} => ${dims(after)}`;
 }
 
-export const widthRewrite: CompactRewrite<'width'> = {
+export const widthRewrite = defineRewrite({
+  options: {
+    widthMult: {
+      type: 'number', placeholder: 'ALPHA', description: 'channel multiplier (required, > 0; above 1 widens)',
+    },
+    divisor: {
+      type: 'integer', placeholder: 'N', description: 'round channel counts to multiples of N', default: 1, min: 1,
+    },
+  },
   name: 'width',
   summary: 'width multiplier: every coupled channel group scaled alike (dependency groups of structured pruning)',
   fits: true,
   needsChange: false,
   apply(ctx, opts) {
-    const alpha = opts.multiplier;
-    const divisor = opts.divisor ?? 1;
-    if (!(Number.isFinite(alpha) && alpha > 0)) throw new SlimnetError('INVALID_ARGUMENT', `width: multiplier must be > 0, got ${alpha}`);
+    const alpha = opts.widthMult;
+    if (alpha === undefined) {
+      throw new SlimnetError('INVALID_ARGUMENT', 'rewrite width needs --width-mult ALPHA (widthMult)');
+    }
+    const divisor = opts.divisor;
+    if (!(Number.isFinite(alpha) && alpha > 0)) {
+      throw new SlimnetError('INVALID_ARGUMENT', `width: widthMult must be > 0, got ${alpha}`);
+    }
     if (!(Number.isInteger(divisor) && divisor >= 1)) throw new SlimnetError('INVALID_ARGUMENT', `width: divisor must be a positive integer, got ${divisor}`);
     const dep = buildDependencyGraph(ctx.model);
-    const named = new Set(opts.layers ?? []);
+    const named = new Set(ctx.layers ?? []);
     for (const name of named) {
       if (!dep.groups.some((g) => g.sources.some((n) => n.name === name))) {
         throw new SlimnetError('INVALID_ARGUMENT', `width: '${name}' creates no channel group; groups: ${dep.groups.map((g) => g.name).join(', ')}`);
@@ -110,4 +123,4 @@ export const widthRewrite: CompactRewrite<'width'> = {
     const changes = nodes.filter((n) => LAYERS.has(n.opType)).map((n) => ({ layers: [n.name], into: [n.name], detail: describe(ctx.model, model, n.name) }));
     return { model, changes, skipped };
   },
-};
+});
