@@ -82,9 +82,12 @@ export function methodFlagSpecs(methods: readonly MethodEntry[], command: Option
   return out;
 }
 
-/** `method`'s options from the parsed flags, checked (bad values fail before any data is loaded). */
+/**
+ * `method`'s options from the parsed flags, checked (bad values fail before any data is loaded); `selector` is the
+ * flag that chose the method (`--method`, or `--to` for rewrite), named in the error for another method's flag.
+ */
 export function methodOptionsFromFlags(
-  methods: readonly MethodEntry[], m: MethodEntry, command: OptionSpecs, o: ParsedOptions,
+  methods: readonly MethodEntry[], m: MethodEntry, command: OptionSpecs, o: ParsedOptions, selector = 'method',
 ): RawOptions {
   const raw: Record<string, string | boolean> = {};
   for (const [flag, f] of methodFlags(methods, command)) {
@@ -92,7 +95,7 @@ export function methodOptionsFromFlags(
     if (v === undefined) continue;
     if (!Object.hasOwn(m.options, f.option)) {
       const owners = f.specs.map((s) => s.method).join(', ');
-      throw new SlimnetError('INVALID_ARGUMENT', `--${flag} is an option of ${owners}, not of --method ${m.name}`);
+      throw new SlimnetError('INVALID_ARGUMENT', `--${flag} is an option of ${owners}, not of --${selector} ${m.name}`);
     }
     raw[f.option] = v;
   }

@@ -44,7 +44,7 @@ test('rewrite --help lists every rewrite; usage and option errors are typed', as
     [['rewrite', 'lenet5', '--out', join(dir, 'a.onnx')], /\[INVALID_ARGUMENT\].*--to is required/],
     [['rewrite', 'lenet5', '--to', 'squash', '--out', join(dir, 'a.onnx')], /unknown compact rewrite method 'squash'/],
     [['rewrite', 'lenet5', '--to', 'width', '--out', join(dir, 'a.onnx')], /needs --width-mult/],
-    [['rewrite', 'lenet5', '--to', 'depthwise', '--groups', '2', '--out', join(dir, 'a.onnx')], /--groups is an option of shuffle/],
+    [['rewrite', 'lenet5', '--to', 'depthwise', '--groups', '2', '--out', join(dir, 'a.onnx')], /--groups is an option of shuffle, not of --to depthwise/],
     [['rewrite', 'lenet5', '--to', 'depthwise', '--layers', 'conv1', '--out', join(dir, 'a.onnx')], /'conv1' cannot be rewritten/],
     [['rewrite', 'lenet5', '--to', 'resolution', '--size', 'big', '--out', join(dir, 'a.onnx')], /--size expects H or HxW/],
     [['rewrite', 'lenet5', '--to', 'gap'], /--out PATH is required/],

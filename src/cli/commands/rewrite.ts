@@ -68,7 +68,7 @@ export const rewriteCommand: Command = {
   async run(positionals, o, io) {
     const to = optString(o, 'to');
     if (to === undefined) throw new SlimnetError('INVALID_ARGUMENT', `slimnet rewrite: --to is required (${names()})`);
-    const options = methodOptionsFromFlags(compactRewrites, compactRewrite(to), COMMAND_OPTIONS, o);
+    const options = methodOptionsFromFlags(compactRewrites, compactRewrite(to), COMMAND_OPTIONS, o, 'to');
     const out = optString(o, 'out');
     if (out === undefined) throw new SlimnetError('INVALID_ARGUMENT', 'slimnet rewrite: --out PATH is required');
     const init = optString(o, 'init') ?? 'he';
