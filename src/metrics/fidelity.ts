@@ -26,7 +26,8 @@ export function isClassScores(dims: readonly number[]): boolean {
   return dims.length === 2 && (dims[1] ?? 0) > 1;
 }
 
-function argmax(x: ArrayLike<number>, from: number, n: number): number {
+/** Index (0-based within the row) of the largest of the `n` values of `x` starting at `from`. */
+export function argmax(x: ArrayLike<number>, from: number, n: number): number {
   let best = from;
   for (let i = from + 1; i < from + n; i++) if ((x[i] as number) > (x[best] as number)) best = i;
   return best - from;

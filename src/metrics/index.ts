@@ -8,4 +8,4 @@ export * from './mac-rules.js';
 export * from './params.js';
 export * from './ratios.js';
 export * from './topk.js';
-export { FidelityAccumulator, formatFidelity, isClassScores, type OutputFidelity } from './fidelity.js';
+export { argmax, FidelityAccumulator, formatFidelity, isClassScores, type OutputFidelity } from './fidelity.js';

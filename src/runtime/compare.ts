@@ -6,7 +6,7 @@
 import type { FeedBatch, FeedSet } from '../data/feeds.js';
 import type { Model } from '../ir/graph.js';
 import type { Tensor } from '../ir/tensor.js';
-import { FidelityAccumulator, isClassScores, type OutputFidelity } from '../metrics/fidelity.js';
+import { argmax, FidelityAccumulator, isClassScores, type OutputFidelity } from '../metrics/fidelity.js';
 import { feedRuns, type FeedRunOptions } from './feed-run.js';
 import { Session } from './session.js';
 
@@ -53,11 +53,7 @@ function top1Wrong(t: Tensor, labels: Int32Array): number {
   const x = t.toFloat32();
   const [rows, classes] = t.dims as [number, number];
   let wrong = 0;
-  for (let r = 0; r < rows; r++) {
-    let best = 0;
-    for (let c = 1; c < classes; c++) if ((x[r * classes + c] as number) > (x[r * classes + best] as number)) best = c;
-    if (best !== labels[r]) wrong++;
-  }
+  for (let r = 0; r < rows; r++) if (argmax(x, r * classes, classes) !== labels[r]) wrong++;
   return wrong;
 }
 
